@@ -1,0 +1,40 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "streamrecon",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ReconEngine", targets: ["ReconEngine"]),
+        .executable(name: "streamrecon", targets: ["streamrecon"]),
+        .executable(name: "streamrecon-bench", targets: ["streamrecon-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "ReconEngine",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "StreamReconCLI",
+            dependencies: [
+                "ReconEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "streamrecon", dependencies: ["StreamReconCLI"], swiftSettings: strict),
+        .executableTarget(name: "streamrecon-bench", dependencies: ["ReconEngine"], swiftSettings: strict),
+        .testTarget(name: "ReconEngineTests", dependencies: ["ReconEngine"], swiftSettings: strict),
+        .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

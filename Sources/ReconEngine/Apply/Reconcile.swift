@@ -1,0 +1,100 @@
+extension CompiledRuleSet {
+    /// The findings for one stream: its DB row and its on-chain record, each a list of raw
+    /// values in `fields` order (nil when the side has no record). Pure: no I/O.
+    public func reconcile(streamId: String, db: [RawValue]?, chain: [RawValue]?) -> [Finding] {
+        var findings: [Finding] = []
+        reconcile(streamId: streamId, db: db, chain: chain, into: &findings)
+        return findings
+    }
+
+    /// Appends the findings for one stream to `findings`.
+    public func reconcile(streamId: String, db: [RawValue]?, chain: [RawValue]?, into findings: inout [Finding]) {
+        precondition(db.map { $0.count == fields.count } ?? true, "a DB row must hold one raw value per field")
+        precondition(chain.map { $0.count == fields.count } ?? true, "a chain record must hold one raw value per field")
+        switch (db, chain) {
+        case (nil, nil):
+            return
+        case (_, nil):
+            findings.append(Finding(streamId: streamId, kind: .missingOnChain, rule: "key", severity: .critical,
+                                    message: "stream '\(streamId)' is in the database but not on chain"))
+        case (nil, _):
+            findings.append(Finding(streamId: streamId, kind: .missingInDB, rule: "key", severity: .critical,
+                                    message: "stream '\(streamId)' is on chain but not in the database"))
+        default:
+            break
+        }
+        let dbSide = db.map { parse($0, side: .db, streamId: streamId, into: &findings) }
+        let chainSide = chain.map { parse($0, side: .chain, streamId: streamId, into: &findings) }
+        if let dbSide, let chainSide {
+            compare(dbSide, chainSide, streamId: streamId, into: &findings)
+        }
+        for invariant in invariants {
+            for side in invariant.sides {
+                guard let record = side == .db ? dbSide : chainSide else { continue }
+                check(invariant, on: side, record: record, streamId: streamId, into: &findings)
+            }
+        }
+    }
+
+    /// One side's typed values and which slots parsed.
+    struct ParsedSide {
+        var values: Record
+        var valid: [Bool]
+    }
+
+    private func parse(_ raw: [RawValue], side: Side, streamId: String, into findings: inout [Finding]) -> ParsedSide {
+        var parsed = ParsedSide(values: [], valid: [])
+        parsed.values.reserveCapacity(fields.count)
+        parsed.valid.reserveCapacity(fields.count)
+        for (field, rawValue) in zip(fields, raw) {
+            switch side == .db ? field.type.parse(rawValue) : field.chainParser(rawValue) {
+            case .success(let value):
+                parsed.values.append(value)
+                parsed.valid.append(true)
+            case .failure(let error):
+                parsed.values.append(.bool(false))
+                parsed.valid.append(false)
+                let shown = rawValue.displayText
+                findings.append(Finding(
+                    streamId: streamId, kind: .invalidValue, field: field.name, side: side,
+                    dbValue: side == .db ? shown : nil, onChainValue: side == .chain ? shown : nil,
+                    rule: field.name, severity: field.severity,
+                    message: "\(side == .db ? "DB" : "on-chain") \(field.name) is not a valid \(field.type.identifier): \(error.reason)"
+                ))
+            }
+        }
+        return parsed
+    }
+
+    private func compare(_ db: ParsedSide, _ chain: ParsedSide, streamId: String, into findings: inout [Finding]) {
+        for (slot, field) in fields.enumerated() where db.valid[slot] && chain.valid[slot] {
+            let (dbValue, chainValue) = (db.values[slot], chain.values[slot])
+            guard !field.comparator.matches(dbValue, chainValue) else { continue }
+            let (dbText, chainText) = (field.type.render(dbValue), field.type.render(chainValue))
+            findings.append(Finding(
+                streamId: streamId, kind: .mismatch, field: field.name, dbValue: dbText, onChainValue: chainText,
+                rule: field.name, severity: field.severity,
+                message: "\(field.name) differs: DB \(dbText), on chain \(chainText) (\(field.comparator.summary))"
+            ))
+        }
+    }
+
+    private func check(_ invariant: Invariant, on side: Side, record: ParsedSide, streamId: String, into findings: inout [Finding]) {
+        guard invariant.slots.allSatisfy({ record.valid[$0] }) else { return }
+        let failure: String
+        do {
+            if let when = invariant.when, try !when(record.values) { return }
+            if try invariant.assert(record.values) { return }
+            failure = "\(invariant.expression) is false"
+        } catch {
+            failure = "\(invariant.expression) cannot be evaluated: \(error.message)"
+        }
+        var values: [String: String] = [:]
+        for slot in invariant.slots { values[fields[slot].name] = fields[slot].type.render(record.values[slot]) }
+        let shown = invariant.slots.map { "\(fields[$0].name)=\(values[fields[$0].name]!)" }.joined(separator: ", ")
+        findings.append(Finding(
+            streamId: streamId, kind: .invariantViolation, side: side, values: values, rule: invariant.name, severity: invariant.severity,
+            message: "\(invariant.name) fails on \(side == .db ? "DB" : "chain"): \(failure) (\(shown))"
+        ))
+    }
+}

@@ -1,0 +1,70 @@
+/// A comparator usable as a field's `compare:`. One conforming type per file, registered in
+/// `BuiltInPlugins` (or by a caller through `PluginRegistry.registering`).
+public protocol ComparatorPlugin: Sendable {
+    /// The YAML identifier, a one-sentence summary, and field/value examples that match and differ.
+    static var description: PluginDescription<ComparatorExample> { get }
+    /// Checks that the comparator fits the field's type and its parameter, and builds the comparison.
+    static func makeComparator(_ context: ComparatorContext) throws(PluginError) -> Comparator
+}
+
+/// A compiled comparison of one field's DB value with its on-chain value.
+public struct Comparator: Sendable {
+    /// When set, parses the chain side instead of the field type (as `map` does).
+    public var chainParser: ValueParser?
+    public var matches: @Sendable (_ db: Value, _ chain: Value) -> Bool
+    /// Names the comparison in mismatch messages, such as `within 5 base units`.
+    public var summary: String
+
+    public init(summary: String, chainParser: ValueParser? = nil, matches: @escaping @Sendable (Value, Value) -> Bool) {
+        self.summary = summary
+        self.chainParser = chainParser
+        self.matches = matches
+    }
+}
+
+/// What a comparator plugin gets to build one field's comparison.
+public struct ComparatorContext {
+    public var fieldName: String
+    public var fieldType: FieldType
+    /// The value under the comparator's key in `compare: { name: value }`; nil for `compare: name`.
+    public var parameter: PluginParameter?
+    /// Where the comparator is named.
+    public var location: SourceLocation
+
+    /// Throws unless the comparator was written without a parameter.
+    public func requireNoParameter(_ identifier: String) throws(PluginError) {
+        if let parameter, !(parameter.node.scalar.map { $0.string.isEmpty || $0.string == "true" } ?? false) {
+            throw PluginError(.invalidParameter, "comparator '\(identifier)' takes no parameter; write 'compare: \(identifier)'", at: parameter.location)
+        }
+    }
+
+    /// The parameter, or an error saying how to write it.
+    public func requireParameter(_ identifier: String, example: String) throws(PluginError) -> PluginParameter {
+        guard let parameter else {
+            throw PluginError(.invalidParameter, "comparator '\(identifier)' needs a parameter; write 'compare: { \(identifier): \(example) }'", at: location)
+        }
+        return parameter
+    }
+
+    /// An error saying the comparator does not fit this field's type.
+    public func typeMismatch(_ identifier: String, needs: String) -> PluginError {
+        PluginError(
+            .comparatorTypeMismatch,
+            "comparator '\(identifier)' needs \(needs), but field '\(fieldName)' is of type '\(fieldType.identifier)'",
+            at: location
+        )
+    }
+}
+
+/// A field definition (YAML flow mapping) with one DB and one chain value.
+public struct ComparatorExample: Sendable {
+    public var field: String
+    public var db: RawValue
+    public var chain: RawValue
+
+    public init(field: String, db: RawValue, chain: RawValue) {
+        self.field = field
+        self.db = db
+        self.chain = chain
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// `rules lint`: compiles every rules file under the given paths, touching no data source,
+/// and gathers every diagnostic of every file.
+public struct Linter: Sendable {
+    public var compiler: RulesCompiler
+
+    public init(compiler: RulesCompiler = RulesCompiler()) {
+        self.compiler = compiler
+    }
+
+    /// A lint path that does not exist: a usage error, not a finding.
+    public struct MissingPath: Error, CustomStringConvertible {
+        public var path: String
+        public var description: String { "no such file or directory: \(path)" }
+    }
+
+    public func lint(paths: [String]) throws(MissingPath) -> LintReport {
+        var files: [String] = []
+        var diagnostics: [Diagnostic] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw MissingPath(path: path) }
+            guard isDirectory.boolValue else {
+                files.append(path)
+                continue
+            }
+            let found = Self.rulesFiles(in: path)
+            if found.isEmpty {
+                diagnostics.append(Diagnostic(.noRulesFiles, at: SourceLocation(file: path, line: 1, column: 1),
+                                              "directory holds no rules files (*.yaml, *.yml)"))
+            }
+            files += found
+        }
+        for file in files {
+            diagnostics += compiler.compile(path: file).diagnostics
+        }
+        return LintReport(files: files, diagnostics: diagnostics.sorted(by: LintReport.order))
+    }
+
+    /// `*.yaml` and `*.yml` files below `directory`, sorted.
+    static func rulesFiles(in directory: String) -> [String] {
+        let base = URL(fileURLWithPath: directory)
+        guard let enumerator = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+        var result: [String] = []
+        for case let url as URL in enumerator where ["yaml", "yml"].contains(url.pathExtension) {
+            let relative = url.path.hasPrefix(base.path + "/") ? String(url.path.dropFirst(base.path.count + 1)) : url.lastPathComponent
+            result.append(directory.hasSuffix("/") ? directory + relative : directory + "/" + relative)
+        }
+        return result.sorted()
+    }
+}
+
+/// The outcome of a lint run: the files checked and their diagnostics, sorted by position.
+public struct LintReport: Sendable {
+    public var files: [String]
+    public var diagnostics: [Diagnostic]
+
+    public var errorCount: Int { diagnostics.count { $0.severity == .error } }
+    public var warningCount: Int { diagnostics.count { $0.severity == .warning } }
+
+    static func order(_ a: Diagnostic, _ b: Diagnostic) -> Bool {
+        (a.location.file, a.location.line, a.location.column, a.code.rawValue) < (b.location.file, b.location.line, b.location.column, b.code.rawValue)
+    }
+}

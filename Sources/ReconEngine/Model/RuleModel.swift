@@ -1,0 +1,100 @@
+import Yams
+
+/// A value from the rules file with the place it was written.
+struct Located<Value> {
+    var value: Value
+    var location: SourceLocation
+}
+
+/// How serious a finding is. Ordered: `info < warning < critical`.
+public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
+    case info
+    case warning
+    case critical
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// One side of a reconciliation.
+public enum Side: String, Sendable, Codable, CaseIterable {
+    case db
+    case chain
+}
+
+/// A rules file as read from YAML, before compilation: names, positions and raw parameters.
+struct RuleModel {
+    var file: String
+    var name: Located<String>?
+    var keyDB: Located<String>?
+    var keyChain: Located<String>?
+    var table: Located<String>?
+    var fields: [FieldModel] = []
+    var invariants: [InvariantModel] = []
+}
+
+struct FieldModel {
+    var name: Located<String>
+    var type: Located<String>?
+    var db: Located<String>
+    var chain: Located<String>
+    var comparator: ComparatorModel?
+    var severity: Severity
+    /// Type parameter keys (such as `values`) by name.
+    var parameters: [String: PluginParameter]
+}
+
+struct ComparatorModel {
+    var name: Located<String>
+    var parameter: PluginParameter?
+}
+
+struct InvariantModel {
+    var name: Located<String>
+    var sides: [Side]
+    var assert: ExpressionText?
+    var when: ExpressionText?
+    var severity: Severity
+}
+
+/// The text of an `assert` or `when` and how to find each of its characters in the file.
+struct ExpressionText {
+    var text: String
+    var file: String
+    var source: String
+    var mark: Mark
+    var style: Node.Scalar.Style
+
+    /// The file position of the expression's character at `offset` (Unicode scalars), following
+    /// the scalar through quotes, escapes and line folding.
+    func location(ofOffset offset: Int) -> SourceLocation {
+        let value = Array(text.unicodeScalars)
+        let lines = source.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0.unicodeScalars) }
+        var line = mark.line - 1
+        var column = mark.column - 1
+        switch style {
+        case .singleQuoted, .doubleQuoted: column += 1
+        case .literal, .folded: (line, column) = (line + 1, 0)
+        default: break
+        }
+        func at(_ line: Int, _ column: Int) -> SourceLocation {
+            SourceLocation(file: file, line: line + 1, column: column + 1)
+        }
+        var index = 0
+        while index < min(offset, value.count) + (offset < value.count ? 1 : 0) {
+            let wanted = value[index]
+            while line < lines.count {
+                let sourceChar: Unicode.Scalar = column < lines[line].count ? lines[line][column] : "\n"
+                let matches = sourceChar == wanted || (wanted.properties.isWhitespace && sourceChar.properties.isWhitespace)
+                if matches { break }
+                if column < lines[line].count { column += 1 } else { (line, column) = (line + 1, 0) }
+            }
+            guard line < lines.count else { return at(lines.count - 1, 0) }
+            if index == offset { return at(line, column) }
+            column += 1
+            index += 1
+        }
+        return at(line, column)
+    }
+}

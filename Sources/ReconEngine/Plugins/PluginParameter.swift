@@ -1,0 +1,81 @@
+import Yams
+
+/// A plugin's parameter node from the rules file, with readers that report problems at
+/// the exact node.
+public struct PluginParameter {
+    let node: Node
+    let file: String
+
+    init(node: Node, file: String) {
+        self.node = node
+        self.file = file
+    }
+
+    public var location: SourceLocation { Self.location(of: node, in: file) }
+
+    static func location(of node: Node, in file: String) -> SourceLocation {
+        let mark = node.mark
+        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    /// The parameter as a plain string scalar.
+    public func string(_ what: String) throws(PluginError) -> String {
+        guard case .scalar(let scalar) = node else {
+            throw PluginError(.invalidParameter, "\(what) must be a single value, not \(node.kindName)", at: location)
+        }
+        return scalar.string
+    }
+
+    /// The parameter as a decimal integer in `range`.
+    public func integer(_ what: String, in range: ClosedRange<Int128>) throws(PluginError) -> Int128 {
+        let text = try string(what)
+        switch AmountParsing.parse(text) {
+        case .success(let value) where range.contains(value):
+            return value
+        case .success:
+            let bounds = range.upperBound == .max ? "\(range.lowerBound) or more" : "from \(range.lowerBound) to \(range.upperBound)"
+            throw PluginError(.invalidParameter, "\(what) must be \(bounds), not \(text)", at: location)
+        case .failure:
+            throw PluginError(.invalidParameter, "\(what) must be a whole number, not '\(text)'", at: location)
+        }
+    }
+
+    /// The parameter as a list of string scalars, each with its location.
+    public func stringList(_ what: String) throws(PluginError) -> [(value: String, location: SourceLocation)] {
+        guard case .sequence(let sequence) = node else {
+            throw PluginError(.invalidParameter, "\(what) must be a list such as [a, b], not \(node.kindName)", at: location)
+        }
+        var items: [(String, SourceLocation)] = []
+        for item in sequence {
+            let parameter = PluginParameter(node: item, file: file)
+            items.append((try parameter.string("each entry of \(what)"), parameter.location))
+        }
+        return items
+    }
+
+    /// The parameter as a mapping of string scalars to string scalars, with locations.
+    public func stringMap(_ what: String) throws(PluginError) -> [(key: String, value: String, location: SourceLocation)] {
+        guard case .mapping(let mapping) = node else {
+            throw PluginError(.invalidParameter, "\(what) must be a mapping such as { \"0\": pending }, not \(node.kindName)", at: location)
+        }
+        var pairs: [(String, String, SourceLocation)] = []
+        for (key, value) in mapping {
+            let keyText = try PluginParameter(node: key, file: file).string("each key of \(what)")
+            let valueParameter = PluginParameter(node: value, file: file)
+            pairs.append((keyText, try valueParameter.string("each value of \(what)"), valueParameter.location))
+        }
+        return pairs
+    }
+}
+
+extension Node {
+    /// "a mapping", "a list", "a scalar": for messages.
+    var kindName: String {
+        switch self {
+        case .scalar: "a single value"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .alias: "an alias"
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import ReconEngine
+
+extension LintFormat: ExpressibleByArgument {}
+
+extension StreamRecon.Rules {
+    struct Lint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check rules files without touching any data source.",
+            discussion: "Exit status: 0 no errors, 1 errors found, 2 usage error."
+        )
+
+        @Argument(help: "Rules files or directories of *.yaml files.")
+        var paths: [String] = ["Rules/"]
+
+        @Option(help: "Output format: \(LintFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var format: LintFormat = .text
+
+        func run() async throws {
+            let report: LintReport
+            do {
+                report = try Linter().lint(paths: paths)
+            } catch {
+                throw ValidationError(error.description)
+            }
+            Terminal.write(format.render(report))
+            if report.errorCount > 0 { throw ExitCode(ExitStatus.problems) }
+        }
+    }
+}

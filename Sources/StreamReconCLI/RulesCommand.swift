@@ -1,0 +1,11 @@
+import ArgumentParser
+
+extension StreamRecon {
+    struct Rules: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rules",
+            abstract: "Work with rules files.",
+            subcommands: [Lint.self]
+        )
+    }
+}

@@ -1,0 +1,4 @@
+import Foundation
+import StreamReconCLI
+
+exit(await StreamRecon.execute(Array(CommandLine.arguments.dropFirst())))
