@@ -29,7 +29,7 @@ public struct ComparatorContext {
     /// The value under the comparator's key in `compare: { name: value }`; nil for `compare: name`.
     public var parameter: PluginParameter?
     /// Where the comparator is named.
-    public var location: SourceLocation
+    public var location: TextLocation
 
     /// Throws unless the comparator was written without a parameter.
     public func requireNoParameter(_ identifier: String) throws(PluginError) {

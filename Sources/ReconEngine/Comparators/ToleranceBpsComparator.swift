@@ -7,11 +7,13 @@ public enum ToleranceBpsComparator: ComparatorPlugin {
             ComparatorExample(field: "{ type: amount, compare: { tolerance_bps: 10 } }", db: "1000000", chain: "1001000"),
             ComparatorExample(field: "{ type: amount, compare: { tolerance_bps: 1 } }", db: "0", chain: "0"),
             ComparatorExample(field: "{ type: amount, compare: { tolerance_bps: 10000 } }",
-                              db: "-170141183460469231731687303715884105728", chain: "170141183460469231731687303715884105727"),
+                              db: "170141183460469231731687303715884105727", chain: "0"),
         ],
         failing: [
-            ComparatorExample(field: "{ type: amount, compare: { tolerance_bps: 10 } }", db: "1000000", chain: "1001001"),
+            ComparatorExample(field: "{ type: amount, compare: { tolerance_bps: 10 } }", db: "1000000", chain: "1001002"),
             ComparatorExample(field: "{ type: amount, compare: { tolerance_bps: 9999 } }",
+                              db: "170141183460469231731687303715884105727", chain: "0"),
+            ComparatorExample(field: "{ type: amount, compare: { tolerance_bps: 10000 } }",
                               db: "-170141183460469231731687303715884105728", chain: "170141183460469231731687303715884105727"),
         ]
     )

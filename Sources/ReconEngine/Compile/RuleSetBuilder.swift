@@ -23,7 +23,7 @@ struct RuleSetBuilder {
                                keyChainField: keyChain.value, fields: fields, invariants: invariants)
     }
 
-    private func report(_ error: PluginError, at location: SourceLocation) {
+    private func report(_ error: PluginError, at location: TextLocation) {
         for problem in error.problems { sink.error(problem.code, at: problem.location ?? location, problem.message) }
     }
 

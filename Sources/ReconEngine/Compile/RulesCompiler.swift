@@ -35,9 +35,8 @@ public struct RulesCompiler: Sendable {
     private func compile(yaml: String, file: String, sink: DiagnosticSink) -> Result {
         guard let root = RulesDocument.parse(yaml, file: file, sink: sink) else { return Result(ruleSet: nil, diagnostics: sink.diagnostics) }
         let model = RuleLoader(file: file, source: yaml, registry: registry, sink: sink).load(root)
-        let builder = RuleSetBuilder(registry: registry, sink: sink)
-        let ruleSet = builder.build(model)
-        return Result(ruleSet: sink.hasErrors ? nil : ruleSet, diagnostics: sink.diagnostics)
+        let ruleSet = RuleSetBuilder(registry: registry, sink: sink).build(model)
+        return Result(ruleSet: sink.hasErrors ? nil : ruleSet, diagnostics: sink.diagnostics.sorted(by: Diagnostic.positionOrder))
     }
 }
 

@@ -1,5 +1,5 @@
 /// A place in a rules file: 1-based line and column (columns count Unicode scalars, as libyaml does).
-public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct TextLocation: Sendable, Hashable, Codable, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var column: Int
@@ -24,14 +24,19 @@ public enum DiagnosticSeverity: String, Sendable, Codable, Comparable {
 public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     public var code: DiagnosticCode
     public var severity: DiagnosticSeverity
-    public var location: SourceLocation
+    public var location: TextLocation
     public var message: String
 
-    public init(_ code: DiagnosticCode, _ severity: DiagnosticSeverity = .error, at location: SourceLocation, _ message: String) {
+    public init(_ code: DiagnosticCode, _ severity: DiagnosticSeverity = .error, at location: TextLocation, _ message: String) {
         self.code = code
         self.severity = severity
         self.location = location
         self.message = message
+    }
+
+    /// By file, line, column, then code.
+    public static func positionOrder(_ a: Diagnostic, _ b: Diagnostic) -> Bool {
+        (a.location.file, a.location.line, a.location.column, a.code.rawValue) < (b.location.file, b.location.line, b.location.column, b.code.rawValue)
     }
 
     /// `path:line:col: error[CODE]: message`
@@ -46,11 +51,11 @@ final class DiagnosticSink {
 
     var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 
-    func error(_ code: DiagnosticCode, at location: SourceLocation, _ message: String) {
+    func error(_ code: DiagnosticCode, at location: TextLocation, _ message: String) {
         diagnostics.append(Diagnostic(code, .error, at: location, message))
     }
 
-    func warning(_ code: DiagnosticCode, at location: SourceLocation, _ message: String) {
+    func warning(_ code: DiagnosticCode, at location: TextLocation, _ message: String) {
         diagnostics.append(Diagnostic(code, .warning, at: location, message))
     }
 }

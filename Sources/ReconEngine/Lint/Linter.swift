@@ -27,7 +27,7 @@ public struct Linter: Sendable {
             }
             let found = Self.rulesFiles(in: path)
             if found.isEmpty {
-                diagnostics.append(Diagnostic(.noRulesFiles, at: SourceLocation(file: path, line: 1, column: 1),
+                diagnostics.append(Diagnostic(.noRulesFiles, at: TextLocation(file: path, line: 1, column: 1),
                                               "directory holds no rules files (*.yaml, *.yml)"))
             }
             files += found
@@ -35,7 +35,7 @@ public struct Linter: Sendable {
         for file in files {
             diagnostics += compiler.compile(path: file).diagnostics
         }
-        return LintReport(files: files, diagnostics: diagnostics.sorted(by: LintReport.order))
+        return LintReport(files: files, diagnostics: diagnostics.sorted(by: Diagnostic.positionOrder))
     }
 
     /// `*.yaml` and `*.yml` files below `directory`, sorted.
@@ -58,8 +58,4 @@ public struct LintReport: Sendable {
 
     public var errorCount: Int { diagnostics.count { $0.severity == .error } }
     public var warningCount: Int { diagnostics.count { $0.severity == .warning } }
-
-    static func order(_ a: Diagnostic, _ b: Diagnostic) -> Bool {
-        (a.location.file, a.location.line, a.location.column, a.code.rawValue) < (b.location.file, b.location.line, b.location.column, b.code.rawValue)
-    }
 }

@@ -5,7 +5,7 @@ import Yams
 struct MappingReader {
     let file: String
     let what: String
-    let location: SourceLocation
+    let location: TextLocation
     private let sink: DiagnosticSink
     private var values: [String: Node] = [:]
     private(set) var keys: [Located<String>] = []
@@ -43,7 +43,7 @@ struct MappingReader {
 
     func node(_ key: String) -> Node? { values[key] }
 
-    func location(ofKey key: String) -> SourceLocation? { keys.first { $0.value == key }?.location }
+    func location(ofKey key: String) -> TextLocation? { keys.first { $0.value == key }?.location }
 
     /// The node under a required key, reporting its absence.
     func required(_ key: String, hint: String) -> Node? {

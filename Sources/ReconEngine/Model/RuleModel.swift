@@ -3,7 +3,7 @@ import Yams
 /// A value from the rules file with the place it was written.
 struct Located<Value> {
     var value: Value
-    var location: SourceLocation
+    var location: TextLocation
 }
 
 /// How serious a finding is. Ordered: `info < warning < critical`.
@@ -68,7 +68,7 @@ struct ExpressionText {
 
     /// The file position of the expression's character at `offset` (Unicode scalars), following
     /// the scalar through quotes, escapes and line folding.
-    func location(ofOffset offset: Int) -> SourceLocation {
+    func location(ofOffset offset: Int) -> TextLocation {
         let value = Array(text.unicodeScalars)
         let lines = source.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0.unicodeScalars) }
         var line = mark.line - 1
@@ -78,8 +78,8 @@ struct ExpressionText {
         case .literal, .folded: (line, column) = (line + 1, 0)
         default: break
         }
-        func at(_ line: Int, _ column: Int) -> SourceLocation {
-            SourceLocation(file: file, line: line + 1, column: column + 1)
+        func at(_ line: Int, _ column: Int) -> TextLocation {
+            TextLocation(file: file, line: line + 1, column: column + 1)
         }
         var index = 0
         while index < min(offset, value.count) + (offset < value.count ? 1 : 0) {

@@ -8,7 +8,7 @@ enum RulesDocument {
     static let maxBytes = 1 << 20
 
     static func read(path: String, sink: DiagnosticSink) -> String? {
-        let start = SourceLocation(file: path, line: 1, column: 1)
+        let start = TextLocation(file: path, line: 1, column: 1)
         let url = URL(fileURLWithPath: path)
         let size: Int
         do {
@@ -34,9 +34,14 @@ enum RulesDocument {
     }
 
     static func parse(_ text: String, file: String, sink: DiagnosticSink) -> Node? {
-        let start = SourceLocation(file: file, line: 1, column: 1)
+        let start = TextLocation(file: file, line: 1, column: 1)
         if text.unicodeScalars.contains("\0") {
             sink.error(.notText, at: start, "rules file contains NUL bytes; it is not a text file")
+            return nil
+        }
+        if let alias = AliasGuard.firstAlias(in: text) {
+            sink.error(.aliasNotSupported, at: TextLocation(file: file, line: alias.line, column: alias.column),
+                       "'*\(alias.name)' is a YAML alias; rules files may not use aliases: write the value out (quote text that starts with '*')")
             return nil
         }
         do {
@@ -54,7 +59,7 @@ enum RulesDocument {
     }
 
     private static func report(_ error: YamlError, text: String, file: String, sink: DiagnosticSink) {
-        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
+        func at(_ mark: Mark) -> TextLocation { TextLocation(file: file, line: mark.line, column: mark.column) }
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
@@ -66,16 +71,16 @@ enum RulesDocument {
             for key in duplicates {
                 let first = context.mark
                 let second = secondOccurrence(of: key, after: first, in: text) ?? (first.line, first.column)
-                sink.error(.duplicateKey, at: SourceLocation(file: file, line: second.line, column: second.column),
+                sink.error(.duplicateKey, at: TextLocation(file: file, line: second.line, column: second.column),
                            "'\(key)' is defined twice in one mapping (first at line \(first.line)); keep one")
             }
         case .reader(let problem, let offset, _, _):
             let prefix = text.utf8.prefix(offset ?? 0)
             let line = prefix.count(where: { $0 == UInt8(ascii: "\n") }) + 1
             let column = (String(decoding: prefix, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).last?.unicodeScalars.count ?? 0) + 1
-            sink.error(.notText, at: SourceLocation(file: file, line: line, column: column), "cannot read the text: \(problem)")
+            sink.error(.notText, at: TextLocation(file: file, line: line, column: column), "cannot read the text: \(problem)")
         default:
-            sink.error(.yamlSyntax, at: SourceLocation(file: file, line: 1, column: 1), "cannot parse YAML: \(error)")
+            sink.error(.yamlSyntax, at: TextLocation(file: file, line: 1, column: 1), "cannot parse YAML: \(error)")
         }
     }
 

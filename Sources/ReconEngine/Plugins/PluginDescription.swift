@@ -20,12 +20,12 @@ public struct PluginError: Error, Sendable {
         public var code: DiagnosticCode
         public var message: String
         /// Where the problem is; `nil` means the plugin's own node.
-        public var location: SourceLocation?
+        public var location: TextLocation?
     }
 
     public var problems: [Problem]
 
-    public init(_ code: DiagnosticCode, _ message: String, at location: SourceLocation? = nil) {
+    public init(_ code: DiagnosticCode, _ message: String, at location: TextLocation? = nil) {
         problems = [Problem(code: code, message: message, location: location)]
     }
 

@@ -11,11 +11,11 @@ public struct PluginParameter {
         self.file = file
     }
 
-    public var location: SourceLocation { Self.location(of: node, in: file) }
+    public var location: TextLocation { Self.location(of: node, in: file) }
 
-    static func location(of node: Node, in file: String) -> SourceLocation {
+    static func location(of node: Node, in file: String) -> TextLocation {
         let mark = node.mark
-        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+        return TextLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
     /// The parameter as a plain string scalar.
@@ -41,11 +41,11 @@ public struct PluginParameter {
     }
 
     /// The parameter as a list of string scalars, each with its location.
-    public func stringList(_ what: String) throws(PluginError) -> [(value: String, location: SourceLocation)] {
+    public func stringList(_ what: String) throws(PluginError) -> [(value: String, location: TextLocation)] {
         guard case .sequence(let sequence) = node else {
             throw PluginError(.invalidParameter, "\(what) must be a list such as [a, b], not \(node.kindName)", at: location)
         }
-        var items: [(String, SourceLocation)] = []
+        var items: [(String, TextLocation)] = []
         for item in sequence {
             let parameter = PluginParameter(node: item, file: file)
             items.append((try parameter.string("each entry of \(what)"), parameter.location))
@@ -54,11 +54,11 @@ public struct PluginParameter {
     }
 
     /// The parameter as a mapping of string scalars to string scalars, with locations.
-    public func stringMap(_ what: String) throws(PluginError) -> [(key: String, value: String, location: SourceLocation)] {
+    public func stringMap(_ what: String) throws(PluginError) -> [(key: String, value: String, location: TextLocation)] {
         guard case .mapping(let mapping) = node else {
             throw PluginError(.invalidParameter, "\(what) must be a mapping such as { \"0\": pending }, not \(node.kindName)", at: location)
         }
-        var pairs: [(String, String, SourceLocation)] = []
+        var pairs: [(String, String, TextLocation)] = []
         for (key, value) in mapping {
             let keyText = try PluginParameter(node: key, file: file).string("each key of \(what)")
             let valueParameter = PluginParameter(node: value, file: file)

@@ -48,7 +48,7 @@ enum AmountParsing {
             return .failure(InvalidValue("the value is null"))
         }
         guard range.contains(value) else {
-            return .failure(InvalidValue("\(value) is outside the \(typeName) range \(range.lowerBound)...\(range.upperBound)"))
+            return .failure(InvalidValue("\(value) does not fit \(typeName) (\(range.lowerBound)...\(range.upperBound))"))
         }
         return .success(.number(value))
     }

@@ -19,7 +19,7 @@ public struct ValueTypeContext {
     /// The field's parameter keys (from `parameterKeys`) that the rules file sets.
     public var parameters: [String: PluginParameter]
     /// Where the field's `type:` is written.
-    public var location: SourceLocation
+    public var location: TextLocation
 }
 
 /// A raw value and whether the type accepts it; the rendered typed value when it does.
