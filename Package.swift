@@ -34,7 +34,7 @@ let package = Package(
         .executableTarget(name: "streamrecon", dependencies: ["StreamReconCLI"], swiftSettings: strict),
         .executableTarget(name: "streamrecon-bench", dependencies: ["ReconEngine"], swiftSettings: strict),
         .testTarget(name: "ReconEngineTests", dependencies: ["ReconEngine"], swiftSettings: strict),
-        .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI"], swiftSettings: strict),
+        .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI", "streamrecon"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,9 @@
 extension ExpressionCompiler {
+    /// "an amount", "a timestamp".
+    static func article(_ noun: String) -> String {
+        ("aeiou".contains(noun.first ?? "x") ? "an " : "a ") + noun
+    }
+
     /// The common type of two operands of one kind: a literal takes the other side's type.
     private func unify(_ left: Operand, _ right: Operand, _ op: String, offset: Int) throws(ExpressionError) -> FieldType? {
         guard let leftType = left.type else { return right.type }
@@ -38,7 +43,7 @@ extension ExpressionCompiler {
                 let (result, overflow) = isPlus ? a.addingReportingOverflow(b) : a.subtractingReportingOverflow(b)
                 guard !overflow else { throw EvaluationError(message: "\(a) \(symbol) \(b) overflows 128 bits") }
                 return result
-            }, type: type, label: "a \(type?.identifier ?? "number")", offset: offset)
+            }, type: type, label: Self.article(type?.identifier ?? "number"), offset: offset)
         case (.plus, _, _), (.minus, _, _):
             let culprit = if case .number = left.eval { right } else { left }
             throw ExpressionError(code: .typeMismatch, message: "'\(symbol)' needs numbers, but \(culprit.label) is \(culprit.typeName)", offset: offset)

@@ -86,7 +86,7 @@ struct ExpressionCompiler {
                 let value = try number(record)
                 guard value != .min else { throw EvaluationError(message: "negating \(value) overflows 128 bits") }
                 return -value
-            }, type: operand.type, label: "a \(operand.typeName)", offset: offset)
+            }, type: operand.type, label: Self.article(operand.typeName), offset: offset)
         case .binary(let op, let left, let right, let offset):
             return try binary(op, try compile(left), try compile(right), offset: offset)
         case .call(let name, let arguments, let offset):

@@ -12,6 +12,7 @@ public struct Linter: Sendable {
     /// A lint path that does not exist: a usage error, not a finding.
     public struct MissingPath: Error, CustomStringConvertible {
         public var path: String
+        public init(path: String) { self.path = path }
         public var description: String { "no such file or directory: \(path)" }
     }
 
@@ -55,6 +56,11 @@ public struct Linter: Sendable {
 public struct LintReport: Sendable {
     public var files: [String]
     public var diagnostics: [Diagnostic]
+
+    public init(files: [String], diagnostics: [Diagnostic]) {
+        self.files = files
+        self.diagnostics = diagnostics
+    }
 
     public var errorCount: Int { diagnostics.count { $0.severity == .error } }
     public var warningCount: Int { diagnostics.count { $0.severity == .warning } }

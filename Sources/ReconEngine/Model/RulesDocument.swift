@@ -64,7 +64,12 @@ enum RulesDocument {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
             var message = problem
-            if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
+            if problem.hasPrefix("Maximum nesting level") {
+                message = "YAML is nested more than 1000 levels deep; a rules file needs four"
+            } else if let context {
+                let place = "\(context.text) at line \(context.mark.line), column \(context.mark.column)"
+                message = problem.hasPrefix("but ") ? "\(place), \(problem)" : "\(problem) (\(place))"
+            }
             if character(in: text, at: mark) == "\t" { message += "; indent with spaces, not tabs" }
             sink.error(.yamlSyntax, at: at(mark), message)
         case .duplicatedKeysInMapping(let duplicates, let context):
