@@ -28,32 +28,33 @@ extension CompiledRuleSet {
         if let dbSide, let chainSide {
             compare(dbSide, chainSide, streamId: streamId, into: &findings)
         }
-        for invariant in invariants {
-            for side in invariant.sides {
-                guard let record = side == .db ? dbSide : chainSide else { continue }
-                check(invariant, on: side, record: record, streamId: streamId, into: &findings)
-            }
+        let checks = plan.checks
+        for index in checks.indices {
+            if checks[index].onDB, let dbSide { check(index, on: .db, record: dbSide, streamId: streamId, into: &findings) }
+            if checks[index].onChain, let chainSide { check(index, on: .chain, record: chainSide, streamId: streamId, into: &findings) }
         }
     }
 
-    /// One side's typed values and which slots parsed.
+    /// One side's typed values and the slots that did not parse (placeholders in `values`).
     struct ParsedSide {
         var values: Record
-        var valid: [Bool]
+        var invalid: [Int] = []
+
+        func isValid(_ slot: Int) -> Bool { invalid.isEmpty || !invalid.contains(slot) }
     }
 
     private func parse(_ raw: [RawValue], side: Side, streamId: String, into findings: inout [Finding]) -> ParsedSide {
-        var parsed = ParsedSide(values: [], valid: [])
-        parsed.values.reserveCapacity(fields.count)
-        parsed.valid.reserveCapacity(fields.count)
-        for (field, rawValue) in zip(fields, raw) {
-            switch side == .db ? field.type.parse(rawValue) : field.chainParser(rawValue) {
+        var parsed = ParsedSide(values: [])
+        parsed.values.reserveCapacity(raw.count)
+        let parsers = side == .db ? plan.dbParsers : plan.chainParsers
+        for slot in raw.indices {
+            switch parsers[slot](raw[slot]) {
             case .success(let value):
                 parsed.values.append(value)
-                parsed.valid.append(true)
             case .failure(let error):
                 parsed.values.append(.bool(false))
-                parsed.valid.append(false)
+                parsed.invalid.append(slot)
+                let (field, rawValue) = (fields[slot], raw[slot])
                 let shown = rawValue.displayText
                 findings.append(Finding(
                     streamId: streamId, kind: .invalidValue, field: field.name, side: side,
@@ -67,9 +68,11 @@ extension CompiledRuleSet {
     }
 
     private func compare(_ db: ParsedSide, _ chain: ParsedSide, streamId: String, into findings: inout [Finding]) {
-        for (slot, field) in fields.enumerated() where db.valid[slot] && chain.valid[slot] {
+        let matchers = plan.matchers
+        for slot in matchers.indices where db.isValid(slot) && chain.isValid(slot) {
             let (dbValue, chainValue) = (db.values[slot], chain.values[slot])
-            guard !field.comparator.matches(dbValue, chainValue) else { continue }
+            guard !matchers[slot](dbValue, chainValue) else { continue }
+            let field = fields[slot]
             let (dbText, chainText) = (field.type.render(dbValue), field.type.render(chainValue))
             findings.append(Finding(
                 streamId: streamId, kind: .mismatch, field: field.name, dbValue: dbText, onChainValue: chainText,
@@ -79,14 +82,18 @@ extension CompiledRuleSet {
         }
     }
 
-    private func check(_ invariant: Invariant, on side: Side, record: ParsedSide, streamId: String, into findings: inout [Finding]) {
-        guard invariant.slots.allSatisfy({ record.valid[$0] }) else { return }
+    private func check(_ index: Int, on side: Side, record: ParsedSide, streamId: String, into findings: inout [Finding]) {
+        let plan = plan.checks[index]
+        guard record.invalid.isEmpty || plan.slots.allSatisfy(record.isValid) else { return }
         let failure: String
+        let invariant: Invariant
         do {
-            if let when = invariant.when, try !when(record.values) { return }
-            if try invariant.assert(record.values) { return }
+            if let when = plan.when, try !when(record.values) { return }
+            if try plan.assert(record.values) { return }
+            invariant = invariants[index]
             failure = "\(invariant.expression) is false"
         } catch {
+            invariant = invariants[index]
             failure = "\(invariant.expression) cannot be evaluated: \(error.message)"
         }
         var values: [String: String] = [:]

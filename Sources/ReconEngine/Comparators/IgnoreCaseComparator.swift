@@ -16,7 +16,23 @@ public enum IgnoreCaseComparator: ComparatorPlugin {
         try context.requireNoParameter(id)
         return Comparator(summary: "ignoring case") { db, chain in
             guard case .text(let a) = db, case .text(let b) = chain else { return db == chain }
-            return a == b || a.lowercased() == b.lowercased()
+            return a == b || equalIgnoringCase(a, b)
         }
+    }
+
+    /// ASCII letters compared without allocating; other text through `lowercased()`.
+    static func equalIgnoringCase(_ a: String, _ b: String) -> Bool {
+        var (a, b) = (a, b)
+        let ascii: Bool? = a.withUTF8 { x in
+            b.withUTF8 { y in
+                guard x.count == y.count else { return x.allSatisfy { $0 < 0x80 } && y.allSatisfy { $0 < 0x80 } ? false : nil }
+                for (p, q) in zip(x, y) where p != q {
+                    guard p < 0x80, q < 0x80 else { return nil }
+                    if p | 0x20 != q | 0x20 || !((UInt8(ascii: "a")...UInt8(ascii: "z")).contains(p | 0x20)) { return false }
+                }
+                return true
+            }
+        }
+        return ascii ?? (a.lowercased() == b.lowercased())
     }
 }

@@ -35,8 +35,47 @@ public struct CompiledRuleSet: Sendable {
     public let fields: [Field]
     public let invariants: [Invariant]
 
+    /// The closures `reconcile` calls, in flat arrays so the hot loop copies no metadata.
+    let plan: ApplyPlan
+
+    init(name: String, file: String, table: String, keyColumn: String, keyChainField: String, fields: [Field], invariants: [Invariant]) {
+        self.name = name
+        self.file = file
+        self.table = table
+        self.keyColumn = keyColumn
+        self.keyChainField = keyChainField
+        self.fields = fields
+        self.invariants = invariants
+        plan = ApplyPlan(fields: fields, invariants: invariants)
+    }
+
     /// The DB columns a source reads, in slot order.
     public var dbColumns: [String] { fields.map(\.dbColumn) }
     /// The on-chain fields a source reads, in slot order.
     public var chainFields: [String] { fields.map(\.chainField) }
+}
+
+/// The per-record work of a rule set: parsers, comparisons and invariant checks by slot.
+final class ApplyPlan: Sendable {
+    struct Check: Sendable {
+        var assert: Predicate
+        var when: Predicate?
+        var slots: [Int]
+        var onDB: Bool
+        var onChain: Bool
+    }
+
+    let dbParsers: [ValueParser]
+    let chainParsers: [ValueParser]
+    let matchers: [@Sendable (Value, Value) -> Bool]
+    let checks: [Check]
+
+    init(fields: [CompiledRuleSet.Field], invariants: [CompiledRuleSet.Invariant]) {
+        dbParsers = fields.map(\.type.parse)
+        chainParsers = fields.map(\.chainParser)
+        matchers = fields.map(\.comparator.matches)
+        checks = invariants.map {
+            Check(assert: $0.assert, when: $0.when, slots: $0.slots, onDB: $0.sides.contains(.db), onChain: $0.sides.contains(.chain))
+        }
+    }
 }

@@ -18,14 +18,4 @@ indirect enum Expression {
     case negate(Expression, offset: Int)
     case binary(BinaryOperator, Expression, Expression, offset: Int)
     case call(String, [Expression], offset: Int)
-
-    var offset: Int {
-        switch self {
-        case .integer(_, let offset), .string(_, let offset), .bool(_, let offset), .field(_, let offset),
-             .not(_, let offset), .negate(_, let offset), .call(_, _, let offset):
-            offset
-        case .binary(_, let left, _, _):
-            left.offset
-        }
-    }
 }

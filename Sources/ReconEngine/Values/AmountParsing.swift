@@ -2,6 +2,26 @@
 /// else. No `+`, whitespace, hex, exponent or fraction is accepted; nothing is rounded.
 enum AmountParsing {
     static func parse(_ text: String) -> Result<Int128, InvalidValue> {
+        var text = text
+        if let value = text.withUTF8({ fastParse($0) }) { return .success(value) }
+        return slowParse(text)
+    }
+
+    /// Up to 38 digits with an optional `-`: always fits, so no overflow checks are needed.
+    private static func fastParse(_ bytes: UnsafeBufferPointer<UInt8>) -> Int128? {
+        let negative = bytes.first == UInt8(ascii: "-")
+        let digits = negative ? UnsafeBufferPointer(rebasing: bytes.dropFirst()) : bytes
+        guard !digits.isEmpty, digits.count <= 38 else { return nil }
+        var value: Int128 = 0
+        for byte in digits {
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            value = value &* 10 &+ Int128(digit)
+        }
+        return negative ? -value : value
+    }
+
+    private static func slowParse(_ text: String) -> Result<Int128, InvalidValue> {
         let utf8 = text.utf8
         guard let first = utf8.first else { return .failure(InvalidValue("empty text is not a number")) }
         if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") || utf8.last == UInt8(ascii: " ")
