@@ -43,6 +43,25 @@ public struct Finding: Sendable, Hashable, Codable {
         self.message = message
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case streamId, kind, field, side, dbValue, onChainValue, values, rule, severity, message
+    }
+
+    /// Every key is written, absent values as null, so each discrepancy has one shape.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(streamId, forKey: .streamId)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(field, forKey: .field)
+        try container.encode(side, forKey: .side)
+        try container.encode(dbValue, forKey: .dbValue)
+        try container.encode(onChainValue, forKey: .onChainValue)
+        try container.encode(values, forKey: .values)
+        try container.encode(rule, forKey: .rule)
+        try container.encode(severity, forKey: .severity)
+        try container.encode(message, forKey: .message)
+    }
+
     /// The report order: by stream id, then kind, then field (then side and rule, for a total order).
     public static func reportOrder(_ a: Finding, _ b: Finding) -> Bool {
         if a.streamId != b.streamId { return a.streamId < b.streamId }

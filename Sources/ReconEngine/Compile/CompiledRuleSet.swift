@@ -11,6 +11,9 @@ public struct CompiledRuleSet: Sendable {
         public let severity: Severity
         let comparator: Comparator
         let chainParser: ValueParser
+
+        /// Parses an on-chain raw value as the field's comparator reads it (through a `map`, say).
+        public func parseChain(_ raw: RawValue) -> Result<Value, InvalidValue> { chainParser(raw) }
     }
 
     public struct Invariant: Sendable {

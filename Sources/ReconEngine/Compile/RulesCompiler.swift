@@ -11,12 +11,14 @@ public struct RulesCompiler: Sendable {
     public struct Result: Sendable {
         public var ruleSet: CompiledRuleSet?
         public var diagnostics: [Diagnostic]
+        /// The text that was compiled, when the file could be read.
+        public var source: String?
     }
 
     /// Reads and compiles the rules file at `path`.
     public func compile(path: String) -> Result {
         let sink = DiagnosticSink()
-        guard let text = RulesDocument.read(path: path, sink: sink) else { return Result(ruleSet: nil, diagnostics: sink.diagnostics) }
+        guard let text = RulesDocument.read(path: path, sink: sink) else { return Result(ruleSet: nil, diagnostics: sink.diagnostics, source: nil) }
         return compile(yaml: text, file: path, sink: sink)
     }
 
@@ -33,16 +35,20 @@ public struct RulesCompiler: Sendable {
     }
 
     private func compile(yaml: String, file: String, sink: DiagnosticSink) -> Result {
-        guard let root = RulesDocument.parse(yaml, file: file, sink: sink) else { return Result(ruleSet: nil, diagnostics: sink.diagnostics) }
+        guard let root = RulesDocument.parse(yaml, file: file, sink: sink) else { return Result(ruleSet: nil, diagnostics: sink.diagnostics, source: yaml) }
         let model = RuleLoader(file: file, source: yaml, registry: registry, sink: sink).load(root)
         let ruleSet = RuleSetBuilder(registry: registry, sink: sink).build(model)
-        return Result(ruleSet: sink.hasErrors ? nil : ruleSet, diagnostics: sink.diagnostics.sorted(by: Diagnostic.positionOrder))
+        return Result(ruleSet: sink.hasErrors ? nil : ruleSet, diagnostics: sink.diagnostics.sorted(by: Diagnostic.positionOrder), source: yaml)
     }
 }
 
 /// A rules file that does not compile, with all its diagnostics.
 public struct RulesError: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [Diagnostic]
+
+    public init(diagnostics: [Diagnostic]) {
+        self.diagnostics = diagnostics
+    }
 
     public var description: String {
         diagnostics.map(\.description).joined(separator: "\n")

@@ -1,0 +1,202 @@
+import Foundation
+
+/// A pull tokenizer over a JSON file read in chunks, so a snapshot of millions of records is
+/// never held whole in memory (Foundation's JSON APIs need the whole document). Numbers keep
+/// their exact text; every token knows its line and column.
+final class JSONTokenizer {
+    enum Token: Equatable {
+        case beginObject, endObject, beginArray, endArray, colon, comma
+        case string(String)
+        case number(String)
+        case bool(Bool)
+        case null
+        case end
+    }
+
+    struct Failure: Error {
+        var message: String
+        var line: Int
+        var column: Int
+    }
+
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var index = 0
+    private var atEnd = false
+    private(set) var line = 1
+    private(set) var column = 1
+    private var peeked: (token: Token, line: Int, column: Int)?
+    private var scratch: [UInt8] = []
+
+    init(handle: FileHandle) {
+        self.handle = handle
+    }
+
+    private func fill() throws(Failure) -> Bool {
+        guard !atEnd else { return false }
+        let data: Data?
+        do {
+            data = try handle.read(upToCount: 1 << 20)
+        } catch {
+            throw Failure(message: "cannot read the file: \(error.localizedDescription)", line: line, column: column)
+        }
+        guard let data, !data.isEmpty else {
+            atEnd = true
+            return false
+        }
+        buffer = Array(data)
+        index = 0
+        return true
+    }
+
+    private func peekByte() throws(Failure) -> UInt8? {
+        if index < buffer.count { return buffer[index] }
+        return try fill() ? buffer[index] : nil
+    }
+
+    private func nextByte() throws(Failure) -> UInt8? {
+        guard let byte = try peekByte() else { return nil }
+        index += 1
+        if byte == UInt8(ascii: "\n") {
+            line += 1
+            column = 1
+        } else if byte & 0xC0 != 0x80 {
+            column += 1
+        }
+        return byte
+    }
+
+    func fail(_ message: String) -> Failure { Failure(message: message, line: peeked?.line ?? line, column: peeked?.column ?? column) }
+
+    /// The next token without consuming it, and its position.
+    func peek() throws(Failure) -> (token: Token, line: Int, column: Int) {
+        if let peeked { return peeked }
+        let token = try scan()
+        peeked = token
+        return token
+    }
+
+    func next() throws(Failure) -> Token {
+        let token = try peek().token
+        peeked = nil
+        return token
+    }
+
+    private func scan() throws(Failure) -> (token: Token, line: Int, column: Int) {
+        while let byte = try peekByte(), byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { _ = try nextByte() }
+        let (startLine, startColumn) = (line, column)
+        guard let byte = try nextByte() else { return (.end, startLine, startColumn) }
+        let token: Token
+        switch byte {
+        case UInt8(ascii: "{"): token = .beginObject
+        case UInt8(ascii: "}"): token = .endObject
+        case UInt8(ascii: "["): token = .beginArray
+        case UInt8(ascii: "]"): token = .endArray
+        case UInt8(ascii: ":"): token = .colon
+        case UInt8(ascii: ","): token = .comma
+        case UInt8(ascii: "\""): token = .string(try scanString(startLine, startColumn))
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): token = .number(try scanNumber(first: byte, startLine, startColumn))
+        case UInt8(ascii: "t"): try expectWord("rue", startLine, startColumn); token = .bool(true)
+        case UInt8(ascii: "f"): try expectWord("alse", startLine, startColumn); token = .bool(false)
+        case UInt8(ascii: "n"): try expectWord("ull", startLine, startColumn); token = .null
+        default:
+            throw Failure(message: "unexpected character '\(Unicode.Scalar(byte).escaped(asASCII: true))'", line: startLine, column: startColumn)
+        }
+        return (token, startLine, startColumn)
+    }
+
+    private func expectWord(_ rest: String, _ startLine: Int, _ startColumn: Int) throws(Failure) {
+        for expected in rest.utf8 where try nextByte() != expected {
+            throw Failure(message: "invalid literal; expected true, false or null", line: startLine, column: startColumn)
+        }
+    }
+
+    private func scanNumber(first: UInt8, _ startLine: Int, _ startColumn: Int) throws(Failure) -> String {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(first)
+        while let byte = try peekByte(), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "+-.eE".utf8.contains(byte) {
+            scratch.append(byte)
+            _ = try nextByte()
+        }
+        let text = String(decoding: scratch, as: UTF8.self)
+        guard Self.isJSONNumber(scratch) else { throw Failure(message: "malformed number '\(text)'", line: startLine, column: startColumn) }
+        return text
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+    static func isJSONNumber(_ bytes: [UInt8]) -> Bool {
+        var i = 0
+        func digits() -> Int {
+            let start = i
+            while i < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i]) { i += 1 }
+            return i - start
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
+        let start = i
+        let integerDigits = digits()
+        guard integerDigits > 0, integerDigits == 1 || bytes[start] != UInt8(ascii: "0") else { return false }
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            guard digits() > 0 else { return false }
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return i == bytes.count
+    }
+
+    private func scanString(_ startLine: Int, _ startColumn: Int) throws(Failure) -> String {
+        scratch.removeAll(keepingCapacity: true)
+        while true {
+            guard let byte = try nextByte() else { throw Failure(message: "unterminated string", line: startLine, column: startColumn) }
+            switch byte {
+            case UInt8(ascii: "\""):
+                guard let text = String(validating: scratch, as: UTF8.self) else {
+                    throw Failure(message: "string is not valid UTF-8", line: startLine, column: startColumn)
+                }
+                return text
+            case UInt8(ascii: "\\"):
+                try scanEscape()
+            case 0..<0x20:
+                throw Failure(message: "control character in string; escape it", line: line, column: column - 1)
+            default:
+                scratch.append(byte)
+            }
+        }
+    }
+
+    private func scanEscape() throws(Failure) {
+        guard let byte = try nextByte() else { throw fail("unterminated escape") }
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(byte)
+        case UInt8(ascii: "b"): scratch.append(0x08)
+        case UInt8(ascii: "f"): scratch.append(0x0C)
+        case UInt8(ascii: "n"): scratch.append(0x0A)
+        case UInt8(ascii: "r"): scratch.append(0x0D)
+        case UInt8(ascii: "t"): scratch.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = try hex4()
+            if (0xD800..<0xDC00).contains(scalar) {
+                guard try nextByte() == UInt8(ascii: "\\"), try nextByte() == UInt8(ascii: "u") else { throw fail("unpaired surrogate in \\u escape") }
+                let low = try hex4()
+                guard (0xDC00..<0xE000).contains(low) else { throw fail("unpaired surrogate in \\u escape") }
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            }
+            guard let unicode = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
+            scratch.append(contentsOf: Array(String(Character(unicode)).utf8))
+        default:
+            throw fail("invalid escape '\\\(Unicode.Scalar(byte))'")
+        }
+    }
+
+    private func hex4() throws(Failure) -> UInt32 {
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard let byte = try nextByte(), let digit = Int(String(Unicode.Scalar(byte)), radix: 16) else { throw fail("invalid \\u escape") }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+}

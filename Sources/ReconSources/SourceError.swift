@@ -1,0 +1,31 @@
+/// Why a data source could not be read: what failed, where, in words an operator can act on.
+/// Never carries credentials.
+public struct SourceError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// The file or database does not exist.
+        case notFound = "not-found"
+        /// It exists but cannot be opened or read.
+        case unreadable
+        /// The app DB has no such table.
+        case missingTable = "missing-table"
+        /// The table has no such column.
+        case missingColumn = "missing-column"
+        /// The content is not in the expected format.
+        case malformed
+        /// The location names a kind of source streamrecon does not support.
+        case unsupported
+    }
+
+    public var kind: Kind
+    /// The file, `file:line:column`, or the source's redacted location.
+    public var location: String
+    public var message: String
+
+    public init(_ kind: Kind, at location: String, _ message: String) {
+        self.kind = kind
+        self.location = location
+        self.message = message
+    }
+
+    public var description: String { "\(location): \(message)" }
+}

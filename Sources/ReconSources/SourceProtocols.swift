@@ -1,0 +1,74 @@
+import ReconEngine
+
+/// One DB row or on-chain record: its pairing key and the raw values of the mapped fields,
+/// in the rule set's slot order.
+public struct SourceRecord: Sendable, Equatable {
+    public var key: String
+    public var values: [RawValue]
+
+    public init(key: String, values: [RawValue]) {
+        self.key = key
+        self.values = values
+    }
+}
+
+/// What a source reads: the rule set's table or record shape, and the page size.
+public struct SourceQuery: Sendable {
+    public var table: String
+    public var keyColumn: String
+    public var columns: [String]
+    public var keyField: String
+    public var fields: [String]
+    public var batchSize: Int
+
+    public init(ruleSet: CompiledRuleSet, batchSize: Int = 1000) {
+        table = ruleSet.table
+        keyColumn = ruleSet.keyColumn
+        columns = ruleSet.dbColumns
+        keyField = ruleSet.keyChainField
+        fields = ruleSet.chainFields
+        self.batchSize = batchSize
+    }
+}
+
+/// The app's database, read-only: streams the mapped columns of the streams table.
+public protocol AppDatabaseSource: Sendable {
+    /// A description safe to print and store (no credentials).
+    var displayName: String { get }
+    /// Checks the table and columns, then reads rows page by page.
+    func open(_ query: SourceQuery) async throws(SourceError) -> any RecordPages
+}
+
+/// Pages of DB rows; memory is bounded by the page size.
+public protocol RecordPages: AnyObject, Sendable {
+    /// Keys that appear in more than one row, with their counts.
+    var duplicateKeys: [(key: String, count: Int)] { get }
+    /// The next page, or nil when every row has been read.
+    func next() async throws(SourceError) -> [SourceRecord]?
+}
+
+/// The chain: one consistent view per run (a pinned block or a snapshot file).
+public protocol ChainSource: Sendable {
+    var displayName: String { get }
+    func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView
+}
+
+/// The result of looking one key up on chain.
+public enum ChainLookup: Sendable, Equatable {
+    case record([RawValue])
+    case missing
+    /// The record could not be read (after any retries); the reason names no credentials.
+    case failed(String)
+}
+
+/// A chain state pinned for one run.
+public protocol ChainView: AnyObject, Sendable {
+    /// The block every read comes from, when the source knows it.
+    var block: UInt64? { get }
+    /// Keys that appear more than once on chain, with their counts; the first record counts.
+    var duplicateKeys: [(key: String, count: Int)] { get }
+    /// Looks up each key; each key is looked up at most once per run.
+    func records(for keys: [String]) async throws(SourceError) -> [ChainLookup]
+    /// The records whose keys were never looked up (streams on chain but not in the DB), a page at a time.
+    func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord]
+}

@@ -1,0 +1,110 @@
+import ReconEngine
+import ReconSources
+
+/// Pairs DB rows with on-chain records by key, across both sides, and applies the compiled
+/// rule set to each pair. The DB side is read a page at a time, so memory on that side is
+/// bounded by the page size.
+public struct Reconciler: Sendable {
+    public let ruleSet: CompiledRuleSet
+    public let batchSize: Int
+
+    public init(ruleSet: CompiledRuleSet, batchSize: Int = 1000) {
+        precondition(batchSize > 0, "batch size must be positive")
+        self.ruleSet = ruleSet
+        self.batchSize = batchSize
+    }
+
+    /// What one reconciliation found.
+    public struct Outcome: Sendable {
+        /// Every finding, in report order (SPEC §5).
+        public var findings: [Finding]
+        public var streamsChecked: Int
+        public var streamsByStatus: [String: Int]
+        public var chainBlock: UInt64?
+    }
+
+    /// Reconciles every stream on either side; `onFinding` sees each finding as it is found.
+    public func reconcile(
+        db: any AppDatabaseSource, chain: any ChainSource, onFinding: (Finding) -> Void = { _ in }
+    ) async throws(SourceError) -> Outcome {
+        let query = SourceQuery(ruleSet: ruleSet, batchSize: batchSize)
+        let view = try await chain.open(query)
+        let pages = try await db.open(query)
+        var tally = Tally(ruleSet: ruleSet)
+        var findings: [Finding] = []
+        func emit(_ new: ArraySlice<Finding>) {
+            for finding in new { onFinding(finding) }
+        }
+        let dbDuplicates = Dictionary(pages.duplicateKeys.map { ($0.key, $0.count) }, uniquingKeysWith: { first, _ in first })
+        var duplicatesSeen = Set<String>()
+        while let page = try await pages.next() {
+            let rows = page.filter { dbDuplicates[$0.key] == nil || duplicatesSeen.insert($0.key).inserted }
+            let lookups = try await view.records(for: rows.map(\.key))
+            for (row, lookup) in zip(rows, lookups) {
+                let start = findings.count
+                switch lookup {
+                case .record(let chainValues):
+                    ruleSet.reconcile(streamId: row.key, db: row.values, chain: chainValues, into: &findings)
+                case .missing:
+                    ruleSet.reconcile(streamId: row.key, db: row.values, chain: nil, into: &findings)
+                case .failed(let reason):
+                    var dbSide: [Finding] = []
+                    ruleSet.reconcile(streamId: row.key, db: row.values, chain: nil, into: &dbSide)
+                    findings += dbSide.filter { $0.kind != .missingOnChain }
+                    findings.append(Finding(streamId: row.key, kind: .sourceError, rule: "key", severity: .critical,
+                                            message: "on-chain record of stream '\(row.key)' could not be read: \(reason)"))
+                }
+                tally.count(db: row.values, chain: lookup)
+                emit(findings[start...])
+            }
+        }
+        while case let records = try await view.unvisited(limit: batchSize), !records.isEmpty {
+            for record in records {
+                let start = findings.count
+                ruleSet.reconcile(streamId: record.key, db: nil, chain: record.values, into: &findings)
+                tally.count(db: nil, chain: .record(record.values))
+                emit(findings[start...])
+            }
+        }
+        let start = findings.count
+        for (key, count) in dbDuplicates.sorted(by: { $0.key < $1.key }) {
+            findings.append(duplicate(key, count: count, side: "DB rows"))
+        }
+        for (key, count) in view.duplicateKeys {
+            findings.append(duplicate(key, count: count, side: "on-chain records"))
+        }
+        emit(findings[start...])
+        findings.sort(by: Finding.reportOrder)
+        return Outcome(findings: findings, streamsChecked: tally.streams, streamsByStatus: tally.byStatus, chainBlock: view.block)
+    }
+
+    private func duplicate(_ key: String, count: Int, side: String) -> Finding {
+        Finding(streamId: key, kind: .sourceError, rule: "key", severity: .critical,
+                message: "key '\(key)' appears in \(count) \(side); only the first was reconciled")
+    }
+}
+
+/// Counts streams, and streams by the value of the field named `status` (DB side, else chain).
+struct Tally {
+    private(set) var streams = 0
+    private(set) var byStatus: [String: Int] = [:]
+    private let status: (slot: Int, field: CompiledRuleSet.Field)?
+
+    init(ruleSet: CompiledRuleSet) {
+        status = ruleSet.fields.firstIndex { $0.name == "status" }.map { ($0, ruleSet.fields[$0]) }
+    }
+
+    mutating func count(db: [RawValue]?, chain: ChainLookup) {
+        streams += 1
+        guard let (slot, field) = status else { return }
+        let label: String
+        if let db, case .success(let value) = field.type.parse(db[slot]) {
+            label = field.type.render(value)
+        } else if case .record(let values) = chain, case .success(let value) = field.parseChain(values[slot]) {
+            label = field.type.render(value)
+        } else {
+            label = "invalid"
+        }
+        byStatus[label, default: 0] += 1
+    }
+}

@@ -1,0 +1,92 @@
+import ReconEngine
+
+/// A report format: a plugin that writes findings as they are found and the report at the end.
+public protocol ReportFormat: Sendable {
+    /// The `--format` name.
+    static var identifier: String { get }
+    static var summary: String { get }
+    init(output: ReportOutput)
+    /// Called once per finding, as it is found.
+    mutating func found(_ finding: Finding)
+    /// Called once, with the complete report.
+    mutating func finish(_ report: RunReport)
+}
+
+/// The report formats `run` offers. Adding one is adding its type here.
+public enum ReportFormats {
+    public static let all: [any ReportFormat.Type] = [TableReport.self, JSONReport.self, NDJSONReport.self]
+
+    public static func named(_ identifier: String) -> (any ReportFormat.Type)? {
+        all.first { $0.identifier == identifier }
+    }
+}
+
+/// `json`: the SPEC §5 report, pretty-printed with sorted keys.
+public struct JSONReport: ReportFormat {
+    public static let identifier = "json"
+    public static let summary = "The whole report as one JSON object (SPEC §5)."
+    let output: ReportOutput
+
+    public init(output: ReportOutput) { self.output = output }
+
+    public mutating func found(_ finding: Finding) {}
+
+    public mutating func finish(_ report: RunReport) {
+        output.write(report.json())
+        output.write("\n")
+    }
+}
+
+/// `ndjson`: one discrepancy per line as it is found, then the report without its discrepancies.
+public struct NDJSONReport: ReportFormat {
+    public static let identifier = "ndjson"
+    public static let summary = "One JSON discrepancy per line as found, then a summary line."
+    let output: ReportOutput
+
+    public init(output: ReportOutput) { self.output = output }
+
+    public mutating func found(_ finding: Finding) {
+        let encoder = JSONEncoder.sorted
+        output.write((try? encoder.encode(finding)) ?? Data())
+        output.write("\n")
+    }
+
+    public mutating func finish(_ report: RunReport) {
+        output.write((try? JSONEncoder.sorted.encode(SummaryLine(report: report))) ?? Data())
+        output.write("\n")
+    }
+
+    /// The report's keys except `discrepancies`.
+    struct SummaryLine: Encodable {
+        var report: RunReport
+
+        enum Keys: String, CodingKey {
+            case runId, status, dryRun, persisted, startedAt, finishedAt, rules, source, summary, error
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(report.runId, forKey: .runId)
+            try container.encode(report.status, forKey: .status)
+            try container.encode(report.dryRun, forKey: .dryRun)
+            try container.encode(report.persisted, forKey: .persisted)
+            try container.encode(report.startedAt, forKey: .startedAt)
+            try container.encode(report.finishedAt, forKey: .finishedAt)
+            try container.encode(report.rules, forKey: .rules)
+            try container.encode(report.source, forKey: .source)
+            try container.encode(report.summary, forKey: .summary)
+            try container.encodeIfPresent(report.error, forKey: .error)
+        }
+    }
+}
+
+import Foundation
+
+extension JSONEncoder {
+    /// Compact, sorted keys: one line per value.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

@@ -1,0 +1,59 @@
+import ReconEngine
+
+/// `table`: a readable summary and the discrepancies, coloured on a terminal.
+public struct TableReport: ReportFormat {
+    public static let identifier = "table"
+    public static let summary = "A readable summary and a table of discrepancies; the default on a terminal."
+    let output: ReportOutput
+
+    public init(output: ReportOutput) { self.output = output }
+
+    public mutating func found(_ finding: Finding) {}
+
+    private func paint(_ text: String, _ code: String) -> String {
+        output.isColorTerminal ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    private func paint(_ severity: Severity) -> String {
+        paint(severity.rawValue, severity == .critical ? "31" : severity == .warning ? "33" : "36")
+    }
+
+    public mutating func finish(_ report: RunReport) {
+        let status = paint(report.status.rawValue.uppercased(), report.status == .clean ? "32" : "31;1")
+        let recorded = report.dryRun ? "dry run, nothing written" : report.persisted ? "recorded" : "not recorded"
+        var lines = ["Reconciliation \(report.runId): \(status) (\(recorded))"]
+        lines.append("  rules    \(report.rules.name) (sha256 \(report.rules.sha256.prefix(12)))")
+        lines.append("  chain    " + (report.source.chainBlock.map { "block \($0)" } ?? "no block number"))
+        let statuses = report.summary.streamsByStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        lines.append("  streams  \(report.summary.streamsChecked) checked" + (statuses.isEmpty ? "" : " (\(statuses.joined(separator: ", ")))"))
+        let kinds = report.summary.byKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        lines.append("  found    \(report.summary.discrepancies) discrepanc\(report.summary.discrepancies == 1 ? "y" : "ies")"
+            + (kinds.isEmpty ? "" : " (\(kinds.joined(separator: ", ")))"))
+        if let error = report.error { lines.append("  error    " + paint(error, "31")) }
+        output.write(lines.joined(separator: "\n") + "\n")
+        guard !report.discrepancies.isEmpty else { return }
+        let header = ["STREAM", "KIND", "FIELD/RULE", "SIDE", "DB", "CHAIN", "SEVERITY"]
+        let rows = report.discrepancies.map { finding in
+            [finding.streamId, finding.kind.rawValue, finding.field ?? finding.rule, finding.side?.rawValue ?? "-",
+             Self.clip(finding.dbValue ?? "-"), Self.clip(finding.onChainValue ?? "-"), finding.severity.rawValue]
+        }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String], severity: Severity?) -> String {
+            cells.enumerated().map { column, cell in
+                let padded = column == cells.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                return column == cells.count - 1 && severity != nil ? paint(severity!) : padded
+            }.joined(separator: "  ")
+        }
+        var table = ["", line(header, severity: nil)]
+        for (finding, row) in zip(report.discrepancies, rows) {
+            table.append(line(row, severity: finding.severity))
+            table.append("    " + finding.message)
+        }
+        output.write(table.joined(separator: "\n") + "\n")
+    }
+
+    /// Long values (a 40-digit amount, an address) shortened to keep the table readable.
+    static func clip(_ text: String) -> String {
+        text.count <= 24 ? text : String(text.prefix(10)) + "…" + String(text.suffix(10))
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import ReconEngine
+
+/// How a run ended.
+public enum RunStatus: String, Sendable, Codable {
+    case running, clean, drift, failed, aborted
+}
+
+/// The report of one run, in the SPEC §5 shape: the CLI's `--format json` and the HTTP body.
+public struct RunReport: Sendable, Codable, Equatable {
+    public struct Rules: Sendable, Codable, Equatable {
+        public var name: String
+        public var sha256: String
+    }
+
+    public struct Source: Sendable, Codable, Equatable {
+        public var chainBlock: UInt64?
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(chainBlock, forKey: .chainBlock)
+        }
+    }
+
+    public struct Summary: Sendable, Codable, Equatable {
+        public var streamsChecked: Int
+        public var discrepancies: Int
+        public var byKind: [String: Int]
+        public var streamsByStatus: [String: Int]
+    }
+
+    public var runId: String
+    public var status: RunStatus
+    public var dryRun: Bool
+    public var persisted: Bool
+    public var startedAt: String
+    public var finishedAt: String
+    public var rules: Rules
+    public var source: Source
+    public var summary: Summary
+    public var discrepancies: [Finding]
+    /// Why the run failed, when it did.
+    public var error: String?
+
+    /// The report as pretty JSON with sorted keys, so two runs over the same data print alike.
+    public func json(pretty: Bool = true) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        // Strings, numbers and booleans always encode.
+        return (try? encoder.encode(self)) ?? Data()
+    }
+
+    /// The report without its discrepancies: the last line of `ndjson`.
+    public var summaryOnly: RunReport {
+        var copy = self
+        copy.discrepancies = []
+        return copy
+    }
+
+    /// `2026-11-25T12:00:00Z`
+    public static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+}
+
+extension RunReport {
+    /// The counts of each kind present, keyed by the kind's report name.
+    static func byKind(_ findings: [Finding]) -> [String: Int] {
+        Dictionary(grouping: findings, by: \.kind.rawValue).mapValues(\.count)
+    }
+
+    /// The highest severity among the findings, if any.
+    public var highestSeverity: Severity? { discrepancies.map(\.severity).max() }
+}

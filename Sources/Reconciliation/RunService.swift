@@ -1,0 +1,85 @@
+import Crypto
+import Foundation
+import ReconEngine
+import ReconSources
+
+/// One reconciliation run end to end: compile the rules, record the run as `running`,
+/// reconcile, and complete the record with every discrepancy (nothing is written on a dry run).
+public struct RunService: Sendable {
+    public struct Request: Sendable {
+        public var rulesPath: String
+        public var db: any AppDatabaseSource
+        public var chain: any ChainSource
+        /// Where run records go; nil on a dry run.
+        public var store: RunStore?
+        public var batchSize: Int
+
+        public init(rulesPath: String, db: any AppDatabaseSource, chain: any ChainSource, store: RunStore?, batchSize: Int = 1000) {
+            self.rulesPath = rulesPath
+            self.db = db
+            self.chain = chain
+            self.store = store
+            self.batchSize = batchSize
+        }
+    }
+
+    /// A run that could not start: its rules do not compile, or the run store cannot be written.
+    public enum StartError: Error, Sendable {
+        case rules(RulesError)
+        case store(SourceError)
+    }
+
+    public let compiler: RulesCompiler
+
+    public init(compiler: RulesCompiler = RulesCompiler()) {
+        self.compiler = compiler
+    }
+
+    /// Runs one reconciliation. Source failures do not throw: they make a `failed` report.
+    public func run(_ request: Request, onFinding: (Finding) -> Void = { _ in }) async throws(StartError) -> RunReport {
+        let compiled = compiler.compile(path: request.rulesPath)
+        guard let ruleSet = compiled.ruleSet, let source = compiled.source else {
+            throw .rules(RulesError(diagnostics: compiled.diagnostics))
+        }
+        let rules = RunReport.Rules(name: ruleSet.name, sha256: SHA256.hash(data: Data(source.utf8)).map { String(format: "%02x", $0) }.joined())
+        let runId = UUID().uuidString.lowercased()
+        let startedAt = RunReport.timestamp(Date())
+        if let store = request.store {
+            do {
+                try await store.begin(RunRecord(id: runId, startedAt: startedAt, status: .running, dryRun: false,
+                                                rulesName: rules.name, rulesSha256: rules.sha256))
+            } catch {
+                throw .store(error)
+            }
+        }
+        var report = RunReport(
+            runId: runId, status: .running, dryRun: request.store == nil, persisted: false, startedAt: startedAt, finishedAt: startedAt,
+            rules: rules, source: .init(chainBlock: nil),
+            summary: .init(streamsChecked: 0, discrepancies: 0, byKind: [:], streamsByStatus: [:]), discrepancies: []
+        )
+        do {
+            let outcome = try await Reconciler(ruleSet: ruleSet, batchSize: request.batchSize)
+                .reconcile(db: request.db, chain: request.chain, onFinding: onFinding)
+            report.source.chainBlock = outcome.chainBlock
+            report.discrepancies = outcome.findings
+            report.summary = .init(streamsChecked: outcome.streamsChecked, discrepancies: outcome.findings.count,
+                                   byKind: RunReport.byKind(outcome.findings), streamsByStatus: outcome.streamsByStatus)
+            report.status = outcome.findings.contains { $0.kind == .sourceError } ? .failed : outcome.findings.isEmpty ? .clean : .drift
+            if report.status == .failed { report.error = "some records could not be read; see the source_error discrepancies" }
+        } catch {
+            report.status = .failed
+            report.error = error.description
+        }
+        report.finishedAt = RunReport.timestamp(Date())
+        if let store = request.store {
+            do {
+                try await store.complete(report)
+                report.persisted = true
+            } catch {
+                report.status = .failed
+                report.error = [report.error, "the run record could not be completed: \(error.description)"].compactMap { $0 }.joined(separator: "; ")
+            }
+        }
+        return report
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import GRDB
+import ReconEngine
+import ReconSources
+
+/// Run records in the app database (SPEC §6): a `running` row when a run starts, and its
+/// completion with every discrepancy in one transaction.
+public struct RunStore: Sendable {
+    private let queue: DatabaseQueue
+    public let path: String
+
+    /// Opens the app database for writing run records; it must exist.
+    public init(path: String) throws(SourceError) {
+        guard FileManager.default.fileExists(atPath: path) else { throw SourceError(.notFound, at: path, "app database not found") }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "streamrecon.run-store"
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw SQLiteErrorText.describe(error, path: path)
+        }
+        self.path = path
+    }
+
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(SourceError) -> T {
+        do {
+            return try await queue.write(body)
+        } catch {
+            throw SQLiteErrorText.describe(error, path: path)
+        }
+    }
+
+    /// Creates the run tables if absent, marks runs left `running` as `aborted`, and records
+    /// this run as `running`. Returns the ids of the runs it marked aborted.
+    @discardableResult
+    public func begin(_ run: RunRecord) async throws(SourceError) -> [String] {
+        try await write { db in
+            for statement in RunSchema.statements { try db.execute(sql: statement) }
+            let stale = try String.fetchAll(db, sql: "SELECT id FROM reconciliation_runs WHERE status = 'running' ORDER BY started_at")
+            try db.execute(sql: """
+                UPDATE reconciliation_runs SET status = 'aborted', finished_at = ?,
+                    error = 'interrupted before it finished; marked aborted by run ' || ?
+                WHERE status = 'running'
+                """, arguments: [run.startedAt, run.id])
+            try run.insert(db)
+            return stale
+        }
+    }
+
+    /// Completes a run: its outcome and every discrepancy, in one transaction.
+    public func complete(_ report: RunReport) async throws(SourceError) {
+        try await write { db in
+            try db.execute(sql: """
+                UPDATE reconciliation_runs SET finished_at = ?, status = ?, chain_block = ?, streams_checked = ?,
+                    discrepancy_count = ?, error = ? WHERE id = ?
+                """, arguments: [report.finishedAt, report.status.rawValue, report.source.chainBlock.map { Int64($0) },
+                                 report.summary.streamsChecked, report.summary.discrepancies, report.error, report.runId])
+            for finding in report.discrepancies {
+                try DiscrepancyRecord(runId: report.runId, finding: finding).insert(db)
+            }
+        }
+    }
+}
+
+/// Reads run records back, read-only.
+public struct RunHistory: Sendable {
+    private let queue: DatabaseQueue
+    public let path: String
+
+    public init(path: String) throws(SourceError) {
+        guard FileManager.default.fileExists(atPath: path) else { throw SourceError(.notFound, at: path, "app database not found") }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw SQLiteErrorText.describe(error, path: path)
+        }
+        self.path = path
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(SourceError) -> T {
+        do {
+            return try await queue.read { db in
+                guard try db.tableExists(RunRecord.databaseTableName) else { throw SourceError(.missingTable, at: "", "no runs recorded yet") }
+                return try body(db)
+            }
+        } catch let error as SourceError {
+            throw SourceError(error.kind, at: path, error.message)
+        } catch {
+            throw SQLiteErrorText.describe(error, path: path)
+        }
+    }
+
+    /// The most recent runs first.
+    public func list(limit: Int = 20) async throws(SourceError) -> [RunRecord] {
+        try await read { db in
+            try RunRecord.order(RunRecord.Columns.startedAt.desc, RunRecord.Columns.id.desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    public func latest() async throws(SourceError) -> RunRecord? {
+        try await list(limit: 1).first
+    }
+
+    /// One run and its discrepancies in report order; nil when no run has that id.
+    public func show(id: String) async throws(SourceError) -> (run: RunRecord, discrepancies: [DiscrepancyRecord])? {
+        try await read { db in
+            guard let run = try RunRecord.fetchOne(db, key: id) else { return nil }
+            let rows = try DiscrepancyRecord.fetchAll(db, sql: """
+                SELECT * FROM reconciliation_discrepancies WHERE run_id = ? ORDER BY stream_id, kind, field, side, rule
+                """, arguments: [id])
+            return (run, rows)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import ReconEngine
+import ReconSources
+import Reconciliation
+
+extension Severity: ExpressibleByArgument {}
+
+extension StreamRecon {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reconcile every stream of the app DB against the chain.",
+            discussion: """
+                With no options it reconciles the bundled demo: Rules/streams.yaml, the demo app DB built from \
+                Fixtures/demo.sql into var/demo.sqlite on first use, and Fixtures/demo-chain.json.
+                Exit status: 0 clean, 1 drift at or above --fail-on, 2 usage or rules error, 3 the run failed.
+                """
+        )
+
+        @Option(help: "The rules file.")
+        var rules = "Rules/streams.yaml"
+
+        @Option(help: "The app database: an SQLite file path. Default: the demo DB.")
+        var db: String?
+
+        @Option(help: "The chain: a chain snapshot file (JSON). Default: the demo snapshot.")
+        var chain: String?
+
+        @Flag(help: "Compute and print the full report; write nothing anywhere.")
+        var dryRun = false
+
+        @Option(help: "Report format: table, json or ndjson. Default: table on a terminal, json otherwise.")
+        var format: String?
+
+        @Option(help: "Write the report to this file (atomically) instead of standard output.")
+        var output: String?
+
+        @Option(help: "Exit 1 when a discrepancy is at least this severe: info, warning or critical.")
+        var failOn: Severity = .info
+
+        @Option(help: "DB rows read per page.")
+        var batchSize = 1000
+
+        func validate() throws {
+            if let format, ReportFormats.named(format) == nil {
+                throw ValidationError("unknown format '\(format)'; use \(ReportFormats.all.map { $0.identifier }.joined(separator: ", "))")
+            }
+            guard batchSize > 0 else { throw ValidationError("--batch-size must be a positive number") }
+        }
+
+        func run() async throws {
+            let demo = DemoData(root: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            let database: any AppDatabaseSource, chainSource: any ChainSource, storePath: String
+            do {
+                if db == nil, !dryRun || !FileManager.default.fileExists(atPath: demo.databasePath) {
+                    if try demo.prepareDatabase() { Terminal.printError("note: built the demo app DB \(demo.databasePath) from \(demo.sqlPath)") }
+                }
+                storePath = db ?? demo.databasePath
+                database = try SourceRegistry.builtIn.appDatabase(storePath)
+                chainSource = try SourceRegistry.builtIn.chain(chain ?? demo.chainPath)
+            } catch let error as SourceError where error.kind == .unsupported {
+                throw ValidationError(error.description)
+            } catch {
+                Terminal.printError("error: \(error)")
+                throw ExitCode(ExitStatus.failed)
+            }
+            let formatName = format ?? (isatty(STDOUT_FILENO) == 1 && output == nil ? "table" : "json")
+            let reportOutput: ReportOutput
+            do {
+                reportOutput = try output.map { try ReportOutput(file: $0) } ?? ReportOutput()
+            } catch {
+                throw ValidationError("cannot write --output \(output ?? ""): \(error.localizedDescription)")
+            }
+            var writer = ReportFormats.named(formatName)!.init(output: reportOutput)
+            let report: RunReport
+            do {
+                let store = dryRun ? nil : try RunStore(path: (database as? SQLiteAppDatabase)?.path ?? storePath)
+                let request = RunService.Request(rulesPath: rules, db: database, chain: chainSource, store: store, batchSize: batchSize)
+                report = try await RunService().run(request) { writer.found($0) }
+            } catch let error as RunService.StartError {
+                reportOutput.discard()
+                switch error {
+                case .rules(let rulesError):
+                    Terminal.printError(rulesError.description)
+                    throw ExitCode(ExitStatus.usage)
+                case .store(let sourceError):
+                    Terminal.printError("error: cannot record the run: \(sourceError)")
+                    throw ExitCode(ExitStatus.failed)
+                }
+            } catch {
+                reportOutput.discard()
+                Terminal.printError("error: \(error)")
+                throw ExitCode(ExitStatus.failed)
+            }
+            writer.finish(report)
+            do {
+                try reportOutput.commit()
+            } catch {
+                Terminal.printError("error: cannot write \(output ?? "the report"): \(error.localizedDescription)")
+                throw ExitCode(ExitStatus.failed)
+            }
+            if let error = report.error { Terminal.printError("error: \(error)") }
+            throw ExitCode(Self.exitStatus(report, failOn: failOn))
+        }
+
+        static func exitStatus(_ report: RunReport, failOn: Severity) -> Int32 {
+            switch report.status {
+            case .failed, .aborted, .running: ExitStatus.failed
+            case .clean: ExitStatus.clean
+            case .drift: (report.highestSeverity ?? .info) >= failOn ? ExitStatus.problems : ExitStatus.clean
+            }
+        }
+    }
+}

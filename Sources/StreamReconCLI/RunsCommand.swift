@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import ReconSources
+import Reconciliation
+
+extension StreamRecon {
+    struct Runs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read back the recorded reconciliation runs.",
+            subcommands: [List.self, Show.self]
+        )
+
+        struct Options: ParsableArguments {
+            @Option(help: "The app database holding the run records. Default: the demo DB.")
+            var db = "var/demo.sqlite"
+
+            @Option(help: "Output format: table or json.")
+            var format: TableOrJSON = .table
+        }
+
+        enum TableOrJSON: String, ExpressibleByArgument, CaseIterable {
+            case table, json
+        }
+
+        static func history(_ path: String) throws -> RunHistory {
+            do {
+                return try RunHistory(path: path)
+            } catch {
+                Terminal.printError("error: \(error)")
+                throw ExitCode(ExitStatus.failed)
+            }
+        }
+
+        static func encode(_ value: some Encodable) -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self) + "\n"
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List the most recent runs, newest first.")
+
+            @OptionGroup var options: Options
+
+            @Option(help: "How many runs to list.")
+            var limit = 20
+
+            func run() async throws {
+                let runs: [RunRecord]
+                do {
+                    runs = try await Runs.history(options.db).list(limit: limit)
+                } catch let error as SourceError {
+                    Terminal.printError("error: \(error)")
+                    throw ExitCode(ExitStatus.failed)
+                }
+                guard options.format == .table else { return Terminal.write(Runs.encode(runs)) }
+                let header = ["RUN", "STARTED", "STATUS", "STREAMS", "DISCREPANCIES", "BLOCK"]
+                let rows = runs.map { [$0.id, $0.startedAt, $0.status.rawValue, $0.streamsChecked.map(String.init) ?? "-",
+                                       $0.discrepancyCount.map(String.init) ?? "-", $0.chainBlock.map(String.init) ?? "-"] }
+                Terminal.write(TextTable.render([header] + rows))
+            }
+        }
+
+        struct Show: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Show one run and its discrepancies.")
+
+            @Argument(help: "The run id.")
+            var id: String
+
+            @OptionGroup var options: Options
+
+            struct Shown: Encodable {
+                var run: RunRecord
+                var discrepancies: [DiscrepancyRecord]
+            }
+
+            func run() async throws {
+                let found: (run: RunRecord, discrepancies: [DiscrepancyRecord])?
+                do {
+                    found = try await Runs.history(options.db).show(id: id)
+                } catch let error as SourceError {
+                    Terminal.printError("error: \(error)")
+                    throw ExitCode(ExitStatus.failed)
+                }
+                guard let found else {
+                    Terminal.printError("error: no run with id '\(id)' in \(options.db)")
+                    throw ExitCode(ExitStatus.failed)
+                }
+                guard options.format == .table else { return Terminal.write(Runs.encode(Shown(run: found.run, discrepancies: found.discrepancies))) }
+                let run = found.run
+                var lines = [
+                    "Run \(run.id): \(run.status.rawValue)",
+                    "  started   \(run.startedAt)", "  finished  \(run.finishedAt ?? "-")",
+                    "  rules     \(run.rulesName) (sha256 \(run.rulesSha256.prefix(12)))",
+                    "  block     \(run.chainBlock.map(String.init) ?? "-")",
+                    "  streams   \(run.streamsChecked.map(String.init) ?? "-") checked, \(run.discrepancyCount.map(String.init) ?? "-") discrepancies",
+                ]
+                if let error = run.error { lines.append("  error     \(error)") }
+                Terminal.write(lines.joined(separator: "\n") + "\n")
+                guard !found.discrepancies.isEmpty else { return }
+                let header = ["STREAM", "KIND", "FIELD/RULE", "SIDE", "DB", "CHAIN", "SEVERITY", "MESSAGE"]
+                let rows = found.discrepancies.map { [$0.streamId, $0.kind, $0.field ?? $0.rule, $0.side ?? "-", $0.dbValue ?? "-",
+                                                      $0.onChainValue ?? "-", $0.severity, $0.message] }
+                Terminal.write("\n" + TextTable.render([header] + rows))
+            }
+        }
+    }
+}
+
+/// Left-aligned columns separated by two spaces.
+enum TextTable {
+    static func render(_ rows: [[String]]) -> String {
+        guard let first = rows.first else { return "" }
+        let widths = first.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+}
