@@ -50,6 +50,8 @@ let package = Package(
         .executableTarget(name: "streamrecon", dependencies: ["StreamReconCLI"], swiftSettings: strict),
         .executableTarget(name: "streamrecon-bench", dependencies: ["ReconEngine"], swiftSettings: strict),
         .testTarget(name: "ReconEngineTests", dependencies: ["ReconEngine"], swiftSettings: strict),
+        .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "ReconSources", "ReconEngine",
+                                                               .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI", "streamrecon"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -26,6 +26,7 @@ final class JSONTokenizer {
     private(set) var line = 1
     private(set) var column = 1
     private var peeked: (token: Token, line: Int, column: Int)?
+    private var last: (line: Int, column: Int) = (1, 1)
     private var scratch: [UInt8] = []
 
     init(handle: FileHandle) {
@@ -66,7 +67,8 @@ final class JSONTokenizer {
         return byte
     }
 
-    func fail(_ message: String) -> Failure { Failure(message: message, line: peeked?.line ?? line, column: peeked?.column ?? column) }
+    /// A failure at the next token when one was peeked, else at the token just read.
+    func fail(_ message: String) -> Failure { Failure(message: message, line: peeked?.line ?? last.line, column: peeked?.column ?? last.column) }
 
     /// The next token without consuming it, and its position.
     func peek() throws(Failure) -> (token: Token, line: Int, column: Int) {
@@ -77,9 +79,10 @@ final class JSONTokenizer {
     }
 
     func next() throws(Failure) -> Token {
-        let token = try peek().token
+        let token = try peek()
         peeked = nil
-        return token
+        last = (token.line, token.column)
+        return token.token
     }
 
     private func scan() throws(Failure) -> (token: Token, line: Int, column: Int) {
@@ -150,6 +153,7 @@ final class JSONTokenizer {
     private func scanString(_ startLine: Int, _ startColumn: Int) throws(Failure) -> String {
         scratch.removeAll(keepingCapacity: true)
         while true {
+            let (byteLine, byteColumn) = (line, column)
             guard let byte = try nextByte() else { throw Failure(message: "unterminated string", line: startLine, column: startColumn) }
             switch byte {
             case UInt8(ascii: "\""):
@@ -158,16 +162,17 @@ final class JSONTokenizer {
                 }
                 return text
             case UInt8(ascii: "\\"):
-                try scanEscape()
+                try scanEscape(at: byteLine, byteColumn)
             case 0..<0x20:
-                throw Failure(message: "control character in string; escape it", line: line, column: column - 1)
+                throw Failure(message: "control character in string; escape it", line: byteLine, column: byteColumn)
             default:
                 scratch.append(byte)
             }
         }
     }
 
-    private func scanEscape() throws(Failure) {
+    private func scanEscape(at escapeLine: Int, _ escapeColumn: Int) throws(Failure) {
+        func fail(_ message: String) -> Failure { Failure(message: message, line: escapeLine, column: escapeColumn) }
         guard let byte = try nextByte() else { throw fail("unterminated escape") }
         switch byte {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(byte)
@@ -177,10 +182,10 @@ final class JSONTokenizer {
         case UInt8(ascii: "r"): scratch.append(0x0D)
         case UInt8(ascii: "t"): scratch.append(0x09)
         case UInt8(ascii: "u"):
-            var scalar = try hex4()
+            var scalar = try hex4(fail)
             if (0xD800..<0xDC00).contains(scalar) {
                 guard try nextByte() == UInt8(ascii: "\\"), try nextByte() == UInt8(ascii: "u") else { throw fail("unpaired surrogate in \\u escape") }
-                let low = try hex4()
+                let low = try hex4(fail)
                 guard (0xDC00..<0xE000).contains(low) else { throw fail("unpaired surrogate in \\u escape") }
                 scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
             }
@@ -191,7 +196,7 @@ final class JSONTokenizer {
         }
     }
 
-    private func hex4() throws(Failure) -> UInt32 {
+    private func hex4(_ fail: (String) -> Failure) throws(Failure) -> UInt32 {
         var value: UInt32 = 0
         for _ in 0..<4 {
             guard let byte = try nextByte(), let digit = Int(String(Unicode.Scalar(byte)), radix: 16) else { throw fail("invalid \\u escape") }

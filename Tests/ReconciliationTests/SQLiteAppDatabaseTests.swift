@@ -1,0 +1,99 @@
+import Foundation
+import ReconEngine
+import ReconSources
+import Testing
+
+struct SQLiteAppDatabaseTests {
+    let scratch: Scratch
+    let query: SourceQuery
+
+    init() throws {
+        scratch = try Scratch()
+        query = SourceQuery(ruleSet: try demoRuleSet(), batchSize: 2)
+    }
+
+    func readAll(_ path: String, query: SourceQuery? = nil) async throws -> (pages: [[SourceRecord]], duplicates: [String]) {
+        let pages = try await SQLiteAppDatabase(path: path).open(query ?? self.query)
+        var result: [[SourceRecord]] = []
+        while let page = try await pages.next() { result.append(page) }
+        return (result, pages.duplicateKeys.map { "\($0.key)×\($0.count)" })
+    }
+
+    @Test func readsTheMappedColumnsPageByPage() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        let (pages, duplicates) = try await readAll(path)
+        #expect(pages.map(\.count) == [2, 2, 2, 2])
+        #expect(pages.flatMap { $0 }.map(\.key) == ["stream_1", "stream_2", "stream_3", "stream_4", "stream_6", "stream_7", "stream_8", "stream_9"])
+        #expect(pages[0][1] == SourceRecord(key: "stream_2", values: ["1000", "500", "active", "0xde709f2102306220921060314715629080e2fb77"]))
+        #expect(duplicates.isEmpty)
+    }
+
+    @Test func storageClassesBecomeRawValues() async throws {
+        let path = try scratch.database(sql: """
+            CREATE TABLE streams (id INTEGER PRIMARY KEY, total_amount, released_amount, status, recipient);
+            INSERT INTO streams VALUES (7, 1.5, NULL, X'00ff', 12);
+            """)
+        let (pages, _) = try await readAll(path)
+        #expect(pages == [[SourceRecord(key: "7", values: [.decimal("1.5"), .null, "0x00ff", .integer(12)])]])
+    }
+
+    @Test func withoutRowIDTablesPageByKey() async throws {
+        let path = try scratch.database(sql: """
+            CREATE TABLE streams (id TEXT PRIMARY KEY, total_amount, released_amount, status, recipient) WITHOUT ROWID;
+            INSERT INTO streams VALUES ('c', 1, 1, 'active', 'x'), ('a', 2, 2, 'active', 'x'), ('b', 3, 3, 'active', 'x');
+            """)
+        let (pages, _) = try await readAll(path)
+        #expect(pages.flatMap { $0 }.map(\.key) == ["a", "b", "c"])
+        #expect(pages.map(\.count) == [2, 1])
+    }
+
+    @Test func reportsDuplicateKeys() async throws {
+        let path = try scratch.database(sql: """
+            CREATE TABLE streams (id TEXT, total_amount, released_amount, status, recipient);
+            INSERT INTO streams VALUES ('a', 1, 1, 'active', 'x'), ('a', 2, 2, 'active', 'x'), ('b', 3, 3, 'active', 'x');
+            """)
+        #expect(try await readAll(path).duplicates == ["a×2"])
+    }
+
+    @Test func aMissingTableIsNamed() async throws {
+        let path = try scratch.database(sql: "CREATE TABLE payments (id TEXT); CREATE TABLE users (id TEXT);")
+        await #expect(throws: SourceError(.missingTable, at: path, "table 'streams' not found (tables: payments, users)")) {
+            try await readAll(path)
+        }
+        let empty = try scratch.database("empty.sqlite", sql: "")
+        await #expect(throws: SourceError(.missingTable, at: empty, "table 'streams' not found; the database has no tables")) {
+            try await readAll(empty)
+        }
+    }
+
+    @Test func aMissingColumnIsNamed() async throws {
+        let path = try scratch.database(sql: "CREATE TABLE streams (id TEXT, total_amount TEXT, status TEXT, recipient TEXT);")
+        await #expect(throws: SourceError(.missingColumn, at: path,
+                                          "table 'streams' has no column 'released_amount' (columns: id, total_amount, status, recipient)")) {
+            try await readAll(path)
+        }
+    }
+
+    @Test func aMissingFileAndANonDatabaseFile() async throws {
+        await #expect(throws: SourceError(.notFound, at: "/no/such.sqlite", "app database not found")) {
+            try await readAll("/no/such.sqlite")
+        }
+        let text = try scratch.file("notes.sqlite", String(repeating: "not a database ", count: 100))
+        await #expect(throws: SourceError(.unreadable, at: text, "not an SQLite database")) { try await readAll(text) }
+    }
+
+    @Test func aNullKeyIsAnError() async throws {
+        let path = try scratch.database(sql: """
+            CREATE TABLE streams (id TEXT, total_amount, released_amount, status, recipient);
+            INSERT INTO streams VALUES (NULL, 1, 1, 'active', 'x');
+            """)
+        await #expect(throws: SourceError(.malformed, at: path, "a row of table 'streams' has a null 'id' (rowid 1)")) { try await readAll(path) }
+    }
+
+    @Test func openingReadOnlyLeavesTheFileUntouched() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        _ = try await readAll(path)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+}
