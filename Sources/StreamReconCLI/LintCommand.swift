@@ -21,7 +21,8 @@ extension StreamRecon.Rules {
             do {
                 report = try Linter().lint(paths: paths)
             } catch {
-                throw ValidationError(error.description)
+                Terminal.printError("error: \(error.description)")
+                throw ExitCode(ExitStatus.usage)
             }
             Terminal.write(format.render(report))
             if report.errorCount > 0 { throw ExitCode(ExitStatus.problems) }

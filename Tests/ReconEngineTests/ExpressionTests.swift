@@ -69,7 +69,9 @@ struct ExpressionTests {
         ("12abc > a", "17: malformed number; integer literals are decimal digits only"),
         ("name == 'open", "25: string literal is not closed; add '"),
         ("   ", "17: expression is empty"),
-        ("a > 0 && b > 0", "23: unexpected '&&'; write 'and'"),
+        ("a > 0 && b > 0", "23: '&&' starts a YAML anchor; rules files may not use anchors or aliases, which can expand exponentially: "
+            + "write the values out (in text, reword so no '&' starts a word); in an expression, write 'and' for '&&'"),
+        ("a > 0&& b > 0", "22: unexpected '&&'; write 'and'"),
         ("a > 0 || b > 0", "23: unexpected '||'; write 'or'"),
         ("!f", "17: unexpected '!'; write 'not'"),
         ("a > 0 $", "23: unexpected character '$'"),

@@ -23,11 +23,13 @@ struct LintDiagnosticTests {
         Case(code: .yamlSyntax, yaml: "version: 1\nname: [unclosed\n", expected: [
             "rules.yaml:3:1: error[yaml-syntax]: did not find expected ',' or ']' (while parsing a flow sequence at line 2, column 7)",
         ]),
-        Case(code: .aliasNotSupported, yaml: header + "fields:\n  a: &base { type: amount }\n  b: *base\n", expected: [
-            "rules.yaml:7:6: error[alias-not-supported]: '*base' is a YAML alias; rules files may not use aliases: write the value out (quote text that starts with '*')",
+        Case(code: .anchorNotSupported, yaml: header + "fields:\n  a: &base { type: amount }\n  b: *base\n", expected: [
+            "rules.yaml:6:6: error[anchor-not-supported]: '&base' starts a YAML anchor; rules files may not use anchors or aliases, "
+                + "which can expand exponentially: write the values out (in text, reword so no '&' starts a word)",
         ]),
-        Case(code: .duplicateKey, yaml: header + "fields:\n  total:\n    type: amount\n  total:\n    type: integer\n", expected: [
+        Case(code: .duplicateKey, yaml: header + "fields:\n  total:\n    type: amount\n  total:\n    type: integer\n  off: { type: amount }\n  \"off\": { type: amount }\n", expected: [
             "rules.yaml:8:3: error[duplicate-key]: 'total' is defined twice in one mapping (first at line 6); keep one",
+            "rules.yaml:11:3: error[duplicate-key]: 'off' is defined twice in 'fields' (first at line 10); keep one",
         ]),
         Case(code: .duplicateValue, yaml: header + "fields:\n  s: { type: enum, values: [a, b, a] }\ninvariants:\n  i: { on: [db, db], assert: s == 'a' }\n", expected: [
             "rules.yaml:6:35: error[duplicate-value]: 'a' is listed twice in 'values'",
@@ -79,9 +81,9 @@ struct LintDiagnosticTests {
             "rules.yaml:7:31: error[comparator-type-mismatch]: comparator 'ignore_case' needs a text type (string, address, enum), but field 'b' is of type 'amount'",
             "rules.yaml:8:33: error[comparator-type-mismatch]: comparator 'map' needs an enum field, but field 'c' is of type 'amount'",
         ]),
-        Case(code: .invalidParameter, yaml: header + "fields:\n  a: { type: amount, compare: { tolerance: lots } }\n  b: { type: amount, compare: { tolerance_bps: 10001 } }\n  c: { type: amount, compare: tolerance }\n  d: { type: amount, compare: { exact: 3 } }\n  e: { type: enum, values: x }\n", expected: [
+        Case(code: .invalidParameter, yaml: header + "fields:\n  a: { type: amount, compare: { tolerance: lots } }\n  b: { type: amount, compare: { tolerance_bps: -1 } }\n  c: { type: amount, compare: tolerance }\n  d: { type: amount, compare: { exact: 3 } }\n  e: { type: enum, values: x }\n", expected: [
             "rules.yaml:6:44: error[invalid-parameter]: tolerance must be a whole number, not 'lots'",
-            "rules.yaml:7:48: error[invalid-parameter]: tolerance_bps must be from 0 to 10000, not 10001",
+            "rules.yaml:7:48: error[invalid-parameter]: tolerance_bps must be 0 or more, not -1",
             "rules.yaml:8:31: error[invalid-parameter]: comparator 'tolerance' needs a parameter; write 'compare: { tolerance: 5 }'",
             "rules.yaml:9:40: error[invalid-parameter]: comparator 'exact' takes no parameter; write 'compare: exact'",
             "rules.yaml:10:28: error[invalid-parameter]: 'values' must be a list such as [a, b], not a single value",

@@ -9,8 +9,11 @@ extension CompiledRuleSet {
 
     /// Appends the findings for one stream to `findings`.
     public func reconcile(streamId: String, db: [RawValue]?, chain: [RawValue]?, into findings: inout [Finding]) {
-        precondition(db.map { $0.count == fields.count } ?? true, "a DB row must hold one raw value per field")
-        precondition(chain.map { $0.count == fields.count } ?? true, "a chain record must hold one raw value per field")
+        for (side, row) in [("DB row", db), ("on-chain record", chain)] where row != nil && row!.count != fields.count {
+            findings.append(Finding(streamId: streamId, kind: .sourceError, rule: "key", severity: .critical,
+                                    message: "the \(side) of stream '\(streamId)' has \(row!.count) values; the rules map \(fields.count) fields"))
+            return
+        }
         switch (db, chain) {
         case (nil, nil):
             return

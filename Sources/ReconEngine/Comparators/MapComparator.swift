@@ -17,6 +17,10 @@ public enum MapComparator: ComparatorPlugin {
         guard let cases = context.fieldType.cases else { throw context.typeMismatch(id, needs: "an enum field") }
         let pairs = try context.requireParameter(id, example: #"{ "0": pending }"#).stringMap("map")
         var problems: [PluginError.Problem] = []
+        var seen = Set<String>()
+        for pair in pairs where !seen.insert(pair.key).inserted {
+            problems.append(.init(code: .duplicateValue, message: "on-chain value '\(pair.key)' is mapped twice", location: pair.keyLocation))
+        }
         for pair in pairs where !cases.contains(pair.value) {
             problems.append(.init(
                 code: .enumMapValue,

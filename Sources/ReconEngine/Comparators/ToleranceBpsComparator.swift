@@ -21,7 +21,7 @@ public enum ToleranceBpsComparator: ComparatorPlugin {
     public static func makeComparator(_ context: ComparatorContext) throws(PluginError) -> Comparator {
         let id = description.identifier
         guard context.fieldType.isArithmetic else { throw context.typeMismatch(id, needs: "an arithmetic type (amount, integer)") }
-        let bps = UInt128(try context.requireParameter(id, example: "10").integer("tolerance_bps", in: 0...10_000))
+        let bps = UInt128(try context.requireParameter(id, example: "10").integer("tolerance_bps", in: 0...Int128.max))
         return Comparator(summary: "within \(bps) bps") { db, chain in
             guard case .number(let a) = db, case .number(let b) = chain else { return db == chain }
             let lhs = Magnitude.distance(a, b).multipliedFullWidth(by: 10_000)

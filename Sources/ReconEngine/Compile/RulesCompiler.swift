@@ -34,11 +34,14 @@ public struct RulesCompiler: Sendable {
         return ruleSet
     }
 
-    private func compile(yaml: String, file: String, sink: DiagnosticSink) -> Result {
-        guard let root = RulesDocument.parse(yaml, file: file, sink: sink) else { return Result(ruleSet: nil, diagnostics: sink.diagnostics, source: yaml) }
-        let model = RuleLoader(file: file, source: yaml, registry: registry, sink: sink).load(root)
+    private func compile(yaml original: String, file: String, sink: DiagnosticSink) -> Result {
+        let yaml = RulesDocument.normalized(original)
+        guard let (root, parsed) = RulesDocument.parse(yaml, file: file, sink: sink) else {
+            return Result(ruleSet: nil, diagnostics: sink.diagnostics, source: original)
+        }
+        let model = RuleLoader(file: file, source: parsed, registry: registry, sink: sink).load(root)
         let ruleSet = RuleSetBuilder(registry: registry, sink: sink).build(model)
-        return Result(ruleSet: sink.hasErrors ? nil : ruleSet, diagnostics: sink.diagnostics.sorted(by: Diagnostic.positionOrder), source: yaml)
+        return Result(ruleSet: sink.hasErrors ? nil : ruleSet, diagnostics: sink.diagnostics.sorted(by: Diagnostic.positionOrder), source: original)
     }
 }
 

@@ -10,8 +10,8 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
     case emptyFile = "empty-file"
     /// libyaml could not parse the file.
     case yamlSyntax = "yaml-syntax"
-    /// A YAML alias (`*name`): not allowed, so no alias-built structure can blow up.
-    case aliasNotSupported = "alias-not-supported"
+    /// A YAML anchor (`&name`): anchors and aliases are not allowed, so no alias-built structure can blow up.
+    case anchorNotSupported = "anchor-not-supported"
     /// A mapping has the same key twice.
     case duplicateKey = "duplicate-key"
     /// A list has the same entry twice.

@@ -1,12 +1,20 @@
 /// "did you mean" support: the closest candidate within a small edit distance.
 enum Suggestion {
     /// The candidate nearest to `name`, if it is close enough to be a plausible typo.
+    /// Names longer than this get no suggestion, and at most `maxCandidates` are compared,
+    /// so suggesting stays cheap however large a rules file is.
+    static let maxLength = 64
+    static let maxCandidates = 2000
+
     static func closest(to name: String, in candidates: some Sequence<String>) -> String? {
         let target = Array(name.lowercased().unicodeScalars)
+        guard target.count <= maxLength else { return nil }
         let limit = max(1, target.count / 3)
         var best: (name: String, distance: Int)?
-        for candidate in candidates {
-            let distance = editDistance(target, Array(candidate.lowercased().unicodeScalars))
+        for candidate in candidates.prefix(maxCandidates) {
+            let other = Array(candidate.lowercased().unicodeScalars)
+            guard abs(other.count - target.count) <= limit else { continue }
+            let distance = editDistance(target, other)
             if distance <= limit, distance < (best?.distance ?? .max) {
                 best = (candidate, distance)
             }
@@ -16,7 +24,9 @@ enum Suggestion {
 
     /// `; did you mean 'x'?` when a candidate is close, otherwise `; expected one of a, b, c`.
     static func hintOrList(for name: String, in candidates: [String], listing what: String = "expected one of") -> String {
-        closest(to: name, in: candidates).map { "; did you mean '\($0)'?" } ?? "; \(what) \(candidates.joined(separator: ", "))"
+        if let suggestion = closest(to: name, in: candidates) { return "; did you mean '\(suggestion)'?" }
+        let shown = candidates.prefix(12).joined(separator: ", ")
+        return "; \(what) \(shown)" + (candidates.count > 12 ? ", … (\(candidates.count) in all)" : "")
     }
 
     /// `; did you mean 'x'?` or the empty string.

@@ -2,10 +2,13 @@
 /// (not chainable), `+ -`, unary `-`, then literals, fields, calls and parentheses.
 struct ExpressionParser {
     static let maxDepth = 64
+    /// Operators and calls per expression: bounds the tree, and so the recursion that compiles it.
+    static let maxOperators = 256
 
     private let tokens: [Token]
     private var position = 0
     private var depth = 0
+    private var operators = 0
 
     static func parse(_ text: String) throws(ExpressionError) -> Expression {
         var parser = ExpressionParser(tokens: try Lexer.tokenize(text))
@@ -26,6 +29,15 @@ struct ExpressionParser {
 
     private mutating func accept(_ kind: Token.Kind) -> Token? {
         peek.kind == kind ? advance() : nil
+    }
+
+    /// Counts one more operator, refusing expressions too large to check safely.
+    private mutating func counted<T>(_ node: T, at offset: Int) throws(ExpressionError) -> T {
+        operators += 1
+        guard operators <= Self.maxOperators else {
+            throw .syntax("expression has more than \(Self.maxOperators) operators; split it into several invariants", at: offset)
+        }
+        return node
     }
 
     private func unexpected(_ expected: String) -> ExpressionError {
@@ -49,7 +61,7 @@ struct ExpressionParser {
     private mutating func parseOr() throws(ExpressionError) -> Expression {
         var left = try parseAnd()
         while let token = accept(.keyword("or")) {
-            left = .binary(.or, left, try parseAnd(), offset: token.offset)
+            left = try counted(.binary(.or, left, try parseAnd(), offset: token.offset), at: token.offset)
         }
         return left
     }
@@ -57,7 +69,7 @@ struct ExpressionParser {
     private mutating func parseAnd() throws(ExpressionError) -> Expression {
         var left = try parseNot()
         while let token = accept(.keyword("and")) {
-            left = .binary(.and, left, try parseNot(), offset: token.offset)
+            left = try counted(.binary(.and, left, try parseNot(), offset: token.offset), at: token.offset)
         }
         return left
     }
@@ -79,20 +91,24 @@ struct ExpressionParser {
         if case .symbol(let next) = peek.kind, Expression.BinaryOperator(rawValue: next)?.isComparison == true {
             throw .syntax("comparisons cannot be chained; join them with 'and'", at: peek.offset)
         }
-        return .binary(op, left, right, offset: token.offset)
+        return try counted(.binary(op, left, right, offset: token.offset), at: token.offset)
     }
 
     private mutating func parseAdditive() throws(ExpressionError) -> Expression {
         var left = try parseUnary()
         while case .symbol(let symbol) = peek.kind, symbol == "+" || symbol == "-" {
             let token = advance()
-            left = .binary(symbol == "+" ? .plus : .minus, left, try parseUnary(), offset: token.offset)
+            left = try counted(.binary(symbol == "+" ? .plus : .minus, left, try parseUnary(), offset: token.offset), at: token.offset)
         }
         return left
     }
 
     private mutating func parseUnary() throws(ExpressionError) -> Expression {
         if let token = accept(.symbol("-")) {
+            if case .integer(let magnitude) = peek.kind, magnitude == UInt128(Int128.max) + 1 {
+                position += 1
+                return .integer(.min, offset: token.offset)
+            }
             return .negate(try nested { parser throws(ExpressionError) in try parser.parseUnary() }, offset: token.offset)
         }
         return try parsePrimary()
@@ -101,7 +117,10 @@ struct ExpressionParser {
     private mutating func parsePrimary() throws(ExpressionError) -> Expression {
         let token = peek
         switch token.kind {
-        case .integer(let value):
+        case .integer(let magnitude):
+            guard let value = Int128(exactly: magnitude) else {
+                throw .syntax("integer literal \(magnitude) does not fit in a signed 128-bit integer", at: token.offset)
+            }
             position += 1
             return .integer(value, offset: token.offset)
         case .string(let value):

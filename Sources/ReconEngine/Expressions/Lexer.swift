@@ -2,7 +2,8 @@
 struct Token: Equatable {
     enum Kind: Equatable {
         case identifier(String)
-        case integer(Int128)
+        /// A literal's magnitude; the parser applies a leading `-`.
+        case integer(UInt128)
         case string(String)
         case keyword(String)
         case symbol(String)
@@ -39,7 +40,7 @@ enum Lexer {
                     throw .syntax("malformed number; integer literals are decimal digits only", at: start)
                 }
                 let digits = String(String.UnicodeScalarView(chars[start..<index]))
-                guard let value = Int128(digits) else {
+                guard let value = UInt128(digits) else {
                     throw .syntax("integer literal \(digits) does not fit in a signed 128-bit integer", at: start)
                 }
                 tokens.append(Token(kind: .integer(value), offset: start))

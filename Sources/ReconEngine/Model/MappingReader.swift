@@ -28,6 +28,12 @@ struct MappingReader {
                 continue
             }
             let key = scalar.string
+            if RulesDocument.isPlaceholder(key) { continue } // a duplicate key, already reported
+            if let first = keys.first(where: { $0.value == key }) {
+                // Yams tells `off` (a boolean) from `"off"` (a string); as names they are the same.
+                sink.error(.duplicateKey, at: keyLocation, "'\(key)' is defined twice in \(what) (first at line \(first.location.line)); keep one")
+                continue
+            }
             if let allowed, !allowed.contains(key) {
                 if let note = elsewhere[key] {
                     sink.error(.unknownKey, at: keyLocation, "'\(key)' is not a key of \(what); \(note)")

@@ -64,6 +64,7 @@ struct RuleLoader {
         guard let field = MappingReader(node, what: what, allowed: Self.fieldKeys + ownKeys, elsewhere: elsewhere, file: file, sink: sink) else {
             return nil
         }
+        _ = field.scalar("description")
         let type = field.requiredScalar("type", hint: "give its type, one of \(registry.valueTypeNames.joined(separator: ", "))")
         let db = field.scalar("db") ?? name
         Identifiers.checkSQL(db, what: "column", sink: sink)
@@ -109,6 +110,7 @@ struct RuleLoader {
     private func loadInvariant(_ name: Located<String>, node: Node) -> InvariantModel? {
         let what = "invariant '\(name.value)'"
         guard let invariant = MappingReader(node, what: what, allowed: Self.invariantKeys, file: file, sink: sink) else { return nil }
+        _ = invariant.scalar("description")
         return InvariantModel(
             name: name,
             sides: invariant.node("on").map { sides($0, what: what) } ?? Side.allCases,

@@ -86,15 +86,39 @@ struct ExpressionText {
             let wanted = value[index]
             while line < lines.count {
                 let sourceChar: Unicode.Scalar = column < lines[line].count ? lines[line][column] : "\n"
+                if style == .doubleQuoted, sourceChar == "\\" {
+                    let (decoded, length) = Self.escape(lines[line], at: column)
+                    if decoded == wanted { break }
+                    if decoded == nil { (line, column) = (line + 1, 0) } else { column += length }
+                    continue
+                }
                 let matches = sourceChar == wanted || (wanted.properties.isWhitespace && sourceChar.properties.isWhitespace)
                 if matches { break }
                 if column < lines[line].count { column += 1 } else { (line, column) = (line + 1, 0) }
             }
             guard line < lines.count else { return at(lines.count - 1, 0) }
             if index == offset { return at(line, column) }
-            column += 1
+            column += style == .doubleQuoted && lines[line].indices.contains(column) && lines[line][column] == "\\"
+                ? Self.escape(lines[line], at: column).length : 1
             index += 1
         }
         return at(line, column)
+    }
+
+    /// The character a double-quoted escape at `column` stands for and how many source characters
+    /// it takes; nil for an escaped line break.
+    static func escape(_ line: [Unicode.Scalar], at column: Int) -> (Unicode.Scalar?, length: Int) {
+        guard column + 1 < line.count else { return (nil, 1) }
+        let simple: [Unicode.Scalar: Unicode.Scalar] = [
+            "0": "\0", "a": "\u{07}", "b": "\u{08}", "t": "\t", "\t": "\t", "n": "\n", "v": "\u{0B}", "f": "\u{0C}", "r": "\r",
+            "e": "\u{1B}", " ": " ", "\"": "\"", "/": "/", "\\": "\\", "N": "\u{85}", "_": "\u{A0}", "L": "\u{2028}", "P": "\u{2029}",
+        ]
+        let kind = line[column + 1]
+        if let decoded = simple[kind] { return (decoded, 2) }
+        let digits = kind == "x" ? 2 : kind == "u" ? 4 : kind == "U" ? 8 : 0
+        guard digits > 0, column + 2 + digits <= line.count,
+              let value = UInt32(String(String.UnicodeScalarView(line[(column + 2)..<(column + 2 + digits)])), radix: 16)
+        else { return (nil, 2) }
+        return (Unicode.Scalar(value), 2 + digits)
     }
 }

@@ -23,6 +23,7 @@ public struct PluginParameter {
         guard case .scalar(let scalar) = node else {
             throw PluginError(.invalidParameter, "\(what) must be a single value, not \(node.kindName)", at: location)
         }
+        guard node.null == nil else { throw PluginError(.invalidParameter, "\(what) must be a value, not null", at: location) }
         return scalar.string
     }
 
@@ -54,15 +55,16 @@ public struct PluginParameter {
     }
 
     /// The parameter as a mapping of string scalars to string scalars, with locations.
-    public func stringMap(_ what: String) throws(PluginError) -> [(key: String, value: String, location: TextLocation)] {
+    public func stringMap(_ what: String) throws(PluginError) -> [(key: String, keyLocation: TextLocation, value: String, location: TextLocation)] {
         guard case .mapping(let mapping) = node else {
             throw PluginError(.invalidParameter, "\(what) must be a mapping such as { \"0\": pending }, not \(node.kindName)", at: location)
         }
-        var pairs: [(String, String, TextLocation)] = []
+        var pairs: [(String, TextLocation, String, TextLocation)] = []
         for (key, value) in mapping {
-            let keyText = try PluginParameter(node: key, file: file).string("each key of \(what)")
+            let keyParameter = PluginParameter(node: key, file: file)
+            let keyText = try keyParameter.string("each key of \(what)")
             let valueParameter = PluginParameter(node: value, file: file)
-            pairs.append((keyText, try valueParameter.string("each value of \(what)"), valueParameter.location))
+            pairs.append((keyText, keyParameter.location, try valueParameter.string("each value of \(what)"), valueParameter.location))
         }
         return pairs
     }

@@ -26,6 +26,9 @@ public enum EnumType: ValueTypePlugin {
         }
         var seen = Set<String>()
         var problems: [PluginError.Problem] = []
+        for entry in entries where entry.value.isEmpty {
+            problems.append(.init(code: .invalidParameter, message: "an entry of 'values' is empty; name each value", location: entry.location))
+        }
         for entry in entries where !seen.insert(entry.value).inserted {
             problems.append(.init(code: .duplicateValue, message: "'\(entry.value)' is listed twice in 'values'", location: entry.location))
         }

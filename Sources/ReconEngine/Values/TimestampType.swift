@@ -30,7 +30,7 @@ public enum TimestampType: ValueTypePlugin {
 
     static func parse(_ raw: RawValue) -> Result<Value, InvalidValue> {
         let range = Int128(Int64.min)...Int128(Int64.max)
-        guard case .text(let text) = raw, text.contains("-") || text.contains(":") else {
+        guard case .text(let text) = raw, text.dropFirst().contains("-") || text.contains(":") else {
             return AmountParsing.parse(raw, range: range, typeName: "a timestamp")
         }
         guard let seconds = CivilTime.parseISO8601(text) else {
