@@ -52,7 +52,8 @@ let package = Package(
         .testTarget(name: "ReconEngineTests", dependencies: ["ReconEngine"], swiftSettings: strict),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "ReconSources", "ReconEngine",
                                                                .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
-        .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI", "streamrecon"], swiftSettings: strict),
+        .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI", "streamrecon", .product(name: "GRDB", package: "GRDB.swift")],
+                    swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -40,7 +40,7 @@ public struct SQLiteAppDatabase: AppDatabaseSource {
 
         static func inspect(_ db: Database, query: SourceQuery, path: String) throws -> Layout {
             guard try db.tableExists(query.table) else {
-                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'reconciliation_%' ORDER BY name")
                 throw SourceError(.missingTable, at: path, "table '\(query.table)' not found" + (tables.isEmpty ? "; the database has no tables" : " (tables: \(tables.joined(separator: ", ")))"))
             }
             let columns = try db.columns(in: query.table).map(\.name)

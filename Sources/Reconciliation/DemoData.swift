@@ -15,9 +15,10 @@ public struct DemoData: Sendable {
     public var chainPath: String { root.appendingPathComponent("Fixtures/demo-chain.json").path }
     public var databasePath: String { root.appendingPathComponent("var/demo.sqlite").path }
 
-    /// Builds the demo DB when absent. Returns true when it was built now.
+    /// Builds the demo DB at `path` (default: `var/demo.sqlite`) when absent. Returns true when it was built now.
     @discardableResult
-    public func prepareDatabase() throws(SourceError) -> Bool {
+    public func prepareDatabase(at path: String? = nil) throws(SourceError) -> Bool {
+        let databasePath = path ?? databasePath
         guard !FileManager.default.fileExists(atPath: databasePath) else { return false }
         guard let sql = try? String(contentsOfFile: sqlPath, encoding: .utf8) else {
             throw SourceError(.notFound, at: sqlPath, "demo SQL not found; run from the streamrecon checkout or pass --db")

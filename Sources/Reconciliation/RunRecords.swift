@@ -24,6 +24,23 @@ public struct RunRecord: Sendable, Codable, Equatable, FetchableRecord, Persista
     public var discrepancyCount: Int?
     public var error: String?
 
+    public init(
+        id: String, startedAt: String, finishedAt: String? = nil, status: RunStatus, dryRun: Bool, rulesName: String, rulesSha256: String,
+        chainBlock: Int64? = nil, streamsChecked: Int? = nil, discrepancyCount: Int? = nil, error: String? = nil
+    ) {
+        self.id = id
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.status = status
+        self.dryRun = dryRun
+        self.rulesName = rulesName
+        self.rulesSha256 = rulesSha256
+        self.chainBlock = chainBlock
+        self.streamsChecked = streamsChecked
+        self.discrepancyCount = discrepancyCount
+        self.error = error
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, status, error
         case startedAt = "started_at", finishedAt = "finished_at", dryRun = "dry_run", rulesName = "rules_name"

@@ -11,10 +11,19 @@ public struct RunReport: Sendable, Codable, Equatable {
     public struct Rules: Sendable, Codable, Equatable {
         public var name: String
         public var sha256: String
+
+        public init(name: String, sha256: String) {
+            self.name = name
+            self.sha256 = sha256
+        }
     }
 
     public struct Source: Sendable, Codable, Equatable {
         public var chainBlock: UInt64?
+
+        public init(chainBlock: UInt64?) {
+            self.chainBlock = chainBlock
+        }
 
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -27,6 +36,13 @@ public struct RunReport: Sendable, Codable, Equatable {
         public var discrepancies: Int
         public var byKind: [String: Int]
         public var streamsByStatus: [String: Int]
+
+        public init(streamsChecked: Int, discrepancies: Int, byKind: [String: Int], streamsByStatus: [String: Int]) {
+            self.streamsChecked = streamsChecked
+            self.discrepancies = discrepancies
+            self.byKind = byKind
+            self.streamsByStatus = streamsByStatus
+        }
     }
 
     public var runId: String
@@ -41,6 +57,23 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var discrepancies: [Finding]
     /// Why the run failed, when it did.
     public var error: String?
+
+    public init(
+        runId: String, status: RunStatus, dryRun: Bool, persisted: Bool, startedAt: String, finishedAt: String, rules: Rules,
+        source: Source, summary: Summary, discrepancies: [Finding], error: String? = nil
+    ) {
+        self.runId = runId
+        self.status = status
+        self.dryRun = dryRun
+        self.persisted = persisted
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.rules = rules
+        self.source = source
+        self.summary = summary
+        self.discrepancies = discrepancies
+        self.error = error
+    }
 
     /// The report as pretty JSON with sorted keys, so two runs over the same data print alike.
     public func json(pretty: Bool = true) -> Data {

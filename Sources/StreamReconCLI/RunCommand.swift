@@ -51,11 +51,18 @@ extension StreamRecon {
         func run() async throws {
             let demo = DemoData(root: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
             let database: any AppDatabaseSource, chainSource: any ChainSource, storePath: String
+            // A dry run writes nothing: without a demo DB yet, it builds a throwaway one.
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-demo-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: scratch) }
             do {
-                if db == nil, !dryRun || !FileManager.default.fileExists(atPath: demo.databasePath) {
-                    if try demo.prepareDatabase() { Terminal.printError("note: built the demo app DB \(demo.databasePath) from \(demo.sqlPath)") }
+                var demoPath = demo.databasePath
+                if db == nil, dryRun, !FileManager.default.fileExists(atPath: demoPath) {
+                    demoPath = scratch.appendingPathComponent("demo.sqlite").path
+                    try demo.prepareDatabase(at: demoPath)
+                } else if db == nil, try demo.prepareDatabase() {
+                    Terminal.printError("note: built the demo app DB \(demo.databasePath) from \(demo.sqlPath)")
                 }
-                storePath = db ?? demo.databasePath
+                storePath = db ?? demoPath
                 database = try SourceRegistry.builtIn.appDatabase(storePath)
                 chainSource = try SourceRegistry.builtIn.chain(chain ?? demo.chainPath)
             } catch let error as SourceError where error.kind == .unsupported {

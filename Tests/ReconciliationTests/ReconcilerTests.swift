@@ -1,0 +1,97 @@
+import Foundation
+import ReconEngine
+import ReconSources
+import Reconciliation
+import Testing
+
+struct ReconcilerTests {
+    let scratch: Scratch
+    let ruleSet: CompiledRuleSet
+
+    init() throws {
+        scratch = try Scratch()
+        ruleSet = try demoRuleSet()
+    }
+
+    func reconcile(sql: String, chain json: String, batchSize: Int = 1000) async throws -> Reconciler.Outcome {
+        let name = UUID().uuidString
+        let db = SQLiteAppDatabase(path: try scratch.database("\(name).sqlite", sql: sql))
+        let chain = ChainSnapshotFile(path: try scratch.file("\(name).json", json))
+        return try await Reconciler(ruleSet: ruleSet, batchSize: batchSize).reconcile(db: db, chain: chain)
+    }
+
+    @Test func theDemoFindsEverySeededCase() async throws {
+        var streamed: [Finding] = []
+        let outcome = try await Reconciler(ruleSet: ruleSet, batchSize: 3).reconcile(
+            db: SQLiteAppDatabase(path: try scratch.database(sql: try demoSQL())), chain: ChainSnapshotFile(path: demoChainPath)
+        ) { streamed.append($0) }
+        #expect(outcome.findings.map { "\($0.streamId) \($0.kind.rawValue) \($0.field ?? $0.rule) \($0.side?.rawValue ?? "-")" } == [
+            "stream_2 mismatch released_amount -",
+            "stream_4 missing_on_chain key -",
+            "stream_5 missing_in_db key -",
+            "stream_6 invariant_violation released-within-total chain",
+            "stream_6 invariant_violation released-within-total db",
+            "stream_7 invalid_value total_amount db",
+        ])
+        #expect(outcome.findings[0] == Finding(streamId: "stream_2", kind: .mismatch, field: "released_amount", dbValue: "500", onChainValue: "450",
+                                               rule: "released_amount", severity: .critical, message: "released_amount differs: DB 500, on chain 450 (exact)"))
+        #expect(Set(streamed) == Set(outcome.findings))
+        #expect(outcome.streamsChecked == 9)
+        #expect(outcome.streamsByStatus == ["active": 5, "completed": 2, "pending": 1, "cancelled": 1])
+        #expect(outcome.chainBlock == 19_000_000)
+    }
+
+    @Test func pageSizeDoesNotChangeTheOutcome() async throws {
+        let rows = (0..<25).map { ("s\($0)", "100", $0 % 7 == 0 ? "101" : "50", "active", alice) }
+        let records = (3..<30).map { ("s\($0)", "100", "50", 1, alice) }
+        let one = try await reconcile(sql: streamsSQL(rows), chain: snapshotJSON(records), batchSize: 1)
+        let many = try await reconcile(sql: streamsSQL(rows), chain: snapshotJSON(records), batchSize: 1000)
+        #expect(one.findings == many.findings)
+        #expect(one.streamsChecked == 30)
+        #expect(one.findings.filter { $0.kind == .missingOnChain }.map(\.streamId) == ["s0", "s1", "s2"])
+        #expect(one.findings.filter { $0.kind == .missingInDB }.map(\.streamId) == ["s25", "s26", "s27", "s28", "s29"])
+    }
+
+    @Test func anEmptyDatabaseMakesEveryChainRecordMissing() async throws {
+        let outcome = try await reconcile(sql: streamsSQL([]), chain: snapshotJSON([("a", "1", "0", 1, alice), ("b", "1", "0", 1, alice)]))
+        #expect(outcome.findings.map(\.kind) == [.missingInDB, .missingInDB])
+        #expect(outcome.streamsChecked == 2)
+    }
+
+    @Test func duplicateKeysOnEitherSideAreSourceErrors() async throws {
+        let sql = """
+            CREATE TABLE streams (id TEXT, total_amount TEXT, released_amount TEXT, status TEXT, recipient TEXT);
+            INSERT INTO streams VALUES ('a', '1', '0', 'active', '\(alice)'), ('a', '9', '0', 'active', '\(alice)');
+            """
+        let outcome = try await reconcile(sql: sql, chain: snapshotJSON([("a", "1", "0", 1, alice), ("b", "1", "0", 1, alice), ("b", "2", "0", 1, alice)]))
+        #expect(outcome.findings.map { "\($0.streamId) \($0.kind.rawValue): \($0.message)" } == [
+            "a source_error: key 'a' appears in 2 DB rows; only the first was reconciled",
+            "b missing_in_db: stream 'b' is on chain but not in the database",
+            "b source_error: key 'b' appears in 2 on-chain records; only the first was reconciled",
+        ])
+    }
+
+    @Test func aFailedChainReadIsASourceErrorNotAMissingRecord() async throws {
+        struct FlakyChain: ChainSource {
+            var displayName: String { "flaky" }
+            func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView { View() }
+            final class View: ChainView {
+                var block: UInt64? { 7 }
+                var duplicateKeys: [(key: String, count: Int)] { [] }
+                func records(for keys: [String]) async throws(SourceError) -> [ChainLookup] { keys.map { _ in .failed("timed out after 3 tries") } }
+                func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord] { [] }
+            }
+        }
+        let db = SQLiteAppDatabase(path: try scratch.database(sql: streamsSQL([("a", "5", "9", "active", alice)])))
+        let outcome = try await Reconciler(ruleSet: ruleSet).reconcile(db: db, chain: FlakyChain())
+        #expect(outcome.findings.map(\.kind) == [.invariantViolation, .sourceError])
+        #expect(outcome.findings.last?.message == "on-chain record of stream 'a' could not be read: timed out after 3 tries")
+    }
+
+    @Test func sourceErrorsPropagate() async throws {
+        let db = SQLiteAppDatabase(path: try scratch.database(sql: "CREATE TABLE other (id TEXT);"))
+        await #expect(throws: SourceError.self) {
+            try await Reconciler(ruleSet: ruleSet).reconcile(db: db, chain: ChainSnapshotFile(path: demoChainPath))
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import ReconEngine
+import Reconciliation
+import Testing
+
+struct ReportTests {
+    static let report = RunReport(
+        runId: "run-1", status: .drift, dryRun: true, persisted: false, startedAt: "2026-11-25T00:00:00Z", finishedAt: "2026-11-25T00:00:01Z",
+        rules: .init(name: "payment-streams", sha256: "ab12"), source: .init(chainBlock: 19_000_000),
+        summary: .init(streamsChecked: 2, discrepancies: 2, byKind: ["mismatch": 1, "invariant_violation": 1], streamsByStatus: ["active": 2]),
+        discrepancies: [
+            Finding(streamId: "stream_2", kind: .mismatch, field: "released_amount", dbValue: "500", onChainValue: "450", rule: "released_amount",
+                    severity: .critical, message: "released_amount differs: DB 500, on chain 450 (exact)"),
+            Finding(streamId: "stream_6", kind: .invariantViolation, side: .db, values: ["released_amount": "1200", "total_amount": "1000"],
+                    rule: "released-within-total", severity: .warning, message: "released-within-total fails on DB"),
+        ]
+    )
+
+    func render(_ format: any ReportFormat.Type) throws -> String {
+        let scratch = try Scratch()
+        let path = scratch.path("report.out")
+        let output = try ReportOutput(file: path)
+        var writer = format.init(output: output)
+        for finding in Self.report.discrepancies { writer.found(finding) }
+        writer.finish(Self.report)
+        try output.commit()
+        return try String(contentsOfFile: path, encoding: .utf8)
+    }
+
+    @Test func jsonHasTheSpecShape() throws {
+        #expect(try render(JSONReport.self) == """
+        {
+          "discrepancies" : [
+            {
+              "dbValue" : "500",
+              "field" : "released_amount",
+              "kind" : "mismatch",
+              "message" : "released_amount differs: DB 500, on chain 450 (exact)",
+              "onChainValue" : "450",
+              "rule" : "released_amount",
+              "severity" : "critical",
+              "side" : null,
+              "streamId" : "stream_2",
+              "values" : null
+            },
+            {
+              "dbValue" : null,
+              "field" : null,
+              "kind" : "invariant_violation",
+              "message" : "released-within-total fails on DB",
+              "onChainValue" : null,
+              "rule" : "released-within-total",
+              "severity" : "warning",
+              "side" : "db",
+              "streamId" : "stream_6",
+              "values" : {
+                "released_amount" : "1200",
+                "total_amount" : "1000"
+              }
+            }
+          ],
+          "dryRun" : true,
+          "finishedAt" : "2026-11-25T00:00:01Z",
+          "persisted" : false,
+          "rules" : {
+            "name" : "payment-streams",
+            "sha256" : "ab12"
+          },
+          "runId" : "run-1",
+          "source" : {
+            "chainBlock" : 19000000
+          },
+          "startedAt" : "2026-11-25T00:00:00Z",
+          "status" : "drift",
+          "summary" : {
+            "byKind" : {
+              "invariant_violation" : 1,
+              "mismatch" : 1
+            },
+            "discrepancies" : 2,
+            "streamsByStatus" : {
+              "active" : 2
+            },
+            "streamsChecked" : 2
+          }
+        }
+
+        """)
+        let decoded = try JSONDecoder().decode(RunReport.self, from: Self.report.json())
+        #expect(decoded == Self.report)
+    }
+
+    @Test func ndjsonStreamsFindingsThenTheSummary() throws {
+        let lines = try render(NDJSONReport.self).split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines[0] == #"{"dbValue":"500","field":"released_amount","kind":"mismatch","message":"released_amount differs: DB 500, on chain 450 (exact)","onChainValue":"450","rule":"released_amount","severity":"critical","side":null,"streamId":"stream_2","values":null}"#)
+        #expect(lines[2] == #"{"dryRun":true,"finishedAt":"2026-11-25T00:00:01Z","persisted":false,"rules":{"name":"payment-streams","sha256":"ab12"},"runId":"run-1","source":{"chainBlock":19000000},"startedAt":"2026-11-25T00:00:00Z","status":"drift","summary":{"byKind":{"invariant_violation":1,"mismatch":1},"discrepancies":2,"streamsByStatus":{"active":2},"streamsChecked":2}}"#)
+    }
+
+    @Test func tableIsReadable() throws {
+        #expect(try render(TableReport.self) == """
+        Reconciliation run-1: DRIFT (dry run, nothing written)
+          rules    payment-streams (sha256 ab12)
+          chain    block 19000000
+          streams  2 checked (active 2)
+          found    2 discrepancies (invariant_violation 1, mismatch 1)
+
+        STREAM    KIND                 FIELD/RULE             SIDE  DB   CHAIN  SEVERITY
+        stream_2  mismatch             released_amount        -     500  450    critical
+            released_amount differs: DB 500, on chain 450 (exact)
+        stream_6  invariant_violation  released-within-total  db    -    -      warning
+            released-within-total fails on DB
+
+        """)
+    }
+
+    @Test func aFailedCleanReportInTable() throws {
+        var report = Self.report
+        report.status = .failed
+        report.discrepancies = []
+        report.summary = .init(streamsChecked: 0, discrepancies: 0, byKind: [:], streamsByStatus: [:])
+        report.source.chainBlock = nil
+        report.error = "chain.json:1:1: unexpected character 'x'"
+        let scratch = try Scratch()
+        let output = try ReportOutput(file: scratch.path("r"))
+        var writer = TableReport(output: output)
+        writer.finish(report)
+        try output.commit()
+        #expect(try String(contentsOfFile: scratch.path("r"), encoding: .utf8) == """
+        Reconciliation run-1: FAILED (dry run, nothing written)
+          rules    payment-streams (sha256 ab12)
+          chain    no block number
+          streams  0 checked
+          found    0 discrepancies
+          error    chain.json:1:1: unexpected character 'x'
+
+        """)
+    }
+
+    @Test func outputFilesAppearWholeOrNotAtAll() throws {
+        let scratch = try Scratch()
+        let path = scratch.path("report.json")
+        try "old".write(toFile: path, atomically: true, encoding: .utf8)
+        let output = try ReportOutput(file: path)
+        output.write("new")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "old")
+        output.discard()
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "old")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path) == ["report.json"])
+        let second = try ReportOutput(file: path)
+        second.write("new")
+        try second.commit()
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "new")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path) == ["report.json"])
+        #expect(throws: (any Error).self) { try ReportOutput(file: "/no/such/dir/report.json") }
+    }
+
+    @Test func formatsAreRegistered() {
+        #expect(ReportFormats.all.map { $0.identifier } == ["table", "json", "ndjson"])
+        #expect(ReportFormats.named("ndjson") == NDJSONReport.self)
+        #expect(ReportFormats.named("xml") == nil)
+        #expect(Self.report.highestSeverity == .critical)
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+import ReconEngine
+import ReconSources
+import Reconciliation
+import Testing
+
+struct RunServiceTests {
+    let scratch: Scratch
+    let rulesPath = repositoryRoot.appendingPathComponent("Rules/streams.yaml").path
+
+    init() throws {
+        scratch = try Scratch()
+    }
+
+    func request(db path: String, chain: any ChainSource = ChainSnapshotFile(path: demoChainPath), dryRun: Bool = false) throws -> RunService.Request {
+        RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path), chain: chain, store: dryRun ? nil : try RunStore(path: path))
+    }
+
+    @Test func recordsTheRunAndEveryDiscrepancy() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        let report = try await RunService().run(try request(db: path))
+        #expect(report.status == .drift)
+        #expect(report.persisted && !report.dryRun)
+        #expect(report.summary.byKind == ["mismatch": 1, "missing_on_chain": 1, "missing_in_db": 1, "invariant_violation": 2, "invalid_value": 1])
+        #expect(report.rules.name == "payment-streams")
+        #expect(report.rules.sha256.count == 64)
+
+        let history = try RunHistory(path: path)
+        let shown = try #require(try await history.show(id: report.runId))
+        #expect(shown.run.status == .drift)
+        #expect(shown.run.streamsChecked == 9 && shown.run.discrepancyCount == 6 && shown.run.chainBlock == 19_000_000)
+        #expect(shown.run.rulesSha256 == report.rules.sha256)
+        #expect(shown.discrepancies.map(\.streamId) == ["stream_2", "stream_4", "stream_5", "stream_6", "stream_6", "stream_7"])
+        #expect(shown.discrepancies[3].fieldValues == #"{"released_amount":"1200","total_amount":"1000"}"#)
+        #expect(try await history.latest()?.id == report.runId)
+        #expect(try await history.show(id: "nope") == nil)
+    }
+
+    @Test func theRunIsRecordedAsRunningBeforeItReadsTheChain() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        /// A chain that looks at the run table when the run opens it.
+        struct Spy: ChainSource {
+            let path: String
+            var displayName: String { "spy" }
+            func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView {
+                let status = try? await RunHistory(path: path).latest()?.status
+                throw SourceError(.unreadable, at: "spy", "saw \(status.map(\.rawValue) ?? "nothing")")
+            }
+        }
+        let report = try await RunService().run(try request(db: path, chain: Spy(path: path)))
+        #expect(report.status == .failed)
+        #expect(report.error == "spy: saw running")
+        #expect(try await RunHistory(path: path).latest()?.status == .failed)
+        #expect(try await RunHistory(path: path).latest()?.error == "spy: saw running")
+    }
+
+    @Test func aRunLeftRunningIsMarkedAbortedByTheNext() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        let store = try RunStore(path: path)
+        try await store.begin(RunRecord(id: "crashed", startedAt: "2026-01-01T00:00:00Z", status: .running, dryRun: false,
+                                        rulesName: "payment-streams", rulesSha256: "x"))
+        let report = try await RunService().run(try request(db: path))
+        let crashed = try #require(try await RunHistory(path: path).show(id: "crashed"))
+        #expect(crashed.run.status == .aborted)
+        #expect(crashed.run.error == "interrupted before it finished; marked aborted by run \(report.runId)")
+        #expect(crashed.run.finishedAt == report.startedAt)
+        #expect(try await RunHistory(path: path).list().map(\.status) == [.drift, .aborted])
+    }
+
+    @Test func aDryRunWritesNothing() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let report = try await RunService().run(try request(db: path, dryRun: true))
+        #expect(report.dryRun && !report.persisted)
+        #expect(report.summary.discrepancies == 6)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal") && !FileManager.default.fileExists(atPath: path + "-journal"))
+    }
+
+    @Test func aRulesErrorStopsBeforeAnythingIsWritten() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        let bad = try scratch.file("bad.yaml", "version: 1\n")
+        var request = try request(db: path)
+        request.rulesPath = bad
+        await #expect(throws: RunService.StartError.self) { try await RunService().run(request) }
+        #expect(try await DatabaseQueue(path: path).read { try $0.tableExists("reconciliation_runs") } == false)
+    }
+
+    @Test func aCleanRun() async throws {
+        let path = try scratch.database(sql: streamsSQL([("a", "10", "5", "active", alice)]))
+        let report = try await RunService().run(try request(db: path, chain: ChainSnapshotFile(path: try scratch.file("c.json", snapshotJSON([("a", "10", "5", 1, alice)])))))
+        #expect(report.status == .clean)
+        #expect(report.discrepancies.isEmpty && report.error == nil)
+    }
+
+    @Test func theReconcilerWritesOnlyItsOwnTables() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        let streamsBefore = try await DatabaseQueue(path: path).read { try Row.fetchAll($0, sql: "SELECT * FROM streams ORDER BY id") }
+        _ = try await RunService().run(try request(db: path))
+        let queue = try DatabaseQueue(path: path)
+        #expect(try await queue.read { try Row.fetchAll($0, sql: "SELECT * FROM streams ORDER BY id") } == streamsBefore)
+        let tables = try await queue.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
+        #expect(tables == ["reconciliation_discrepancies", "reconciliation_runs", "streams"])
+    }
+
+    @Test func runStoreErrors() async throws {
+        #expect(throws: SourceError(.notFound, at: "/no/app.sqlite", "app database not found")) { try RunStore(path: "/no/app.sqlite") }
+        #expect(throws: SourceError(.notFound, at: "/no/app.sqlite", "app database not found")) { try RunHistory(path: "/no/app.sqlite") }
+        let empty = try scratch.database("empty.sqlite", sql: "CREATE TABLE streams (id TEXT);")
+        await #expect(throws: SourceError(.missingTable, at: empty, "no runs recorded yet")) { try await RunHistory(path: empty).list() }
+    }
+}
