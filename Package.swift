@@ -48,7 +48,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "streamrecon", dependencies: ["StreamReconCLI"], swiftSettings: strict),
-        .executableTarget(name: "streamrecon-bench", dependencies: ["ReconEngine"], swiftSettings: strict),
+        .executableTarget(
+            name: "streamrecon-bench",
+            dependencies: ["ReconEngine", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ReconEngineTests", dependencies: ["ReconEngine"], swiftSettings: strict),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "ReconSources", "ReconEngine",
                                                                .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),

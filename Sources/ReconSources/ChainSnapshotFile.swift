@@ -31,7 +31,7 @@ public struct ChainSnapshotFile: ChainSource {
 
 /// Parses the snapshot document, keeping what the rule set maps.
 struct SnapshotReader {
-    let tokens: JSONTokenizer
+    var tokens: JSONTokenizer
     let keyField: String
     /// For each on-chain field name, the slots it fills.
     let slots: [String: [Int]]

@@ -1,9 +1,12 @@
 import Foundation
 
-/// A pull tokenizer over a JSON file read in chunks, so a snapshot of millions of records is
-/// never held whole in memory (Foundation's JSON APIs need the whole document). Numbers keep
-/// their exact text; every token knows its line and column.
-final class JSONTokenizer {
+/// A pull tokenizer over a JSON file read in 1 MiB chunks, so a snapshot of millions of
+/// records is never held whole in memory (Foundation's JSON APIs need the whole document).
+/// Numbers keep their exact text; every token knows its line and column.
+///
+/// A value type whose hot loops work on local copies of the buffer position, so scanning pays
+/// no per-byte exclusivity or retain/release cost.
+struct JSONTokenizer {
     enum Token: Equatable {
         case beginObject, endObject, beginArray, endArray, colon, comma
         case string(String)
@@ -20,6 +23,7 @@ final class JSONTokenizer {
     }
 
     private let handle: FileHandle
+    private let chunkSize: Int
     private var buffer: [UInt8] = []
     private var index = 0
     private var atEnd = false
@@ -27,35 +31,40 @@ final class JSONTokenizer {
     private(set) var column = 1
     private var peeked: (token: Token, line: Int, column: Int)?
     private var last: (line: Int, column: Int) = (1, 1)
-    private var scratch: [UInt8] = []
 
-    init(handle: FileHandle) {
+    init(handle: FileHandle, chunkSize: Int = 1 << 20) {
         self.handle = handle
+        self.chunkSize = chunkSize
     }
 
-    private func fill() throws(Failure) -> Bool {
-        guard !atEnd else { return false }
+    /// Reads the next chunk, keeping the bytes from `keep` (default: the unread ones) and
+    /// moving them to the front. Returns how far they moved, or nil at the end of the file.
+    private mutating func refill(keeping keep: Int? = nil) throws(Failure) -> Int? {
+        let keep = keep ?? index
+        guard !atEnd else { return nil }
         let data: Data?
         do {
-            data = try handle.read(upToCount: 1 << 20)
+            data = try handle.read(upToCount: chunkSize)
         } catch {
             throw Failure(message: "cannot read the file: \(error.localizedDescription)", line: line, column: column)
         }
         guard let data, !data.isEmpty else {
             atEnd = true
-            return false
+            return nil
         }
-        buffer = Array(data)
-        index = 0
-        return true
+        buffer.removeSubrange(0..<keep)
+        buffer.append(contentsOf: data)
+        index -= keep
+        return keep
     }
 
-    private func peekByte() throws(Failure) -> UInt8? {
+    private mutating func peekByte() throws(Failure) -> UInt8? {
         if index < buffer.count { return buffer[index] }
-        return try fill() ? buffer[index] : nil
+        return try refill() != nil ? buffer[index] : nil
     }
 
-    private func nextByte() throws(Failure) -> UInt8? {
+    /// Consumes one byte, keeping line and column.
+    private mutating func nextByte() throws(Failure) -> UInt8? {
         guard let byte = try peekByte() else { return nil }
         index += 1
         if byte == UInt8(ascii: "\n") {
@@ -68,25 +77,54 @@ final class JSONTokenizer {
     }
 
     /// A failure at the next token when one was peeked, else at the token just read.
-    func fail(_ message: String) -> Failure { Failure(message: message, line: peeked?.line ?? last.line, column: peeked?.column ?? last.column) }
+    func fail(_ message: String) -> Failure {
+        Failure(message: message, line: peeked?.line ?? last.line, column: peeked?.column ?? last.column)
+    }
 
     /// The next token without consuming it, and its position.
-    func peek() throws(Failure) -> (token: Token, line: Int, column: Int) {
+    mutating func peek() throws(Failure) -> (token: Token, line: Int, column: Int) {
         if let peeked { return peeked }
         let token = try scan()
         peeked = token
         return token
     }
 
-    func next() throws(Failure) -> Token {
+    mutating func next() throws(Failure) -> Token {
         let token = try peek()
         peeked = nil
         last = (token.line, token.column)
         return token.token
     }
 
-    private func scan() throws(Failure) -> (token: Token, line: Int, column: Int) {
-        while let byte = try peekByte(), byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { _ = try nextByte() }
+    private mutating func skipWhitespace() throws(Failure) {
+        while true {
+            var position = index, lines = 0, lastBreak = -1
+            let count = buffer.count
+            buffer.withUnsafeBufferPointer { bytes in
+                while position < count {
+                    let byte = bytes[position]
+                    if byte == 0x0A {
+                        lines += 1
+                        lastBreak = position
+                    } else if byte != 0x20 && byte != 0x0D && byte != 0x09 {
+                        break
+                    }
+                    position += 1
+                }
+            }
+            if lines > 0 {
+                line += lines
+                column = position - lastBreak
+            } else {
+                column += position - index
+            }
+            index = position
+            guard index == buffer.count, try refill() != nil else { return }
+        }
+    }
+
+    private mutating func scan() throws(Failure) -> (token: Token, line: Int, column: Int) {
+        try skipWhitespace()
         let (startLine, startColumn) = (line, column)
         guard let byte = try nextByte() else { return (.end, startLine, startColumn) }
         let token: Token
@@ -98,7 +136,7 @@ final class JSONTokenizer {
         case UInt8(ascii: ":"): token = .colon
         case UInt8(ascii: ","): token = .comma
         case UInt8(ascii: "\""): token = .string(try scanString(startLine, startColumn))
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): token = .number(try scanNumber(first: byte, startLine, startColumn))
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): token = .number(try scanNumber(startLine, startColumn))
         case UInt8(ascii: "t"): try expectWord("rue", startLine, startColumn); token = .bool(true)
         case UInt8(ascii: "f"): try expectWord("alse", startLine, startColumn); token = .bool(false)
         case UInt8(ascii: "n"): try expectWord("ull", startLine, startColumn); token = .null
@@ -108,22 +146,35 @@ final class JSONTokenizer {
         return (token, startLine, startColumn)
     }
 
-    private func expectWord(_ rest: String, _ startLine: Int, _ startColumn: Int) throws(Failure) {
+    private mutating func expectWord(_ rest: String, _ startLine: Int, _ startColumn: Int) throws(Failure) {
         for expected in rest.utf8 where try nextByte() != expected {
             throw Failure(message: "invalid literal; expected true, false or null", line: startLine, column: startColumn)
         }
     }
 
-    private func scanNumber(first: UInt8, _ startLine: Int, _ startColumn: Int) throws(Failure) -> String {
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(first)
-        while let byte = try peekByte(), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "+-.eE".utf8.contains(byte) {
-            scratch.append(byte)
-            _ = try nextByte()
+    /// Scans a number whose first byte was just read.
+    private mutating func scanNumber(_ startLine: Int, _ startColumn: Int) throws(Failure) -> String {
+        var start = index - 1
+        while true {
+            var position = index
+            let count = buffer.count
+            buffer.withUnsafeBufferPointer { bytes in
+                while position < count, Self.isNumberByte(bytes[position]) { position += 1 }
+            }
+            column += position - index
+            index = position
+            guard index == buffer.count, let shift = try refill(keeping: start) else { break }
+            start -= shift
         }
-        let text = String(decoding: scratch, as: UTF8.self)
-        guard Self.isJSONNumber(scratch) else { throw Failure(message: "malformed number '\(text)'", line: startLine, column: startColumn) }
+        let bytes = Array(buffer[start..<index])
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard Self.isJSONNumber(bytes) else { throw Failure(message: "malformed number '\(text)'", line: startLine, column: startColumn) }
         return text
+    }
+
+    private static func isNumberByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+")
+            || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
@@ -150,8 +201,48 @@ final class JSONTokenizer {
         return i == bytes.count
     }
 
-    private func scanString(_ startLine: Int, _ startColumn: Int) throws(Failure) -> String {
-        scratch.removeAll(keepingCapacity: true)
+    /// Scans a string whose opening quote was just read. Plain strings (no escapes) are
+    /// decoded straight from the buffer.
+    private mutating func scanString(_ startLine: Int, _ startColumn: Int) throws(Failure) -> String {
+        var start = index
+        var searched = index
+        while true {
+            var position = searched, stop: UInt8 = 0, characters = 0
+            let count = buffer.count
+            buffer.withUnsafeBufferPointer { bytes in
+                while position < count {
+                    let byte = bytes[position]
+                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 {
+                        stop = byte
+                        break
+                    }
+                    if byte & 0xC0 != 0x80 { characters += 1 }
+                    position += 1
+                }
+            }
+            column += characters
+            if position < count {
+                index = position
+                if stop == UInt8(ascii: "\"") {
+                    index += 1
+                    column += 1
+                    guard let text = String(validating: buffer[start..<position], as: UTF8.self) else {
+                        throw Failure(message: "string is not valid UTF-8", line: startLine, column: startColumn)
+                    }
+                    return text
+                }
+                return try scanEscapedString(prefix: Array(buffer[start..<position]), startLine, startColumn)
+            }
+            index = position
+            guard let shift = try refill(keeping: start) else { throw Failure(message: "unterminated string", line: startLine, column: startColumn) }
+            start -= shift
+            searched = index
+        }
+    }
+
+    /// The slow path: a string with escapes or control characters, byte by byte.
+    private mutating func scanEscapedString(prefix: [UInt8], _ startLine: Int, _ startColumn: Int) throws(Failure) -> String {
+        var scratch = prefix
         while true {
             let (byteLine, byteColumn) = (line, column)
             guard let byte = try nextByte() else { throw Failure(message: "unterminated string", line: startLine, column: startColumn) }
@@ -162,7 +253,7 @@ final class JSONTokenizer {
                 }
                 return text
             case UInt8(ascii: "\\"):
-                try scanEscape(at: byteLine, byteColumn)
+                try scanEscape(into: &scratch, at: byteLine, byteColumn)
             case 0..<0x20:
                 throw Failure(message: "control character in string; escape it", line: byteLine, column: byteColumn)
             default:
@@ -171,7 +262,7 @@ final class JSONTokenizer {
         }
     }
 
-    private func scanEscape(at escapeLine: Int, _ escapeColumn: Int) throws(Failure) {
+    private mutating func scanEscape(into scratch: inout [UInt8], at escapeLine: Int, _ escapeColumn: Int) throws(Failure) {
         func fail(_ message: String) -> Failure { Failure(message: message, line: escapeLine, column: escapeColumn) }
         guard let byte = try nextByte() else { throw fail("unterminated escape") }
         switch byte {
@@ -196,7 +287,7 @@ final class JSONTokenizer {
         }
     }
 
-    private func hex4(_ fail: (String) -> Failure) throws(Failure) -> UInt32 {
+    private mutating func hex4(_ fail: (String) -> Failure) throws(Failure) -> UInt32 {
         var value: UInt32 = 0
         for _ in 0..<4 {
             guard let byte = try nextByte(), let digit = Int(String(Unicode.Scalar(byte)), radix: 16) else { throw fail("invalid \\u escape") }

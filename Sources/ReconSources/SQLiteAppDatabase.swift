@@ -61,7 +61,10 @@ public struct SQLiteAppDatabase: AppDatabaseSource {
 /// Reads the streams table a page at a time, each page in its own read.
 final class SQLitePages: RecordPages {
     private let queue: DatabaseQueue
-    private let sql: String
+    /// The first page, and the pages after a given rowid (or key): separate statements, so the
+    /// later ones seek with the index instead of scanning (an `? IS NULL OR` would defeat it).
+    private let firstSQL: String
+    private let nextSQL: String
     private let hasRowID: Bool
     private let path: String
     private let table: String
@@ -81,20 +84,23 @@ final class SQLitePages: RecordPages {
         duplicateKeys = layout.duplicates
         let order = layout.hasRowID ? "rowid" : query.keyColumn.quotedDatabaseIdentifier
         let selected = ([order, query.keyColumn.quotedDatabaseIdentifier] + query.columns.map(\.quotedDatabaseIdentifier)).joined(separator: ", ")
-        sql = "SELECT \(selected) FROM \(query.table.quotedDatabaseIdentifier) WHERE ?1 IS NULL OR \(order) > ?1 ORDER BY \(order) LIMIT ?2"
+        firstSQL = "SELECT \(selected) FROM \(query.table.quotedDatabaseIdentifier) ORDER BY \(order) LIMIT ?"
+        nextSQL = "SELECT \(selected) FROM \(query.table.quotedDatabaseIdentifier) WHERE \(order) > ? ORDER BY \(order) LIMIT ?"
     }
 
     func next() async throws(SourceError) -> [SourceRecord]? {
         let state = position.withLock { $0 }
         guard !state.done else { return nil }
-        let (sql, limit, path, table, keyColumn) = (sql, limit, path, table, keyColumn)
+        let (limit, path, table, keyColumn) = (limit, path, table, keyColumn)
+        let sql = state.cursor == nil ? firstSQL : nextSQL
+        let arguments: StatementArguments = state.cursor.map { [$0, limit] } ?? [limit]
         let page: (records: [SourceRecord], last: DatabaseValue?)
         do {
             page = try await queue.read { db in
                 var records: [SourceRecord] = []
                 records.reserveCapacity(limit)
                 var last: DatabaseValue?
-                let rows = try Row.fetchCursor(db, sql: sql, arguments: [state.cursor ?? .null, limit])
+                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
                 while let row = try rows.next() {
                     last = row[0]
                     guard let key = SQLiteValues.key(row[1]) else {
