@@ -90,9 +90,9 @@ public struct RunReport: Sendable, Codable, Equatable {
         return copy
     }
 
-    /// `2026-11-25T12:00:00Z`
+    /// `2026-11-25T12:00:00.123Z`: milliseconds, so runs started in one second still order.
     public static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601)
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }
 

@@ -65,7 +65,7 @@ extension StreamRecon {
                 storePath = db ?? demoPath
                 database = try SourceRegistry.builtIn.appDatabase(storePath)
                 chainSource = try SourceRegistry.builtIn.chain(chain ?? demo.chainPath)
-            } catch let error as SourceError where error.kind == .unsupported {
+            } catch where error.kind == .unsupported {
                 throw ValidationError(error.description)
             } catch {
                 Terminal.printError("error: \(error)")
