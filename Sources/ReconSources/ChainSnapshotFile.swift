@@ -20,12 +20,19 @@ public struct ChainSnapshotFile: ChainSource {
         }
         defer { try? handle.close() }
         var reader = SnapshotReader(tokens: JSONTokenizer(handle: handle), query: query)
+        // The packed records are smaller than their JSON, and a record takes 100 bytes or more:
+        // reserving both saves copying and rehashing as they grow (unused reserve is never touched).
+        let size = Int(min((try? handle.seekToEnd()) ?? 0, 1 << 36))
+        reader.arena.reserveCapacity(size)
+        reader.offsets.reserveCapacity(size / 100)
+        try? handle.seek(toOffset: 0)
         do {
             try reader.read()
         } catch {
             throw SourceError(.malformed, at: "\(path):\(error.line):\(error.column)", error.message)
         }
-        return SnapshotView(block: reader.block, records: reader.records, duplicates: reader.duplicates)
+        return SnapshotView(block: reader.block, arena: reader.arena, offsets: reader.offsets, fieldCount: query.fields.count,
+                            duplicates: reader.duplicates)
     }
 }
 
@@ -33,18 +40,25 @@ public struct ChainSnapshotFile: ChainSource {
 struct SnapshotReader {
     var tokens: JSONTokenizer
     let keyField: String
-    /// For each on-chain field name, the slots it fills.
-    let slots: [String: [Int]]
-    let fieldCount: Int
+    /// The on-chain field names the rules map, each with the slots it fills.
+    let names: [(name: String, slots: [Int])]
     var block: UInt64?
-    var records: [String: [RawValue]] = [:]
+    var arena = RecordArena()
+    /// Where each key's record starts in the arena.
+    var offsets: [String: Int] = [:]
     var duplicates: [String: Int] = [:]
+    /// One record's values, reused from record to record.
+    private var values: [RawValue]
 
     init(tokens: JSONTokenizer, query: SourceQuery) {
         self.tokens = tokens
         keyField = query.keyField
-        fieldCount = query.fields.count
-        slots = Dictionary(grouping: query.fields.indices, by: { query.fields[$0] })
+        var names: [(String, [Int])] = []
+        for (slot, field) in query.fields.enumerated() {
+            if let index = names.firstIndex(where: { $0.0 == field }) { names[index].1.append(slot) } else { names.append((field, [slot])) }
+        }
+        self.names = names
+        values = Array(repeating: .null, count: query.fields.count)
     }
 
     mutating func read() throws(JSONTokenizer.Failure) {
@@ -109,39 +123,56 @@ struct SnapshotReader {
         let start = try tokens.peek()
         guard try tokens.next() == .beginObject else { throw tokens.fail("record \(number) is not a JSON object") }
         var key: String?
-        var values = [RawValue](repeating: .null, count: fieldCount)
-        let (keyField, slots) = (keyField, slots)
-        try members { reader, name throws(JSONTokenizer.Failure) in
+        for slot in values.indices { values[slot] = .null }
+        var empty = try tokens.peek().token == .endObject
+        if empty { _ = try tokens.next() }
+        members: while !empty {
+            guard case .string(let name) = try tokens.next() else { throw tokens.fail("expected a member name in double quotes") }
+            guard try tokens.next() == .colon else { throw tokens.fail("expected ':' after '\(name)'") }
             let isKey = name == keyField
-            guard isKey || slots[name] != nil else { return try reader.skipValue() }
-            let position = try reader.tokens.peek()
-            let value: RawValue
-            switch try reader.tokens.next() {
-            case .string(let text): value = .text(text)
-            case .number(let text): value = Self.number(text)
-            case .bool(let flag): value = .bool(flag)
-            case .null: value = .null
-            default:
-                throw JSONTokenizer.Failure(message: "'\(name)' of record \(number) must be a string, number, boolean or null",
-                                            line: position.line, column: position.column)
+            let mapped = names.firstIndex { $0.name == name }
+            if isKey || mapped != nil {
+                let value = try readScalar(name, number)
+                if isKey { key = value.text }
+                for slot in mapped.map({ names[$0].slots }) ?? [] { values[slot] = value.raw }
+            } else {
+                try skipValue()
             }
-            if isKey {
-                guard case let text? = value.displayText, value != .null, !text.isEmpty else {
-                    throw JSONTokenizer.Failure(message: "'\(name)' of record \(number) must be a non-empty string or an integer",
-                                                line: position.line, column: position.column)
-                }
-                key = text
+            switch try tokens.next() {
+            case .comma: continue members
+            case .endObject: empty = true
+            default: throw tokens.fail("expected ',' or '}'")
             }
-            for slot in slots[name] ?? [] { values[slot] = value }
         }
         guard let key else {
             throw JSONTokenizer.Failure(message: "record \(number) has no '\(keyField)'", line: start.line, column: start.column)
         }
-        if records[key] == nil {
-            records[key] = values
+        if offsets[key] == nil {
+            offsets[key] = arena.append(values)
         } else {
             duplicates[key, default: 1] += 1
         }
+    }
+
+    /// A member's scalar value; `text` is its text when it can be a key.
+    private mutating func readScalar(_ name: String, _ number: Int) throws(JSONTokenizer.Failure) -> (raw: RawValue, text: String?) {
+        let position = try tokens.peek()
+        let value: RawValue
+        switch try tokens.next() {
+        case .string(let text): value = .text(text)
+        case .number(let text): value = Self.number(text)
+        case .bool(let flag): value = .bool(flag)
+        case .null: value = .null
+        default:
+            throw JSONTokenizer.Failure(message: "'\(name)' of record \(number) must be a string, number, boolean or null",
+                                        line: position.line, column: position.column)
+        }
+        guard name == keyField else { return (value, nil) }
+        guard case let text? = value.displayText, value != .null, !text.isEmpty, value != .bool(true), value != .bool(false) else {
+            throw JSONTokenizer.Failure(message: "'\(name)' of record \(number) must be a non-empty string or an integer",
+                                        line: position.line, column: position.column)
+        }
+        return (value, text)
     }
 
     /// A JSON number as a raw value: Int64 when it fits, exact digits when larger, text otherwise.
@@ -168,27 +199,31 @@ struct SnapshotReader {
 final class SnapshotView: ChainView {
     let block: UInt64?
     let duplicateKeys: [(key: String, count: Int)]
-    private let state: Mutex<(records: [String: [RawValue]], unvisitedOrder: [String]?, position: Int)>
+    private let arena: RecordArena
+    private let fieldCount: Int
+    private let state: Mutex<(offsets: [String: Int], unvisitedOrder: [String]?, position: Int)>
 
-    init(block: UInt64?, records: [String: [RawValue]], duplicates: [String: Int]) {
+    init(block: UInt64?, arena: RecordArena, offsets: [String: Int], fieldCount: Int, duplicates: [String: Int]) {
         self.block = block
+        self.arena = arena
+        self.fieldCount = fieldCount
         duplicateKeys = duplicates.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        state = Mutex((records, nil, 0))
+        state = Mutex((offsets, nil, 0))
     }
 
     func records(for keys: [String]) async throws(SourceError) -> [ChainLookup] {
-        state.withLock { state in
-            keys.map { key in state.records.removeValue(forKey: key).map(ChainLookup.record) ?? .missing }
-        }
+        let offsets = state.withLock { state in keys.map { state.offsets.removeValue(forKey: $0) } }
+        return offsets.map { offset in offset.map { .record(arena.values(at: $0, count: fieldCount)) } ?? .missing }
     }
 
     func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord] {
-        state.withLock { state in
-            if state.unvisitedOrder == nil { state.unvisitedOrder = state.records.keys.sorted() }
+        let page: [(String, Int)] = state.withLock { state in
+            if state.unvisitedOrder == nil { state.unvisitedOrder = state.offsets.keys.sorted() }
             let order = state.unvisitedOrder!
             let end = min(order.count, state.position + limit)
             defer { state.position = end }
-            return order[state.position..<end].map { SourceRecord(key: $0, values: state.records[$0]!) }
+            return order[state.position..<end].map { ($0, state.offsets[$0]!) }
         }
+        return page.map { SourceRecord(key: $0.0, values: arena.values(at: $0.1, count: fieldCount)) }
     }
 }

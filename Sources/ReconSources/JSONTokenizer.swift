@@ -209,16 +209,23 @@ struct JSONTokenizer {
         while true {
             var position = searched, stop: UInt8 = 0, characters = 0
             let count = buffer.count
+            var text: String?
             buffer.withUnsafeBufferPointer { bytes in
+                var high: UInt8 = 0
                 while position < count {
                     let byte = bytes[position]
                     if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 {
                         stop = byte
                         break
                     }
+                    high |= byte
                     if byte & 0xC0 != 0x80 { characters += 1 }
                     position += 1
                 }
+                guard position < count, stop == UInt8(ascii: "\"") else { return }
+                let span = UnsafeBufferPointer(rebasing: bytes[start..<position])
+                // ASCII needs no validation; anything else must be valid UTF-8.
+                text = high < 0x80 ? String(decoding: span, as: UTF8.self) : String(validating: span, as: UTF8.self)
             }
             column += characters
             if position < count {
@@ -226,9 +233,7 @@ struct JSONTokenizer {
                 if stop == UInt8(ascii: "\"") {
                     index += 1
                     column += 1
-                    guard let text = String(validating: buffer[start..<position], as: UTF8.self) else {
-                        throw Failure(message: "string is not valid UTF-8", line: startLine, column: startColumn)
-                    }
+                    guard let text else { throw Failure(message: "string is not valid UTF-8", line: startLine, column: startColumn) }
                     return text
                 }
                 return try scanEscapedString(prefix: Array(buffer[start..<position]), startLine, startColumn)

@@ -102,13 +102,19 @@ final class SQLitePages: RecordPages {
                 var last: DatabaseValue?
                 let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
                 while let row = try rows.next() {
-                    last = row[0]
-                    guard let key = SQLiteValues.key(row[1]) else {
-                        throw SourceError(.malformed, at: path, "a row of table '\(table)' has a null '\(keyColumn)' (\(last.map { "rowid \($0)" } ?? "no rowid"))")
-                    }
                     var values: [RawValue] = []
                     values.reserveCapacity(row.count - 2)
-                    for index in 2..<row.count { values.append(SQLiteValues.raw(row[index])) }
+                    var key: String?
+                    for (index, value) in row.databaseValues.enumerated() {
+                        switch index {
+                        case 0: last = value
+                        case 1: key = SQLiteValues.key(value)
+                        default: values.append(SQLiteValues.raw(value))
+                        }
+                    }
+                    guard let key else {
+                        throw SourceError(.malformed, at: path, "a row of table '\(table)' has a null '\(keyColumn)' (\(last.map { "rowid \($0)" } ?? "no rowid"))")
+                    }
                     records.append(SourceRecord(key: key, values: values))
                 }
                 return (records, last)

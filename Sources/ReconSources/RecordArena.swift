@@ -1,0 +1,76 @@
+import ReconEngine
+
+/// Raw values packed into one byte array, so a snapshot of millions of records costs about
+/// its own size in memory instead of millions of small arrays and strings.
+/// Each value is a tag byte, then 8 little-endian bytes for an integer, or a 4-byte length and
+/// the UTF-8 bytes for text and decimals.
+struct RecordArena: Sendable {
+    private(set) var bytes: [UInt8] = []
+
+    private enum Tag: UInt8 {
+        case null, integer, text, decimal, falseValue, trueValue
+    }
+
+    mutating func reserveCapacity(_ count: Int) {
+        bytes.reserveCapacity(count)
+    }
+
+    /// Appends the values and returns where they start.
+    mutating func append(_ values: [RawValue]) -> Int {
+        let offset = bytes.count
+        for value in values {
+            switch value {
+            case .null: bytes.append(Tag.null.rawValue)
+            case .bool(let flag): bytes.append((flag ? Tag.trueValue : Tag.falseValue).rawValue)
+            case .integer(let integer):
+                bytes.append(Tag.integer.rawValue)
+                withUnsafeBytes(of: integer.littleEndian) { bytes.append(contentsOf: $0) }
+            case .text(let text): appendText(.text, text)
+            case .decimal(let text): appendText(.decimal, text)
+            }
+        }
+        return offset
+    }
+
+    private mutating func appendText(_ tag: Tag, _ text: String) {
+        bytes.append(tag.rawValue)
+        var text = text
+        text.withUTF8 { utf8 in
+            withUnsafeBytes(of: UInt32(utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    /// The `count` values that start at `offset`.
+    func values(at offset: Int, count: Int) -> [RawValue] {
+        var values: [RawValue] = []
+        values.reserveCapacity(count)
+        bytes.withUnsafeBufferPointer { buffer in
+            var position = offset
+            func integer<T: FixedWidthInteger>(_: T.Type) -> T {
+                var value: T = 0
+                withUnsafeMutableBytes(of: &value) { $0.copyMemory(from: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buffer[position..<position + MemoryLayout<T>.size]))) }
+                position += MemoryLayout<T>.size
+                return T(littleEndian: value)
+            }
+            func text() -> String {
+                let length = Int(integer(UInt32.self))
+                defer { position += length }
+                return String(decoding: UnsafeBufferPointer(rebasing: buffer[position..<position + length]), as: UTF8.self)
+            }
+            for _ in 0..<count {
+                let tag = Tag(rawValue: buffer[position])
+                position += 1
+                switch tag {
+                case .integer: values.append(.integer(integer(Int64.self)))
+                case .text: values.append(.text(text()))
+                case .decimal: values.append(.decimal(text()))
+                case .falseValue: values.append(.bool(false))
+                case .trueValue: values.append(.bool(true))
+                case .null, nil: values.append(.null)
+                }
+            }
+        }
+        return values
+    }
+}
