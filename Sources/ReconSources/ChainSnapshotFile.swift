@@ -6,9 +6,12 @@ import Synchronization
 /// Streamed through `JSONTokenizer`; only the key and the mapped fields of each record are kept.
 public struct ChainSnapshotFile: ChainSource {
     public let path: String
+    /// How much of the file is read at a time.
+    public let chunkSize: Int
 
-    public init(path: String) {
+    public init(path: String, chunkSize: Int = 1 << 20) {
         self.path = path
+        self.chunkSize = max(1, chunkSize)
     }
 
     public var displayName: String { path }
@@ -19,7 +22,7 @@ public struct ChainSnapshotFile: ChainSource {
             throw SourceError(exists ? .unreadable : .notFound, at: path, exists ? "cannot open the chain snapshot" : "chain snapshot not found")
         }
         defer { try? handle.close() }
-        var reader = SnapshotReader(tokens: JSONTokenizer(handle: handle), query: query)
+        var reader = SnapshotReader(tokens: JSONTokenizer(handle: handle, chunkSize: chunkSize), query: query)
         // The packed records are smaller than their JSON, and a record takes 100 bytes or more:
         // reserving both saves copying and rehashing as they grow (unused reserve is never touched).
         let size = Int(min((try? handle.seekToEnd()) ?? 0, 1 << 36))

@@ -86,6 +86,35 @@ struct ChainSnapshotTests {
         #expect(actual == expected)
     }
 
+    /// Tokens that straddle a chunk boundary (a string, a number, whitespace, an escape) read
+    /// the same at every chunk size: reading 1 byte at a time once crashed mid-string.
+    @Test(arguments: [1, 2, 3, 7, 64])
+    func chunkBoundariesDoNotMatter(_ chunkSize: Int) async throws {
+        let json = #"{"blockNumber": 12345678901, "records": [{"id": "s\u00e9\n1", "deposited": "340282366920938463463374607431768211455", "#
+            + #""withdrawn": -12.5e-3, "state": 3, "recipient": "0xabc"},   {"id": 77, "recipient": "\"q\""}]}"#
+        let path = try scratch.file("chunks.json", json)
+        let reference = try await ChainSnapshotFile(path: path).open(query)
+        let chunked = try await ChainSnapshotFile(path: path, chunkSize: chunkSize).open(query)
+        #expect(chunked.block == 12_345_678_901 && reference.block == chunked.block)
+        let keys = ["s\u{e9}\n1", "77"]
+        #expect(try await chunked.records(for: keys) == (try await reference.records(for: keys)))
+        #expect(try await ChainSnapshotFile(path: path, chunkSize: chunkSize).open(query).records(for: keys) == [
+            .record(["340282366920938463463374607431768211455", .decimal("-12.5e-3"), .integer(3), "0xabc"]),
+            .record([.null, .null, .null, "\"q\""]),
+        ])
+    }
+
+    @Test func errorPositionsAreTheSameAcrossChunks() async {
+        let json = "{\"records\": [\n  {\"id\": \"a\"},\n  {\"id\": \"b\", \"deposited\": [1]}\n]}"
+        for chunkSize in [1, 5, 1 << 20] {
+            let path = scratch.path("bad-\(chunkSize).json")
+            try? json.write(toFile: path, atomically: true, encoding: .utf8)
+            await #expect(throws: SourceError(.malformed, at: "\(path):3:28", "'deposited' of record 2 must be a string, number, boolean or null")) {
+                try await ChainSnapshotFile(path: path, chunkSize: chunkSize).open(query)
+            }
+        }
+    }
+
     @Test func aMissingSnapshot() async {
         await #expect(throws: SourceError(.notFound, at: "/no/chain.json", "chain snapshot not found")) {
             try await ChainSnapshotFile(path: "/no/chain.json").open(query)
