@@ -75,12 +75,25 @@ public struct RunReport: Sendable, Codable, Equatable {
         self.error = error
     }
 
-    /// The report as pretty JSON with sorted keys, so two runs over the same data print alike.
+    /// The report as JSON with sorted keys, so two runs over the same data print alike. The
+    /// envelope goes through `JSONEncoder`; the discrepancies, which can number in the
+    /// hundreds of thousands, through `FindingJSON`, which writes the same text.
     public func json(pretty: Bool = true) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         // Strings, numbers and booleans always encode.
-        return (try? encoder.encode(self)) ?? Data()
+        let envelope = String(decoding: (try? encoder.encode(summaryOnly)) ?? Data(), as: UTF8.self)
+        let empty = pretty ? "\"discrepancies\" : [\n\n  ]" : "\"discrepancies\":[]"
+        guard !discrepancies.isEmpty, let range = envelope.range(of: empty) else { return Data(envelope.utf8) }
+        var array = pretty ? "\"discrepancies\" : [\n" : "\"discrepancies\":["
+        array.reserveCapacity(discrepancies.count * (pretty ? 400 : 300))
+        for (index, finding) in discrepancies.enumerated() {
+            if pretty { array += "    " }
+            FindingJSON.append(finding, pretty: pretty, indent: "    ", to: &array)
+            if index < discrepancies.count - 1 { array += pretty ? ",\n" : "," }
+        }
+        array += pretty ? "\n  ]" : "]"
+        return Data(envelope.replacingCharacters(in: range, with: array).utf8)
     }
 
     /// The report without its discrepancies: the last line of `ndjson`.

@@ -162,3 +162,23 @@ struct ReportTests {
         #expect(Self.report.highestSeverity == .critical)
     }
 }
+
+/// The fast finding writer must print exactly what JSONEncoder prints.
+struct FindingJSONTests {
+    static let tricky = [
+        Finding(streamId: "s\"1\\/2", kind: .invalidValue, field: "f", side: .chain, onChainValue: "tab\there\nnl\r\u{08}\u{0C}\u{01}\u{1F}é😀",
+                rule: "f", severity: .info, message: "quote \" and backslash \\"),
+        Finding(streamId: "s", kind: .invariantViolation, side: .db, values: [:], rule: "r", severity: .warning, message: "empty values"),
+        Finding(streamId: "s", kind: .invariantViolation, side: .db, values: ["b\"": "2", "a": "1"], rule: "r", severity: .critical, message: "m"),
+    ]
+
+    @Test(arguments: [true, false])
+    func matchesJSONEncoder(_ pretty: Bool) throws {
+        var report = ReportTests.report
+        report.discrepancies = Self.tricky + ReportTests.report.discrepancies
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        let expected = String(decoding: try encoder.encode(report), as: UTF8.self)
+        #expect(String(decoding: report.json(pretty: pretty), as: UTF8.self) == expected)
+    }
+}

@@ -46,9 +46,9 @@ public struct NDJSONReport: ReportFormat {
     public init(output: ReportOutput) { self.output = output }
 
     public mutating func found(_ finding: Finding) {
-        let encoder = JSONEncoder.sorted
-        output.write((try? encoder.encode(finding)) ?? Data())
-        output.write("\n")
+        var line = ""
+        FindingJSON.append(finding, pretty: false, indent: "", to: &line)
+        output.write(line + "\n")
     }
 
     public mutating func finish(_ report: RunReport) {
