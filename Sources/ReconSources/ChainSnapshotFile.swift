@@ -150,9 +150,9 @@ struct SnapshotReader {
         guard let key else {
             throw JSONTokenizer.Failure(message: "record \(number) has no '\(keyField)'", line: start.line, column: start.column)
         }
-        if offsets[key] == nil {
-            offsets[key] = arena.append(values)
-        } else {
+        // One hash in the common case; a duplicate puts the first record back.
+        if let first = offsets.updateValue(arena.append(values), forKey: key) {
+            offsets[key] = first
             duplicates[key, default: 1] += 1
         }
     }

@@ -37,10 +37,18 @@ public struct Reconciler: Sendable {
         }
         let dbDuplicates = Dictionary(pages.duplicateKeys.map { ($0.key, $0.count) }, uniquingKeysWith: { first, _ in first })
         var duplicatesSeen = Set<String>()
-        while let page = try await pages.next() {
-            let rows = page.filter { dbDuplicates[$0.key] == nil || duplicatesSeen.insert($0.key).inserted }
-            let lookups = try await view.records(for: rows.map(\.key))
+        /// A page of DB rows with their on-chain records.
+        @Sendable func fetch() async throws(SourceError) -> (rows: [SourceRecord], lookups: [ChainLookup])? {
+            guard let rows = try await pages.next() else { return nil }
+            return (rows, try await view.records(for: rows.map(\.key)))
+        }
+        var next = try await fetch()
+        while let (rows, lookups) = next {
+            // Read the next page and its chain records while this one is reconciled.
+            async let upcoming = fetch()
             for (row, lookup) in zip(rows, lookups) {
+                // The second row of a duplicated key is skipped (and reported below).
+                if dbDuplicates[row.key] != nil, !duplicatesSeen.insert(row.key).inserted { continue }
                 let start = findings.count
                 switch lookup {
                 case .record(let chainValues):
@@ -56,6 +64,13 @@ public struct Reconciler: Sendable {
                 }
                 tally.count(db: row.values, chain: lookup)
                 emit(findings[start...])
+            }
+            do {
+                next = try await upcoming
+            } catch let error as SourceError {
+                throw error
+            } catch {
+                throw SourceError(.unreadable, at: db.displayName, "\(error)")
             }
         }
         while case let records = try await view.unvisited(limit: batchSize), !records.isEmpty {
