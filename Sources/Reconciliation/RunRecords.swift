@@ -81,10 +81,15 @@ public struct DiscrepancyRecord: Sendable, Codable, Equatable, FetchableRecord, 
         side = finding.side?.rawValue
         dbValue = finding.dbValue
         onChainValue = finding.onChainValue
-        fieldValues = finding.values.flatMap { values in
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            return (try? encoder.encode(values)).map { String(decoding: $0, as: UTF8.self) }
+        fieldValues = finding.values.map { values in
+            var json = "{"
+            for (index, (key, value)) in values.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { json += "," }
+                FindingJSON.appendString(key, to: &json)
+                json += ":"
+                FindingJSON.appendString(value, to: &json)
+            }
+            return json + "}"
         }
         rule = finding.rule
         severity = finding.severity.rawValue

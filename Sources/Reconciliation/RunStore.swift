@@ -56,8 +56,15 @@ public struct RunStore: Sendable {
                     discrepancy_count = ?, error = ? WHERE id = ?
                 """, arguments: [report.finishedAt, report.status.rawValue, report.source.chainBlock.map { Int64($0) },
                                  report.summary.streamsChecked, report.summary.discrepancies, report.error, report.runId])
+            // One prepared statement for every row: a run can have hundreds of thousands.
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO reconciliation_discrepancies (run_id, stream_id, kind, field, side, db_value, on_chain_value,
+                    field_values, rule, severity, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             for finding in report.discrepancies {
-                try DiscrepancyRecord(runId: report.runId, finding: finding).insert(db)
+                let row = DiscrepancyRecord(runId: report.runId, finding: finding)
+                try insert.execute(arguments: [row.runId, row.streamId, row.kind, row.field, row.side, row.dbValue, row.onChainValue,
+                                               row.fieldValues, row.rule, row.severity, row.message])
             }
         }
     }
