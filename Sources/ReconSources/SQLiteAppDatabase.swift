@@ -15,15 +15,8 @@ public struct SQLiteAppDatabase: AppDatabaseSource {
     public var displayName: String { path }
 
     public func open(_ query: SourceQuery) async throws(SourceError) -> any RecordPages {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw SourceError(.notFound, at: path, "app database not found")
-        }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(10)
-        configuration.label = "streamrecon.app-db"
+        let queue = try AppDatabaseFile.open(path: path, readonly: true, label: "streamrecon.app-db")
         do {
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
             let layout = try await queue.read { db in try Layout.inspect(db, query: query, path: path) }
             return SQLitePages(queue: queue, query: query, layout: layout, path: path)
         } catch let error as SourceError {
@@ -155,6 +148,23 @@ public enum SQLiteErrorText {
         case .SQLITE_BUSY, .SQLITE_LOCKED: return SourceError(.unreadable, at: path, "database is locked: \(error.message ?? "busy")")
         case .SQLITE_CANTOPEN: return SourceError(.unreadable, at: path, "cannot open the database: \(error.message ?? "permission denied")")
         default: return SourceError(.unreadable, at: path, "SQLite error \(error.resultCode.rawValue): \(error.message ?? "unknown")")
+        }
+    }
+}
+
+/// Opens an existing SQLite app database, read-only or for writing run records, waiting up to
+/// ten seconds for a lock the app holds.
+public enum AppDatabaseFile {
+    public static func open(path: String, readonly: Bool, label: String) throws(SourceError) -> DatabaseQueue {
+        guard FileManager.default.fileExists(atPath: path) else { throw SourceError(.notFound, at: path, "app database not found") }
+        var configuration = Configuration()
+        configuration.readonly = readonly
+        configuration.busyMode = .timeout(10)
+        configuration.label = label
+        do {
+            return try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw SQLiteErrorText.describe(error, path: path)
         }
     }
 }

@@ -11,15 +11,7 @@ public struct RunStore: Sendable {
 
     /// Opens the app database for writing run records; it must exist.
     public init(path: String) throws(SourceError) {
-        guard FileManager.default.fileExists(atPath: path) else { throw SourceError(.notFound, at: path, "app database not found") }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.label = "streamrecon.run-store"
-        do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-        } catch {
-            throw SQLiteErrorText.describe(error, path: path)
-        }
+        queue = try AppDatabaseFile.open(path: path, readonly: false, label: "streamrecon.run-store")
         self.path = path
     }
 
@@ -76,15 +68,7 @@ public struct RunHistory: Sendable {
     public let path: String
 
     public init(path: String) throws(SourceError) {
-        guard FileManager.default.fileExists(atPath: path) else { throw SourceError(.notFound, at: path, "app database not found") }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(10)
-        do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-        } catch {
-            throw SQLiteErrorText.describe(error, path: path)
-        }
+        queue = try AppDatabaseFile.open(path: path, readonly: true, label: "streamrecon.run-history")
         self.path = path
     }
 
