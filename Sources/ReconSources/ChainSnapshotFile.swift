@@ -17,6 +17,10 @@ public struct ChainSnapshotFile: ChainSource {
     public var displayName: String { path }
 
     public func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let type = attributes?[.type] as? FileAttributeType, type != .typeRegular {
+            throw SourceError(.unreadable, at: path, type == .typeDirectory ? "is a directory, not a chain snapshot file" : "is not a regular file")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             throw SourceError(exists ? .unreadable : .notFound, at: path, exists ? "cannot open the chain snapshot" : "chain snapshot not found")
@@ -25,10 +29,9 @@ public struct ChainSnapshotFile: ChainSource {
         var reader = SnapshotReader(tokens: JSONTokenizer(handle: handle, chunkSize: chunkSize), query: query)
         // The packed records are smaller than their JSON, and a record takes 100 bytes or more:
         // reserving both saves copying and rehashing as they grow (unused reserve is never touched).
-        let size = Int(min((try? handle.seekToEnd()) ?? 0, 1 << 36))
+        let size = min((attributes?[.size] as? NSNumber)?.intValue ?? 0, 1 << 34)
         reader.arena.reserveCapacity(size)
         reader.offsets.reserveCapacity(size / 100)
-        try? handle.seek(toOffset: 0)
         do {
             try reader.read()
         } catch {
@@ -71,8 +74,9 @@ struct SnapshotReader {
             switch name {
             case "blockNumber":
                 let position = try reader.tokens.peek()
-                guard case .number(let text) = try reader.tokens.next(), let number = UInt64(text) else {
-                    throw JSONTokenizer.Failure(message: "'blockNumber' must be a non-negative integer", line: position.line, column: position.column)
+                guard case .number(let text) = try reader.tokens.next(), let number = UInt64(text), number <= UInt64(Int64.max) else {
+                    throw JSONTokenizer.Failure(message: "'blockNumber' must be a whole number from 0 to \(Int64.max)",
+                                                line: position.line, column: position.column)
                 }
                 reader.block = number
             case "records":
@@ -185,16 +189,19 @@ struct SnapshotReader {
         return .decimal(text)
     }
 
+    /// Skips one value of any shape, checking that its brackets match.
     private mutating func skipValue() throws(JSONTokenizer.Failure) {
-        var depth = 0
+        var open: [JSONTokenizer.Token] = []
         repeat {
             switch try tokens.next() {
-            case .beginObject, .beginArray: depth += 1
-            case .endObject, .endArray: depth -= 1
+            case .beginObject: open.append(.endObject)
+            case .beginArray: open.append(.endArray)
+            case let close where close == .endObject || close == .endArray:
+                guard open.popLast() == close else { throw tokens.fail("unexpected '\(close == .endObject ? "}" : "]")'") }
             case .end: throw tokens.fail("unexpected end of file")
             default: break
             }
-        } while depth > 0
+        } while !open.isEmpty
     }
 }
 
@@ -225,7 +232,7 @@ final class SnapshotView: ChainView {
             let order = state.unvisitedOrder!
             let end = min(order.count, state.position + limit)
             defer { state.position = end }
-            return order[state.position..<end].map { ($0, state.offsets[$0]!) }
+            return order[state.position..<end].compactMap { key in state.offsets[key].map { (key, $0) } }
         }
         return page.map { SourceRecord(key: $0.0, values: arena.values(at: $0.1, count: fieldCount)) }
     }

@@ -4,7 +4,9 @@ import ReconEngine
 import Synchronization
 
 /// The app database as an SQLite file, opened read-only through GRDB. Reads only the mapped
-/// columns, a page at a time (by rowid, or by key for WITHOUT ROWID tables).
+/// columns, a page at a time, each page in its own short read so the app's writers are never
+/// blocked for long. Pages follow the key when it is indexed (a row the app rewrites while the
+/// run reads keeps its key, so it is never read twice), else the rowid.
 public struct SQLiteAppDatabase: AppDatabaseSource {
     public let path: String
 
@@ -28,8 +30,10 @@ public struct SQLiteAppDatabase: AppDatabaseSource {
 
     /// What the page queries need to know about the table.
     struct Layout: Sendable {
-        var hasRowID: Bool
+        var orderByKey: Bool
         var duplicates: [(key: String, count: Int)]
+        /// Rows whose key is NULL, described (they cannot be paired).
+        var nullKeyRows: [String]
 
         static func inspect(_ db: Database, query: SourceQuery, path: String) throws -> Layout {
             guard try db.tableExists(query.table) else {
@@ -43,10 +47,22 @@ public struct SQLiteAppDatabase: AppDatabaseSource {
             }
             let table = query.table.quotedDatabaseIdentifier, key = query.keyColumn.quotedDatabaseIdentifier
             let hasRowID = (try? db.execute(sql: "SELECT rowid FROM \(table) LIMIT 0")) != nil
+            let keyIndexed = try String.fetchAll(db, sql: """
+                SELECT ii.name FROM pragma_index_list(?) AS il, pragma_index_info(il.name) AS ii WHERE ii.seqno = 0
+                """, arguments: [query.table]).contains { $0.lowercased() == query.keyColumn.lowercased() }
+                || (try db.primaryKey(query.table).rowIDColumn?.lowercased() == query.keyColumn.lowercased())
+            // Pairing compares keys as text, so `7` and `'7'` are the same key.
             let duplicates = try Row.fetchAll(db, sql: """
-                SELECT \(key), COUNT(*) FROM \(table) WHERE \(key) IS NOT NULL GROUP BY \(key) HAVING COUNT(*) > 1 ORDER BY \(key)
-                """).map { (SQLiteValues.key($0[0] as DatabaseValue) ?? "", $0[1] as Int) }
-            return Layout(hasRowID: hasRowID, duplicates: duplicates)
+                SELECT CAST(\(key) AS TEXT) AS k, COUNT(*) FROM \(table) WHERE \(key) IS NOT NULL GROUP BY k HAVING COUNT(*) > 1 ORDER BY k
+                """).map { ($0[0] as String? ?? "", $0[1] as Int) }
+            let nullKeys = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(key) IS NULL") ?? 0
+            let rowids = hasRowID && nullKeys > 0
+                ? try Int64.fetchAll(db, sql: "SELECT _rowid_ FROM \(table) WHERE \(key) IS NULL ORDER BY _rowid_ LIMIT 100") : []
+            let nullKeyRows = rowids.isEmpty
+                ? Array(repeating: "a row of table '\(query.table)' has a null '\(query.keyColumn)'", count: min(nullKeys, 100))
+                : rowids.map { "row \($0) of table '\(query.table)' has a null '\(query.keyColumn)'" }
+            return Layout(orderByKey: !hasRowID || keyIndexed, duplicates: duplicates,
+                          nullKeyRows: nullKeyRows + (nullKeys > 100 ? ["\(nullKeys - 100) more rows of table '\(query.table)' have a null '\(query.keyColumn)'"] : []))
         }
     }
 }
@@ -58,66 +74,71 @@ final class SQLitePages: RecordPages {
     /// later ones seek with the index instead of scanning (an `? IS NULL OR` would defeat it).
     private let firstSQL: String
     private let nextSQL: String
-    private let hasRowID: Bool
     private let path: String
-    private let table: String
-    private let keyColumn: String
     private let limit: Int
+    private let keyOrdered: Bool
     let duplicateKeys: [(key: String, count: Int)]
     /// The last rowid (or key) read; nil before the first page, `.done` after the last.
     private let position = Mutex<(cursor: DatabaseValue?, done: Bool)>((nil, false))
+    /// Rows with a NULL key, which cannot be paired: described, and left out of the pages.
+    let skippedRows: [String]
 
     init(queue: DatabaseQueue, query: SourceQuery, layout: SQLiteAppDatabase.Layout, path: String) {
         self.queue = queue
         self.path = path
-        table = query.table
-        keyColumn = query.keyColumn
         limit = max(1, query.batchSize)
-        hasRowID = layout.hasRowID
         duplicateKeys = layout.duplicates
-        let order = layout.hasRowID ? "rowid" : query.keyColumn.quotedDatabaseIdentifier
-        let selected = ([order, query.keyColumn.quotedDatabaseIdentifier] + query.columns.map(\.quotedDatabaseIdentifier)).joined(separator: ", ")
-        firstSQL = "SELECT \(selected) FROM \(query.table.quotedDatabaseIdentifier) ORDER BY \(order) LIMIT ?"
+        skippedRows = layout.nullKeyRows
+        let key = query.keyColumn.quotedDatabaseIdentifier
+        let order = layout.orderByKey ? key : "_rowid_"
+        let selected = ([layout.orderByKey ? "NULL" : order, key] + query.columns.map(\.quotedDatabaseIdentifier)).joined(separator: ", ")
+        let notNull = layout.orderByKey ? "WHERE \(key) IS NOT NULL" : ""
+        firstSQL = "SELECT \(selected) FROM \(query.table.quotedDatabaseIdentifier) \(notNull) ORDER BY \(order) LIMIT ?"
         nextSQL = "SELECT \(selected) FROM \(query.table.quotedDatabaseIdentifier) WHERE \(order) > ? ORDER BY \(order) LIMIT ?"
+        keyOrdered = layout.orderByKey
     }
 
     func next() async throws(SourceError) -> [SourceRecord]? {
         let state = position.withLock { $0 }
         guard !state.done else { return nil }
-        let (limit, path, table, keyColumn) = (limit, path, table, keyColumn)
+        let (limit, keyOrdered) = (limit, keyOrdered)
         let sql = state.cursor == nil ? firstSQL : nextSQL
         let arguments: StatementArguments = state.cursor.map { [$0, limit] } ?? [limit]
-        let page: (records: [SourceRecord], last: DatabaseValue?)
+        let page: (records: [SourceRecord], last: DatabaseValue?, count: Int)
         do {
             page = try await queue.read { db in
                 var records: [SourceRecord] = []
                 records.reserveCapacity(limit)
                 var last: DatabaseValue?
+                var count = 0
                 let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
                 while let row = try rows.next() {
+                    count += 1
                     var values: [RawValue] = []
                     values.reserveCapacity(row.count - 2)
                     var key: String?
                     for (index, value) in row.databaseValues.enumerated() {
                         switch index {
-                        case 0: last = value
-                        case 1: key = SQLiteValues.key(value)
+                        case 0: if !keyOrdered { last = value }
+                        case 1:
+                            key = SQLiteValues.key(value)
+                            if keyOrdered { last = value }
                         default: values.append(SQLiteValues.raw(value))
                         }
                     }
-                    guard let key else {
-                        throw SourceError(.malformed, at: path, "a row of table '\(table)' has a null '\(keyColumn)' (\(last.map { "rowid \($0)" } ?? "no rowid"))")
-                    }
+                    guard let key else { continue } // reported from the layout
+
                     records.append(SourceRecord(key: key, values: values))
                 }
-                return (records, last)
+                return (records, last, count)
             }
         } catch let error as SourceError {
             throw error
         } catch {
             throw SQLiteErrorText.describe(error, path: path)
         }
-        position.withLock { $0 = (page.last, page.records.count < limit) }
+        position.withLock { $0 = (page.last, page.count < limit) }
+        if page.records.isEmpty, page.count == limit { return try await next() }
         return page.records.isEmpty ? nil : page.records
     }
 }
@@ -156,7 +177,9 @@ public enum SQLiteErrorText {
 /// ten seconds for a lock the app holds.
 public enum AppDatabaseFile {
     public static func open(path: String, readonly: Bool, label: String) throws(SourceError) -> DatabaseQueue {
-        guard FileManager.default.fileExists(atPath: path) else { throw SourceError(.notFound, at: path, "app database not found") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw SourceError(.notFound, at: path, "app database not found") }
+        guard !isDirectory.boolValue else { throw SourceError(.unreadable, at: path, "is a directory, not an SQLite database file") }
         var configuration = Configuration()
         configuration.readonly = readonly
         configuration.busyMode = .timeout(10)

@@ -45,6 +45,12 @@ public protocol RecordPages: AnyObject, Sendable {
     var duplicateKeys: [(key: String, count: Int)] { get }
     /// The next page, or nil when every row has been read.
     func next() async throws(SourceError) -> [SourceRecord]?
+    /// Rows that could not be paired (a NULL key), described; complete once paging is done.
+    var skippedRows: [String] { get }
+}
+
+extension RecordPages {
+    public var skippedRows: [String] { [] }
 }
 
 /// The chain: one consistent view per run (a pinned block or a snapshot file).

@@ -82,6 +82,10 @@ public struct Reconciler: Sendable {
             }
         }
         let start = findings.count
+        for row in pages.skippedRows {
+            findings.append(Finding(streamId: "", kind: .sourceError, rule: "key", severity: .critical,
+                                    message: "\(row); it was not reconciled"))
+        }
         for (key, count) in dbDuplicates.sorted(by: { $0.key < $1.key }) {
             findings.append(duplicate(key, count: count, side: "DB rows"))
         }

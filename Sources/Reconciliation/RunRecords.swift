@@ -23,11 +23,14 @@ public struct RunRecord: Sendable, Codable, Equatable, FetchableRecord, Persista
     public var streamsChecked: Int?
     public var discrepancyCount: Int?
     public var error: String?
+    /// `host:pid` of the process running it, so a later run can tell a live run from a crashed one.
+    public var owner: String?
 
     public init(
         id: String, startedAt: String, finishedAt: String? = nil, status: RunStatus, dryRun: Bool, rulesName: String, rulesSha256: String,
-        chainBlock: Int64? = nil, streamsChecked: Int? = nil, discrepancyCount: Int? = nil, error: String? = nil
+        chainBlock: Int64? = nil, streamsChecked: Int? = nil, discrepancyCount: Int? = nil, error: String? = nil, owner: String? = nil
     ) {
+        self.owner = owner
         self.id = id
         self.startedAt = startedAt
         self.finishedAt = finishedAt
@@ -42,7 +45,7 @@ public struct RunRecord: Sendable, Codable, Equatable, FetchableRecord, Persista
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, status, error
+        case id, status, error, owner
         case startedAt = "started_at", finishedAt = "finished_at", dryRun = "dry_run", rulesName = "rules_name"
         case rulesSha256 = "rules_sha256", chainBlock = "chain_block", streamsChecked = "streams_checked"
         case discrepancyCount = "discrepancy_count"
@@ -113,7 +116,8 @@ enum RunSchema {
             chain_block INTEGER,
             streams_checked INTEGER,
             discrepancy_count INTEGER,
-            error TEXT
+            error TEXT,
+            owner TEXT
         )
         """,
         """

@@ -57,9 +57,15 @@ public struct RunService: Sendable {
             rules: rules, source: .init(chainBlock: nil),
             summary: .init(streamsChecked: 0, discrepancies: 0, byKind: [:], streamsByStatus: [:]), discrepancies: []
         )
+        // Findings as they are found: when a source fails midway they are still reported and
+        // recorded, with the run `failed`, so nothing already printed is lost.
+        var found: [Finding] = []
         do {
             let outcome = try await Reconciler(ruleSet: ruleSet, batchSize: request.batchSize)
-                .reconcile(db: request.db, chain: request.chain, onFinding: onFinding)
+                .reconcile(db: request.db, chain: request.chain) { finding in
+                    found.append(finding)
+                    onFinding(finding)
+                }
             report.source.chainBlock = outcome.chainBlock
             report.discrepancies = outcome.findings
             report.summary = .init(streamsChecked: outcome.streamsChecked, discrepancies: outcome.findings.count,
@@ -69,6 +75,8 @@ public struct RunService: Sendable {
         } catch {
             report.status = .failed
             report.error = error.description
+            report.discrepancies = found.sorted(by: Finding.reportOrder)
+            report.summary = .init(streamsChecked: 0, discrepancies: found.count, byKind: RunReport.byKind(found), streamsByStatus: [:])
         }
         report.finishedAt = RunReport.timestamp(Date())
         if let store = request.store {
@@ -78,6 +86,8 @@ public struct RunService: Sendable {
             } catch {
                 report.status = .failed
                 report.error = [report.error, "the run record could not be completed: \(error.description)"].compactMap { $0 }.joined(separator: "; ")
+                // Never leave the row `running`: record at least that the run failed, and why.
+                try? await store.fail(runId: report.runId, finishedAt: report.finishedAt, error: report.error ?? "")
             }
         }
         return report

@@ -23,20 +23,36 @@ public struct RunStore: Sendable {
         }
     }
 
-    /// Creates the run tables if absent, marks runs left `running` as `aborted`, and records
-    /// this run as `running`. Returns the ids of the runs it marked aborted.
+    /// Creates the run tables if absent, marks runs left `running` by a process that is gone as
+    /// `aborted`, and records this run as `running`. Returns the ids of the runs it marked aborted.
+    /// A run still in progress in a live process on this host is left alone.
     @discardableResult
     public func begin(_ run: RunRecord) async throws(SourceError) -> [String] {
-        try await write { db in
+        var run = run
+        run.owner = run.owner ?? RunOwner.current
+        let record = run
+        return try await write { db in
             for statement in RunSchema.statements { try db.execute(sql: statement) }
-            let stale = try String.fetchAll(db, sql: "SELECT id FROM reconciliation_runs WHERE status = 'running' ORDER BY started_at")
-            try db.execute(sql: """
-                UPDATE reconciliation_runs SET status = 'aborted', finished_at = ?,
-                    error = 'interrupted before it finished; marked aborted by run ' || ?
-                WHERE status = 'running'
-                """, arguments: [run.startedAt, run.id])
-            try run.insert(db)
-            return stale
+            let running = try Row.fetchAll(db, sql: "SELECT id, owner FROM reconciliation_runs WHERE status = 'running' ORDER BY started_at")
+            var aborted: [String] = []
+            for row in running where !RunOwner.isAlive(row["owner"]) {
+                let id: String = row["id"]
+                try db.execute(sql: """
+                    UPDATE reconciliation_runs SET status = 'aborted', finished_at = ?,
+                        error = 'interrupted before it finished; marked aborted by run ' || ? WHERE id = ?
+                    """, arguments: [record.startedAt, record.id, id])
+                aborted.append(id)
+            }
+            try record.insert(db)
+            return aborted
+        }
+    }
+
+    /// Marks a run failed without its discrepancies: the fallback when completing it failed.
+    public func fail(runId: String, finishedAt: String, error: String) async throws(SourceError) {
+        try await write { db in
+            try db.execute(sql: "UPDATE reconciliation_runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ?",
+                           arguments: [finishedAt, error, runId])
         }
     }
 
@@ -105,5 +121,19 @@ public struct RunHistory: Sendable {
                 """, arguments: [id])
             return (run, rows)
         }
+    }
+}
+
+/// Who runs a reconciliation: `host:pid`.
+enum RunOwner {
+    static var current: String { "\(ProcessInfo.processInfo.hostName):\(getpid())" }
+
+    /// Whether the process that owns a run is still running on this host. Unknown owners (and
+    /// other hosts' runs, which cannot be checked from here) count as gone.
+    static func isAlive(_ owner: String?) -> Bool {
+        guard let owner, let separator = owner.lastIndex(of: ":"), let pid = pid_t(owner[owner.index(after: separator)...]),
+              String(owner[..<separator]) == ProcessInfo.processInfo.hostName, pid > 0
+        else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
     }
 }

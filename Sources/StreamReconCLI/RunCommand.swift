@@ -76,7 +76,8 @@ extension StreamRecon {
             do {
                 reportOutput = try output.map { try ReportOutput(file: $0) } ?? ReportOutput()
             } catch {
-                throw ValidationError("cannot write --output \(output ?? ""): \(error.localizedDescription)")
+                Terminal.printError("error: cannot write --output \(output ?? ""): \(error)")
+                throw ExitCode(ExitStatus.usage)
             }
             var writer = ReportFormats.named(formatName)!.init(output: reportOutput)
             let report: RunReport

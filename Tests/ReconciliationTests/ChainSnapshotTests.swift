@@ -61,7 +61,10 @@ struct ChainSnapshotTests {
         ("", "chain.json:1:1: a chain snapshot is a JSON object with 'blockNumber' and 'records'"),
         ("[]", "chain.json:1:1: a chain snapshot is a JSON object with 'blockNumber' and 'records'"),
         ("{\"blockNumber\": 1}", "chain.json:1:1: the snapshot has no 'records' array"),
-        ("{\"blockNumber\": -1, \"records\": []}", "chain.json:1:17: 'blockNumber' must be a non-negative integer"),
+        ("{\"blockNumber\": -1, \"records\": []}", "chain.json:1:17: 'blockNumber' must be a whole number from 0 to 9223372036854775807"),
+        ("{\"blockNumber\": 18446744073709551615, \"records\": []}",
+         "chain.json:1:17: 'blockNumber' must be a whole number from 0 to 9223372036854775807"),
+        ("{\"x\": [1, 2}, \"records\": []}", "chain.json:1:12: unexpected '}'"),
         ("{\"records\": [\n  {\"deposited\": \"1\"}\n]}", "chain.json:2:3: record 1 has no 'id'"),
         ("{\"records\": [{\"id\": \"a\"},\n {\"id\": \"\"}]}", "chain.json:2:9: 'id' of record 2 must be a non-empty string or an integer"),
         ("{\"records\": [{\"id\": \"a\", \"deposited\": [1]}]}", "chain.json:1:39: 'deposited' of record 1 must be a string, number, boolean or null"),
@@ -112,6 +115,12 @@ struct ChainSnapshotTests {
             await #expect(throws: SourceError(.malformed, at: "\(path):3:28", "'deposited' of record 2 must be a string, number, boolean or null")) {
                 try await ChainSnapshotFile(path: path, chunkSize: chunkSize).open(query)
             }
+        }
+    }
+
+    @Test func aDirectoryIsNotASnapshot() async {
+        await #expect(throws: SourceError(.unreadable, at: scratch.url.path, "is a directory, not a chain snapshot file")) {
+            try await ChainSnapshotFile(path: scratch.url.path).open(query)
         }
     }
 

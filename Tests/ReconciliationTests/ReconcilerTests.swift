@@ -71,6 +71,13 @@ struct ReconcilerTests {
         ])
     }
 
+    @Test func rowsWithANullKeyAreSourceErrors() async throws {
+        let sql = streamsSQL([("a", "1", "0", "active", alice)]) + "INSERT INTO streams VALUES (NULL, '1', '0', 'active', '\(alice)');"
+        let outcome = try await reconcile(sql: sql, chain: snapshotJSON([("a", "1", "0", 1, alice)]))
+        #expect(outcome.findings.map(\.message) == ["row 2 of table 'streams' has a null 'id'; it was not reconciled"])
+        #expect(outcome.findings.map(\.kind) == [.sourceError])
+    }
+
     @Test func aFailedChainReadIsASourceErrorNotAMissingRecord() async throws {
         struct FlakyChain: ChainSource {
             var displayName: String { "flaky" }

@@ -3,6 +3,7 @@ import GRDB
 import ReconEngine
 import ReconSources
 import Reconciliation
+import Synchronization
 import Testing
 
 struct RunServiceTests {
@@ -58,14 +59,77 @@ struct RunServiceTests {
     @Test func aRunLeftRunningIsMarkedAbortedByTheNext() async throws {
         let path = try scratch.database(sql: try demoSQL())
         let store = try RunStore(path: path)
+        // Its process is gone: a pid that no process has.
         try await store.begin(RunRecord(id: "crashed", startedAt: "2026-01-01T00:00:00Z", status: .running, dryRun: false,
-                                        rulesName: "payment-streams", rulesSha256: "x"))
+                                        rulesName: "payment-streams", rulesSha256: "x", owner: "\(ProcessInfo.processInfo.hostName):2147483646"))
+        // A row from before owners were recorded: nobody can say it is alive.
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(sql: """
+                INSERT INTO reconciliation_runs (id, started_at, status, rules_name, rules_sha256) VALUES ('ownerless', '2026-01-01T00:00:01Z', 'running', 'p', 'x')
+                """)
+        }
         let report = try await RunService().run(try request(db: path))
         let crashed = try #require(try await RunHistory(path: path).show(id: "crashed"))
         #expect(crashed.run.status == .aborted)
         #expect(crashed.run.error == "interrupted before it finished; marked aborted by run \(report.runId)")
         #expect(crashed.run.finishedAt == report.startedAt)
-        #expect(try await RunHistory(path: path).list().map(\.status) == [.drift, .aborted])
+        #expect(try await RunHistory(path: path).list().map(\.status) == [.drift, .aborted, .aborted])
+    }
+
+    @Test func aRunStillGoingInALiveProcessIsNotAborted() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        let store = try RunStore(path: path)
+        try await store.begin(RunRecord(id: "live", startedAt: "2026-01-01T00:00:00Z", status: .running, dryRun: false,
+                                        rulesName: "payment-streams", rulesSha256: "x")) // owned by this test process
+        _ = try await RunService().run(try request(db: path))
+        #expect(try await RunHistory(path: path).show(id: "live")?.run.status == .running)
+    }
+
+    @Test func aRunWhoseCompletionFailsIsStillMarkedFailed() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        /// Drops the discrepancy table while the run reads the chain, so completing the run fails.
+        struct Saboteur: ChainSource {
+            let path: String
+            var displayName: String { "saboteur" }
+            func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView {
+                _ = try? await DatabaseQueue(path: path).write { try $0.execute(sql: "DROP TABLE reconciliation_discrepancies") }
+                return try await ChainSnapshotFile(path: demoChainPath).open(query)
+            }
+        }
+        let report = try await RunService().run(try request(db: path, chain: Saboteur(path: path)))
+        #expect(report.status == .failed && !report.persisted)
+        #expect(report.error?.hasPrefix("the run record could not be completed:") == true)
+        let run = try #require(try await RunHistory(path: path).latest())
+        #expect(run.status == .failed)
+        #expect(run.error == report.error)
+    }
+
+    @Test func findingsBeforeASourceFailureAreKept() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        /// A chain that answers the first page and fails on the second.
+        struct FailsLater: ChainSource {
+            var displayName: String { "later" }
+            func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView { View() }
+            final class View: ChainView {
+                let calls = Mutex(0)
+                var block: UInt64? { nil }
+                var duplicateKeys: [(key: String, count: Int)] { [] }
+                func records(for keys: [String]) async throws(SourceError) -> [ChainLookup] {
+                    guard calls.withLock({ $0 += 1; return $0 }) == 1 else { throw SourceError(.unreadable, at: "node", "connection reset") }
+                    return keys.map { _ in .missing }
+                }
+                func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord] { [] }
+            }
+        }
+        var streamed: [Finding] = []
+        var request = try request(db: path, chain: FailsLater())
+        request.batchSize = 3
+        let report = try await RunService().run(request) { streamed.append($0) }
+        #expect(report.status == .failed)
+        #expect(report.error == "node: connection reset")
+        #expect(report.discrepancies.count == streamed.count && !streamed.isEmpty)
+        #expect(report.summary.discrepancies == streamed.count)
+        #expect(try await RunHistory(path: path).show(id: report.runId)?.discrepancies.count == streamed.count)
     }
 
     @Test func aDryRunWritesNothing() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import ReconEngine
 import ReconSources
 import Testing
@@ -82,12 +83,43 @@ struct SQLiteAppDatabaseTests {
         await #expect(throws: SourceError(.unreadable, at: text, "not an SQLite database")) { try await readAll(text) }
     }
 
-    @Test func aNullKeyIsAnError() async throws {
+    @Test func rowsWithANullKeyAreLeftOutAndDescribed() async throws {
+        for index in ["", "CREATE INDEX streams_id ON streams(id);"] {
+            let path = try scratch.database("null-\(index.count).sqlite", sql: """
+                CREATE TABLE streams (id TEXT, total_amount, released_amount, status, recipient); \(index)
+                INSERT INTO streams VALUES ('a', 1, 1, 'active', 'x'), (NULL, 1, 1, 'active', 'x'), ('b', 1, 1, 'active', 'x');
+                """)
+            let pages = try await SQLiteAppDatabase(path: path).open(query)
+            var keys: [String] = []
+            while let page = try await pages.next() { keys += page.map(\.key) }
+            #expect(keys == ["a", "b"])
+            #expect(pages.skippedRows == ["row 2 of table 'streams' has a null 'id'"])
+        }
+    }
+
+    @Test func aRowTheAppRewritesDuringTheRunIsReadOnce() async throws {
+        let path = try scratch.database(sql: streamsSQL((0..<6).map { ("s\($0)", "1", "0", "active", alice) }))
+        let pages = try await SQLiteAppDatabase(path: path).open(query) // pages of 2, by the indexed key
+        var keys = try #require(try await pages.next()).map(\.key)
+        // INSERT OR REPLACE gives s0 a new rowid, after every other row.
+        let app = try DatabaseQueue(path: path)
+        try await app.write { try $0.execute(sql: "INSERT OR REPLACE INTO streams VALUES ('s0', '2', '0', 'active', '\(alice)')") }
+        while let page = try await pages.next() { keys += page.map(\.key) }
+        #expect(keys == ["s0", "s1", "s2", "s3", "s4", "s5"])
+    }
+
+    @Test func keysThatDifferOnlyInTypeAreDuplicates() async throws {
         let path = try scratch.database(sql: """
-            CREATE TABLE streams (id TEXT, total_amount, released_amount, status, recipient);
-            INSERT INTO streams VALUES (NULL, 1, 1, 'active', 'x');
+            CREATE TABLE streams (id, total_amount, released_amount, status, recipient);
+            INSERT INTO streams VALUES (7, 1, 1, 'active', 'x'), ('7', 2, 2, 'active', 'x');
             """)
-        await #expect(throws: SourceError(.malformed, at: path, "a row of table 'streams' has a null 'id' (rowid 1)")) { try await readAll(path) }
+        #expect(try await readAll(path).duplicates == ["7×2"])
+    }
+
+    @Test func aDirectoryIsNotADatabase() async {
+        await #expect(throws: SourceError(.unreadable, at: scratch.url.path, "is a directory, not an SQLite database file")) {
+            try await readAll(scratch.url.path)
+        }
     }
 
     @Test func openingReadOnlyLeavesTheFileUntouched() async throws {

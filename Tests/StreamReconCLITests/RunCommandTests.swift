@@ -119,7 +119,21 @@ struct RunCommandTests {
         #expect(output.status == 1)
         #expect(output.stdout.isEmpty)
         #expect(try json(try String(contentsOfFile: path, encoding: .utf8))["status"] as? String == "drift")
-        #expect(try run(["run", "--dry-run", "--output", "/no/such/dir/r.json"]).status == 2)
+        let noDirectory = try run(["run", "--dry-run", "--output", "/no/such/dir/r.json"])
+        #expect(noDirectory.status == 2)
+        #expect(noDirectory.stderr == "error: cannot write --output /no/such/dir/r.json: directory /no/such/dir does not exist\n")
+        let isDirectory = try run(["run", "--dry-run", "--output", directory.path])
+        #expect(isDirectory.status == 2)
+        #expect(isDirectory.stderr == "error: cannot write --output \(directory.path): \(directory.path) is a directory\n")
+    }
+
+    @Test func directoriesAsSourcesFailCleanly() throws {
+        let chain = try run(["run", "--dry-run", "--chain", directory.path, "--format", "json"])
+        #expect(chain.status == 3)
+        #expect(chain.stderr == "error: \(directory.path): is a directory, not a chain snapshot file\n")
+        let db = try run(["run", "--dry-run", "--db", directory.path, "--format", "json"])
+        #expect(db.status == 3)
+        #expect(db.stderr.contains("is a directory, not an SQLite database file"))
     }
 
     @Test func usageAndRulesErrorsExitTwo() throws {

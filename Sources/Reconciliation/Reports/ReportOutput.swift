@@ -17,12 +17,25 @@ public final class ReportOutput: Sendable {
         isColorTerminal = isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
     }
 
+    /// Why an output file cannot be written, checked before any work is done.
+    public struct Unwritable: Error, CustomStringConvertible {
+        public var description: String
+    }
+
     /// A file, replaced only when `commit()` is called.
     public init(file path: String) throws {
         let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let directory = url.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw Unwritable(description: "\(path) is a directory")
+        }
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw Unwritable(description: "directory \(directory.path) does not exist")
+        }
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+            throw Unwritable(description: "cannot create a file in \(directory.path) (permission denied?)")
         }
         handle = try FileHandle(forWritingTo: temporary)
         target = url
