@@ -211,28 +211,45 @@ final class SnapshotView: ChainView {
     let duplicateKeys: [(key: String, count: Int)]
     private let arena: RecordArena
     private let fieldCount: Int
-    private let state: Mutex<(offsets: [String: Int], unvisitedOrder: [String]?, position: Int)>
+    /// Offsets by key (`seen` once looked up), keys looked up but not on chain, and the paging
+    /// position over the keys never looked up.
+    private let state: Mutex<(offsets: [String: Int], missingSeen: Set<String>, unvisitedOrder: [String]?, position: Int)>
 
     init(block: UInt64?, arena: RecordArena, offsets: [String: Int], fieldCount: Int, duplicates: [String: Int]) {
         self.block = block
         self.arena = arena
         self.fieldCount = fieldCount
         duplicateKeys = duplicates.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        state = Mutex((offsets, nil, 0))
+        state = Mutex((offsets, [], nil, 0))
     }
 
+    /// Offsets of records already looked up are set to this, so a second lookup can tell.
+    private static let seen = -1
+
     func records(for keys: [String]) async throws(SourceError) -> [ChainLookup] {
-        let offsets = state.withLock { state in keys.map { state.offsets.removeValue(forKey: $0) } }
-        return offsets.map { offset in offset.map { .record(arena.values(at: $0, count: fieldCount)) } ?? .missing }
+        let offsets = state.withLock { state in
+            keys.map { key -> Int? in
+                if let offset = state.offsets.updateValue(Self.seen, forKey: key) { return offset }
+                state.offsets.removeValue(forKey: key)
+                return state.missingSeen.insert(key).inserted ? nil : Self.seen
+            }
+        }
+        return zip(keys, offsets).map { key, offset in
+            switch offset {
+            case Self.seen?: .alreadySeen
+            case let offset?: .record(arena.values(at: offset, count: fieldCount))
+            case nil: .missing
+            }
+        }
     }
 
     func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord] {
         let page: [(String, Int)] = state.withLock { state in
-            if state.unvisitedOrder == nil { state.unvisitedOrder = state.offsets.keys.sorted() }
+            if state.unvisitedOrder == nil { state.unvisitedOrder = state.offsets.filter { $0.value != Self.seen }.keys.sorted() }
             let order = state.unvisitedOrder!
             let end = min(order.count, state.position + limit)
             defer { state.position = end }
-            return order[state.position..<end].compactMap { key in state.offsets[key].map { (key, $0) } }
+            return order[state.position..<end].compactMap { key in state.offsets[key].flatMap { $0 == Self.seen ? nil : (key, $0) } }
         }
         return page.map { SourceRecord(key: $0.0, values: arena.values(at: $0.1, count: fieldCount)) }
     }

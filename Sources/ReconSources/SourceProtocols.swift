@@ -63,6 +63,9 @@ public protocol ChainSource: Sendable {
 public enum ChainLookup: Sendable, Equatable {
     case record([RawValue])
     case missing
+    /// The key was looked up before in this run: the DB returned the same stream again (a row
+    /// the app rewrote while the run read the table).
+    case alreadySeen
     /// The record could not be read (after any retries); the reason names no credentials.
     case failed(String)
 }
@@ -73,7 +76,7 @@ public protocol ChainView: AnyObject, Sendable {
     var block: UInt64? { get }
     /// Keys that appear more than once on chain, with their counts; the first record counts.
     var duplicateKeys: [(key: String, count: Int)] { get }
-    /// Looks up each key; each key is looked up at most once per run.
+    /// Looks up each key; a key looked up before in this run answers `.alreadySeen`.
     func records(for keys: [String]) async throws(SourceError) -> [ChainLookup]
     /// The records whose keys were never looked up (streams on chain but not in the DB), a page at a time.
     func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord]

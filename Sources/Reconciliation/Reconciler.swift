@@ -51,6 +51,8 @@ public struct Reconciler: Sendable {
                 if dbDuplicates[row.key] != nil, !duplicatesSeen.insert(row.key).inserted { continue }
                 let start = findings.count
                 switch lookup {
+                case .alreadySeen:
+                    continue // the same stream read again: the app rewrote its row while the run read the table
                 case .record(let chainValues):
                     ruleSet.reconcile(streamId: row.key, db: row.values, chain: chainValues, into: &findings)
                 case .missing:

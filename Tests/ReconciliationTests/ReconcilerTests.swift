@@ -1,7 +1,9 @@
 import Foundation
+import GRDB
 import ReconEngine
 import ReconSources
 import Reconciliation
+import Synchronization
 import Testing
 
 struct ReconcilerTests {
@@ -69,6 +71,42 @@ struct ReconcilerTests {
             "b missing_in_db: stream 'b' is on chain but not in the database",
             "b source_error: key 'b' appears in 2 on-chain records; only the first was reconciled",
         ])
+    }
+
+    @Test func aRowReadTwiceIsReconciledOnce() async throws {
+        // No index on the key: pages follow the rowid, and INSERT OR REPLACE moves a row to the end.
+        let path = try scratch.database("rowid.sqlite", sql: """
+            CREATE TABLE streams (id TEXT, total_amount TEXT, released_amount TEXT, status TEXT, recipient TEXT);
+            INSERT INTO streams VALUES ('a', '1', '0', 'active', '\(alice)'), ('b', '1', '0', 'active', '\(alice)'),
+                                       ('c', '1', '0', 'active', '\(alice)'), ('x', '1', '0', 'active', '\(alice)');
+            """)
+        /// Rewrites rows 'a' and 'x' (x is not on chain) while the run reads the table.
+        struct Rewriting: AppDatabaseSource {
+            let inner: SQLiteAppDatabase
+            var displayName: String { "rewriting" }
+            func open(_ query: SourceQuery) async throws(SourceError) -> any RecordPages { Pages(inner: try await inner.open(query), path: inner.path) }
+            final class Pages: RecordPages {
+                let inner: any RecordPages
+                let path: String
+                let calls = Mutex(0)
+                init(inner: any RecordPages, path: String) { (self.inner, self.path) = (inner, path) }
+                var duplicateKeys: [(key: String, count: Int)] { inner.duplicateKeys }
+                func next() async throws(SourceError) -> [SourceRecord]? {
+                    let page = try await inner.next()
+                    if calls.withLock({ $0 += 1; return $0 }) == 1 {
+                        _ = try? await DatabaseQueue(path: path).write { db in
+                            try db.execute(sql: "DELETE FROM streams WHERE id IN ('a', 'x')")
+                            try db.execute(sql: "INSERT INTO streams VALUES ('a', '1', '0', 'active', '\(alice)'), ('x', '1', '0', 'active', '\(alice)')")
+                        }
+                    }
+                    return page
+                }
+            }
+        }
+        let chain = ChainSnapshotFile(path: try scratch.file("rw.json", snapshotJSON([("a", "1", "0", 1, alice), ("b", "1", "0", 1, alice), ("c", "1", "0", 1, alice)])))
+        let outcome = try await Reconciler(ruleSet: ruleSet, batchSize: 2).reconcile(db: Rewriting(inner: SQLiteAppDatabase(path: path)), chain: chain)
+        #expect(outcome.findings.map { "\($0.streamId) \($0.kind.rawValue)" } == ["x missing_on_chain"])
+        #expect(outcome.streamsChecked == 4)
     }
 
     @Test func rowsWithANullKeyAreSourceErrors() async throws {
