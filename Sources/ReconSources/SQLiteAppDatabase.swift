@@ -17,7 +17,7 @@ public struct SQLiteAppDatabase: AppDatabaseSource {
     public var displayName: String { path }
 
     public func open(_ query: SourceQuery) async throws(SourceError) -> any RecordPages {
-        let queue = try AppDatabaseFile.open(path: path, readonly: true, label: "streamrecon.app-db")
+        let queue = try AppDatabaseFile.open(path: path, readonly: true, label: "streamrecon.app-db", leaveNoTrace: true)
         do {
             let layout = try await queue.read { db in try Layout.inspect(db, query: query, path: path) }
             return SQLitePages(queue: queue, query: query, layout: layout, path: path)
@@ -176,18 +176,34 @@ public enum SQLiteErrorText {
 /// Opens an existing SQLite app database, read-only or for writing run records, waiting up to
 /// ten seconds for a lock the app holds.
 public enum AppDatabaseFile {
-    public static func open(path: String, readonly: Bool, label: String) throws(SourceError) -> DatabaseQueue {
+    /// `leaveNoTrace`: a read-only open of a WAL database that no one has open creates its
+    /// `-wal` and `-shm` files, and leaves them; in that case the file is opened immutable
+    /// instead (nothing else has it open, so nothing is writing it), so a dry run writes nothing.
+    public static func open(path: String, readonly: Bool, label: String, leaveNoTrace: Bool = false) throws(SourceError) -> DatabaseQueue {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw SourceError(.notFound, at: path, "app database not found") }
         guard !isDirectory.boolValue else { throw SourceError(.unreadable, at: path, "is a directory, not an SQLite database file") }
+        var location = path
+        if readonly, leaveNoTrace, isUnopenedWAL(path) {
+            location = URL(fileURLWithPath: path).absoluteString + "?immutable=1"
+        }
         var configuration = Configuration()
         configuration.readonly = readonly
         configuration.busyMode = .timeout(10)
         configuration.label = label
         do {
-            return try DatabaseQueue(path: path, configuration: configuration)
+            return try DatabaseQueue(path: location, configuration: configuration)
         } catch {
             throw SQLiteErrorText.describe(error, path: path)
         }
+    }
+
+    /// A WAL-mode database file (header bytes 18 and 19 are 2) with no `-wal` or `-shm` beside it.
+    static func isUnopenedWAL(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path), let header = try? handle.read(upToCount: 20), header.count == 20 else { return false }
+        try? handle.close()
+        let bytes = [UInt8](header)
+        return bytes[18] == 2 && bytes[19] == 2
+            && !FileManager.default.fileExists(atPath: path + "-wal") && !FileManager.default.fileExists(atPath: path + "-shm")
     }
 }

@@ -86,6 +86,26 @@ struct RunCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: database.deletingLastPathComponent().path) == ["demo.sqlite"])
     }
 
+    @Test func aDryRunOnAWALDatabaseLeavesNoFilesBehind() throws {
+        let folder = directory.appendingPathComponent("wal")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("app.sqlite").path
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: try String(contentsOf: CLIRunner.packageRoot.appendingPathComponent("Fixtures/demo.sql"), encoding: .utf8))
+        }
+        try queue.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let dry = try run(["run", "--dry-run", "--db", path, "--format", "json"])
+        #expect(dry.status == 1)
+        #expect(try json(dry.stdout)["summary"] != nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["app.sqlite"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(try run(["run", "--db", path, "--format", "json"]).status == 1) // and a real run records normally
+        #expect(try run(["runs", "list", "--db", path]).stdout.contains("drift"))
+    }
+
     @Test func aDryRunWithoutADemoDBLeavesNoneBehind() throws {
         let dry = try run(["run", "--dry-run", "--format", "json"])
         #expect(dry.status == 1)
