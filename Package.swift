@@ -27,7 +27,11 @@ let package = Package(
         ),
         .target(
             name: "ReconSources",
-            dependencies: ["ReconEngine", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "ReconEngine",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -50,7 +54,7 @@ let package = Package(
         .executableTarget(name: "streamrecon", dependencies: ["StreamReconCLI"], swiftSettings: strict),
         .executableTarget(
             name: "streamrecon-bench",
-            dependencies: ["ReconEngine", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ReconEngine", "ReconSources", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(name: "ReconEngineTests", dependencies: ["ReconEngine"], swiftSettings: strict),

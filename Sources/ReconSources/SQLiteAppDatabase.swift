@@ -1,12 +1,13 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import ReconEngine
 import Synchronization
 
 /// The app database as an SQLite file, opened read-only through GRDB. Reads only the mapped
 /// columns, a page at a time, each page in its own short read so the app's writers are never
-/// blocked for long. Pages follow the key when it is indexed (a row the app rewrites while the
-/// run reads keeps its key, so it is never read twice), else the rowid.
+/// blocked for long. Pages follow the rowid (the key for WITHOUT ROWID tables); a row the app
+/// rewrites mid-run can come round again, and the chain view answers `.alreadySeen` for it.
 public struct SQLiteAppDatabase: AppDatabaseSource {
     public let path: String
 
@@ -47,10 +48,6 @@ public struct SQLiteAppDatabase: AppDatabaseSource {
             }
             let table = query.table.quotedDatabaseIdentifier, key = query.keyColumn.quotedDatabaseIdentifier
             let hasRowID = (try? db.execute(sql: "SELECT rowid FROM \(table) LIMIT 0")) != nil
-            let keyIndexed = try String.fetchAll(db, sql: """
-                SELECT ii.name FROM pragma_index_list(?) AS il, pragma_index_info(il.name) AS ii WHERE ii.seqno = 0
-                """, arguments: [query.table]).contains { $0.lowercased() == query.keyColumn.lowercased() }
-                || (try db.primaryKey(query.table).rowIDColumn?.lowercased() == query.keyColumn.lowercased())
             // Pairing compares keys as text, so `7` and `'7'` are the same key.
             let duplicates = try Row.fetchAll(db, sql: """
                 SELECT CAST(\(key) AS TEXT) AS k, COUNT(*) FROM \(table) WHERE \(key) IS NOT NULL GROUP BY k HAVING COUNT(*) > 1 ORDER BY k
@@ -61,7 +58,7 @@ public struct SQLiteAppDatabase: AppDatabaseSource {
             let nullKeyRows = rowids.isEmpty
                 ? Array(repeating: "a row of table '\(query.table)' has a null '\(query.keyColumn)'", count: min(nullKeys, 100))
                 : rowids.map { "row \($0) of table '\(query.table)' has a null '\(query.keyColumn)'" }
-            return Layout(orderByKey: !hasRowID || keyIndexed, duplicates: duplicates,
+            return Layout(orderByKey: !hasRowID, duplicates: duplicates,
                           nullKeyRows: nullKeyRows + (nullKeys > 100 ? ["\(nullKeys - 100) more rows of table '\(query.table)' have a null '\(query.keyColumn)'"] : []))
         }
     }
@@ -111,23 +108,19 @@ final class SQLitePages: RecordPages {
                 records.reserveCapacity(limit)
                 var last: DatabaseValue?
                 var count = 0
-                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-                while let row = try rows.next() {
+                let statement = try db.cachedStatement(sql: sql)
+                let rows = try Row.fetchCursor(statement, arguments: arguments)
+                // The cursor steps the statement; its columns are read straight through the C API,
+                // which spares a DatabaseValue per column.
+                let sqlite = statement.sqliteStatement
+                let columns = statement.columnCount
+                while try rows.next() != nil {
                     count += 1
+                    last = keyOrdered ? DatabaseValue(sqliteStatement: sqlite, index: 1) : DatabaseValue(sqliteStatement: sqlite, index: 0)
+                    guard let key = SQLiteValues.key(sqlite, 1) else { continue } // reported from the layout
                     var values: [RawValue] = []
-                    values.reserveCapacity(row.count - 2)
-                    var key: String?
-                    for (index, value) in row.databaseValues.enumerated() {
-                        switch index {
-                        case 0: if !keyOrdered { last = value }
-                        case 1:
-                            key = SQLiteValues.key(value)
-                            if keyOrdered { last = value }
-                        default: values.append(SQLiteValues.raw(value))
-                        }
-                    }
-                    guard let key else { continue } // reported from the layout
-
+                    values.reserveCapacity(columns - 2)
+                    for index in 2..<columns { values.append(SQLiteValues.raw(sqlite, Int32(index))) }
                     records.append(SourceRecord(key: key, values: values))
                 }
                 return (records, last, count)
@@ -145,6 +138,23 @@ final class SQLitePages: RecordPages {
 
 /// SQLite storage values as raw values; no floating point survives as a number.
 enum SQLiteValues {
+    /// The current row's column `index`, read through the C API.
+    static func raw(_ statement: SQLiteStatement, _ index: Int32) -> RawValue {
+        switch sqlite3_column_type(statement, index) {
+        case SQLITE_NULL: return .null
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, index))
+        case SQLITE_TEXT:
+            guard let text = sqlite3_column_text(statement, index) else { return .text("") }
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, index))), as: UTF8.self))
+        default: return raw(DatabaseValue(sqliteStatement: statement, index: index))
+        }
+    }
+
+    /// The current row's column `index` as a key; nil for NULL.
+    static func key(_ statement: SQLiteStatement, _ index: Int32) -> String? {
+        sqlite3_column_type(statement, index) == SQLITE_NULL ? nil : raw(statement, index).displayText
+    }
+
     static func raw(_ value: DatabaseValue) -> RawValue {
         switch value.storage {
         case .null: .null

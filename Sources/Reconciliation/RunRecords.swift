@@ -101,8 +101,19 @@ public struct DiscrepancyRecord: Sendable, Codable, Equatable, FetchableRecord, 
 }
 
 /// The schema of the two run tables, created when absent. Plain `CREATE ... IF NOT EXISTS`:
-/// the reconciler writes to no other table, not even a migrations table.
+/// the reconciler writes to no other table, not even a migrations table; columns added since
+/// the first version are added to older tables by `upgrade`.
 enum RunSchema {
+    /// Columns added after the first release of the tables: `(table, column, type)`.
+    static let addedColumns = [("reconciliation_runs", "owner", "TEXT")]
+
+    static func create(_ db: Database) throws {
+        for statement in statements { try db.execute(sql: statement) }
+        for (table, column, type) in addedColumns where try !db.columns(in: table).contains(where: { $0.name == column }) {
+            try db.execute(sql: "ALTER TABLE \(table.quotedDatabaseIdentifier) ADD COLUMN \(column.quotedDatabaseIdentifier) \(type)")
+        }
+    }
+
     static let statements = [
         """
         CREATE TABLE IF NOT EXISTS reconciliation_runs (

@@ -32,7 +32,7 @@ public struct RunStore: Sendable {
         run.owner = run.owner ?? RunOwner.current
         let record = run
         return try await write { db in
-            for statement in RunSchema.statements { try db.execute(sql: statement) }
+            try RunSchema.create(db)
             let running = try Row.fetchAll(db, sql: "SELECT id, owner FROM reconciliation_runs WHERE status = 'running' ORDER BY started_at")
             var aborted: [String] = []
             for row in running where !RunOwner.isAlive(row["owner"]) {

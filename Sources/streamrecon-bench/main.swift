@@ -38,8 +38,13 @@ do {
     switch CommandLine.arguments.dropFirst().first {
     case "engine": try EngineBenchmark.run()
     case "run": try RunBenchmark.run()
+    case "phases": try await PhaseBenchmark.run()
     default:
-        print("usage: streamrecon-bench engine [--fields N] [--invariants N] [--pairs N]\n       streamrecon-bench run [--streams N]")
+        print("""
+            usage: streamrecon-bench engine [--fields N] [--invariants N] [--pairs N]
+                   streamrecon-bench run [--streams N] [--keep]
+                   streamrecon-bench phases DIR   (a directory kept by run --keep)
+            """)
         exit(2)
     }
 } catch {

@@ -76,6 +76,17 @@ struct RunServiceTests {
         #expect(try await RunHistory(path: path).list().map(\.status) == [.drift, .aborted, .aborted])
     }
 
+    @Test func runTablesFromAnOlderVersionAreUpgraded() async throws {
+        let path = try scratch.database(sql: try demoSQL() + """
+            CREATE TABLE reconciliation_runs (id TEXT PRIMARY KEY NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL,
+                dry_run INTEGER NOT NULL DEFAULT 0, rules_name TEXT NOT NULL, rules_sha256 TEXT NOT NULL, chain_block INTEGER,
+                streams_checked INTEGER, discrepancy_count INTEGER, error TEXT);
+            """)
+        let report = try await RunService().run(try request(db: path))
+        #expect(report.persisted)
+        #expect(try await RunHistory(path: path).latest()?.owner?.hasSuffix(":\(getpid())") == true)
+    }
+
     @Test func aRunStillGoingInALiveProcessIsNotAborted() async throws {
         let path = try scratch.database(sql: try demoSQL())
         let store = try RunStore(path: path)
