@@ -110,6 +110,8 @@ struct Tally {
     private(set) var streams = 0
     private(set) var byStatus: [String: Int] = [:]
     private let status: (slot: Int, field: CompiledRuleSet.Field)?
+    /// The few distinct raw statuses seen, with their labels: parsing each row's again showed in profiles.
+    private var labels: [(side: Side, raw: RawValue, label: String)] = []
 
     init(ruleSet: CompiledRuleSet) {
         status = ruleSet.fields.firstIndex { $0.name == "status" }.map { ($0, ruleSet.fields[$0]) }
@@ -118,14 +120,18 @@ struct Tally {
     mutating func count(db: [RawValue]?, chain: ChainLookup) {
         streams += 1
         guard let (slot, field) = status else { return }
-        let label: String
-        if let db, case .success(let value) = field.type.parse(db[slot]) {
-            label = field.type.render(value)
-        } else if case .record(let values) = chain, case .success(let value) = field.parseChain(values[slot]) {
-            label = field.type.render(value)
-        } else {
-            label = "invalid"
+        func label(_ side: Side, _ raw: RawValue) -> String? {
+            if let known = labels.first(where: { $0.side == side && $0.raw == raw }) { return known.label }
+            let parsed = side == .db ? field.type.parse(raw) : field.parseChain(raw)
+            guard case .success(let value) = parsed else { return nil }
+            let text = field.type.render(value)
+            if labels.count < 64 { labels.append((side, raw, text)) }
+            return text
         }
-        byStatus[label, default: 0] += 1
+        var chainLabel: String? {
+            if case .record(let values) = chain { label(.chain, values[slot]) } else { nil }
+        }
+        let text = db.flatMap { label(.db, $0[slot]) } ?? chainLabel ?? "invalid"
+        byStatus[text, default: 0] += 1
     }
 }

@@ -26,15 +26,24 @@ extension CompiledRuleSet {
         default:
             break
         }
-        let dbSide = db.map { parse($0, side: .db, streamId: streamId, into: &findings) }
-        let chainSide = chain.map { parse($0, side: .chain, streamId: streamId, into: &findings) }
-        if let dbSide, let chainSide {
-            compare(dbSide, chainSide, streamId: streamId, into: &findings)
-        }
-        let checks = plan.checks
-        for index in checks.indices {
-            if checks[index].onDB, let dbSide { check(index, on: .db, record: dbSide, streamId: streamId, into: &findings) }
-            if checks[index].onChain, let chainSide { check(index, on: .chain, record: chainSide, streamId: streamId, into: &findings) }
+        let count = fields.count
+        withUnsafeTemporaryAllocation(of: Value.self, capacity: count) { dbValues in
+            withUnsafeTemporaryAllocation(of: Value.self, capacity: count) { chainValues in
+                let dbSide = db.map { parse($0, side: .db, into: dbValues, streamId: streamId, findings: &findings) }
+                let chainSide = chain.map { parse($0, side: .chain, into: chainValues, streamId: streamId, findings: &findings) }
+                defer {
+                    if dbSide != nil { _ = dbValues.deinitialize() }
+                    if chainSide != nil { _ = chainValues.deinitialize() }
+                }
+                if let dbSide, let chainSide {
+                    compare(dbSide, chainSide, streamId: streamId, into: &findings)
+                }
+                let checks = plan.checks
+                for index in checks.indices {
+                    if checks[index].onDB, let dbSide { check(index, on: .db, record: dbSide, streamId: streamId, into: &findings) }
+                    if checks[index].onChain, let chainSide { check(index, on: .chain, record: chainSide, streamId: streamId, into: &findings) }
+                }
+            }
         }
     }
 
@@ -46,16 +55,19 @@ extension CompiledRuleSet {
         func isValid(_ slot: Int) -> Bool { invalid.isEmpty || !invalid.contains(slot) }
     }
 
-    private func parse(_ raw: [RawValue], side: Side, streamId: String, into findings: inout [Finding]) -> ParsedSide {
-        var parsed = ParsedSide(values: [])
-        parsed.values.reserveCapacity(raw.count)
-        let parsers = side == .db ? plan.dbParsers : plan.chainParsers
+    /// Parses one side into `buffer`, initializing every slot.
+    private func parse(
+        _ raw: [RawValue], side: Side, into buffer: UnsafeMutableBufferPointer<Value>, streamId: String, findings: inout [Finding]
+    ) -> ParsedSide {
+        var parsed = ParsedSide(values: buffer)
+        let slots = plan.slots
         for slot in raw.indices {
-            switch parsers[slot](raw[slot]) {
+            let result = side == .db ? slots[slot].dbParse(raw[slot]) : slots[slot].chainParse(raw[slot])
+            switch result {
             case .success(let value):
-                parsed.values.append(value)
+                buffer.initializeElement(at: slot, to: value)
             case .failure(let error):
-                parsed.values.append(.bool(false))
+                buffer.initializeElement(at: slot, to: .bool(false))
                 parsed.invalid.append(slot)
                 let (field, rawValue) = (fields[slot], raw[slot])
                 let shown = rawValue.displayText
@@ -71,10 +83,10 @@ extension CompiledRuleSet {
     }
 
     private func compare(_ db: ParsedSide, _ chain: ParsedSide, streamId: String, into findings: inout [Finding]) {
-        let matchers = plan.matchers
-        for slot in matchers.indices where db.isValid(slot) && chain.isValid(slot) {
+        let slots = plan.slots
+        for slot in slots.indices where db.isValid(slot) && chain.isValid(slot) {
             let (dbValue, chainValue) = (db.values[slot], chain.values[slot])
-            guard !matchers[slot](dbValue, chainValue) else { continue }
+            guard !slots[slot].matches(dbValue, chainValue) else { continue }
             let field = fields[slot]
             let (dbText, chainText) = (field.type.render(dbValue), field.type.render(chainValue))
             findings.append(Finding(

@@ -1,5 +1,6 @@
-/// One side's typed values, one slot per field in rules-file order.
-typealias Record = [Value]
+/// One side's typed values, one slot per field in rules-file order (a temporary buffer: applying
+/// a rule set allocates no array per record).
+typealias Record = UnsafeMutableBufferPointer<Value>
 
 /// Why an invariant could not be evaluated for a record (an arithmetic overflow).
 struct EvaluationError: Error {
