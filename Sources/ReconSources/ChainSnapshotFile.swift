@@ -205,7 +205,7 @@ struct SnapshotReader {
     }
 }
 
-/// A snapshot held in memory; lookups take records out, so what is left is on chain only.
+/// A snapshot held in memory; lookups mark records seen, so what is left unseen is on chain only.
 final class SnapshotView: ChainView {
     let block: UInt64?
     let duplicateKeys: [(key: String, count: Int)]

@@ -164,11 +164,6 @@ enum SQLiteValues {
         case .blob(let data): .text("0x" + data.map { String(format: "%02x", $0) }.joined())
         }
     }
-
-    /// A key as text; nil for NULL.
-    static func key(_ value: DatabaseValue) -> String? {
-        raw(value).displayText.flatMap { value.isNull ? nil : $0 }
-    }
 }
 
 public enum SQLiteErrorText {

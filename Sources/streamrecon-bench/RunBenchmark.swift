@@ -40,6 +40,26 @@ enum RunBenchmark {
         print(String(format: "ratio streamrecon / sqlite3: %.2f", reconSeconds / sqliteSeconds))
     }
 
+    /// Stream `index` on both sides: the one definition the app DB, the snapshot and the
+    /// comparison tables are all written from. Kind 1 mismatches, 2 is missing on chain, 3 missing
+    /// from the DB, 4 breaks released <= total on both sides, 5 has an unparseable DB amount.
+    struct Synthetic {
+        let id: String, total: Int, dbReleased: Int, withdrawn: Int, state: Int, kind: Int
+
+        init(_ index: Int) {
+            id = String(format: "s%08d", index)
+            total = 1_000_000_000_000 + index
+            let released = index % 4 == 0 ? 0 : total / (index % 4 + 1)
+            state = index % 4
+            kind = index % 100
+            dbReleased = kind == 4 ? total + 1 : released
+            withdrawn = kind == 1 ? released + 1 : dbReleased
+        }
+
+        var inDB: Bool { kind != 3 }
+        var onChain: Bool { kind != 2 }
+    }
+
     /// Streams `s0000001`...; every hundredth of each kind drifts.
     static func generate(_ count: Int, app: String, chain: String, compare: String) throws {
         let states = ["pending", "active", "completed", "cancelled"]
@@ -56,18 +76,14 @@ enum RunBenchmark {
                 """)
             let insert = try db.makeStatement(sql: "INSERT INTO streams VALUES (?, ?, ?, ?, ?)")
             for index in 0..<count {
-                let id = String(format: "s%08d", index)
-                let total = 1_000_000_000_000 + index, released = index % 4 == 0 ? 0 : total / (index % 4 + 1)
-                let state = index % 4
-                let kind = index % 100
-                let dbReleased = kind == 4 ? total + 1 : released
-                if kind != 3 {
-                    try insert.execute(arguments: [id, address.uppercased().replacingOccurrences(of: "0X", with: "0x"),
-                                                   kind == 5 ? "12x" : String(total), String(dbReleased), states[state]])
+                let stream = Synthetic(index)
+                if stream.inDB {
+                    try insert.execute(arguments: [stream.id, address.uppercased().replacingOccurrences(of: "0X", with: "0x"),
+                                                   stream.kind == 5 ? "12x" : String(stream.total), String(stream.dbReleased), states[stream.state]])
                 }
-                if kind != 2 {
-                    let withdrawn = kind == 1 ? released + 1 : dbReleased
-                    buffer += (first ? "" : ",\n") + "{\"id\":\"\(id)\",\"deposited\":\"\(total)\",\"withdrawn\":\"\(withdrawn)\",\"state\":\(state),\"recipient\":\"\(address)\"}"
+                if stream.onChain {
+                    buffer += (first ? "" : ",\n") + "{\"id\":\"\(stream.id)\",\"deposited\":\"\(stream.total)\",\"withdrawn\":\"\(stream.withdrawn)\","
+                        + "\"state\":\(stream.state),\"recipient\":\"\(address)\"}"
                     first = false
                     if buffer.utf8.count > 1 << 20 {
                         json.write(Data(buffer.utf8))
@@ -89,10 +105,8 @@ enum RunBenchmark {
             try db.execute(sql: "CREATE TABLE chain (id TEXT PRIMARY KEY NOT NULL, deposited TEXT, withdrawn TEXT, state INTEGER, recipient TEXT)")
             try db.inTransaction {
                 let insert = try db.makeStatement(sql: "INSERT INTO chain VALUES (?, ?, ?, ?, ?)")
-                for index in 0..<count where index % 100 != 2 {
-                    let total = 1_000_000_000_000 + index, released = index % 4 == 0 ? 0 : total / (index % 4 + 1)
-                    let withdrawn = index % 100 == 1 ? released + 1 : index % 100 == 4 ? total + 1 : released
-                    try insert.execute(arguments: [String(format: "s%08d", index), String(total), String(withdrawn), index % 4, address])
+                for stream in (0..<count).lazy.map(Synthetic.init) where stream.onChain {
+                    try insert.execute(arguments: [stream.id, String(stream.total), String(stream.withdrawn), stream.state, address])
                 }
                 return .commit
             }
