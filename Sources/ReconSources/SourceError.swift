@@ -14,6 +14,8 @@ public struct SourceError: Error, Sendable, Equatable, CustomStringConvertible {
         case malformed
         /// The location names a kind of source streamrecon does not support.
         case unsupported
+        /// The run was stopped (its task cancelled) before this source was read to the end.
+        case cancelled
     }
 
     public var kind: Kind

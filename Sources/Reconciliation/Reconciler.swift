@@ -44,6 +44,7 @@ public struct Reconciler: Sendable {
         }
         var next = try await fetch()
         while let (rows, lookups) = next {
+            if Task.isCancelled { throw SourceError(.cancelled, at: db.displayName, "the run was stopped before it finished") }
             // Read the next page and its chain records while this one is reconciled.
             async let upcoming = fetch()
             for (row, lookup) in zip(rows, lookups) {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 import ReconEngine
 import ReconSources
 
@@ -13,13 +14,20 @@ public struct RunService: Sendable {
         /// Where run records go; nil on a dry run.
         public var store: RunStore?
         public var batchSize: Int
+        /// The new run's id: a caller that must name the run before it ends (the HTTP server) chooses it.
+        public var runId: String
+        /// Where the run logs; every line carries `run_id`.
+        public var logger: Logger?
 
-        public init(rulesPath: String, db: any AppDatabaseSource, chain: any ChainSource, store: RunStore?, batchSize: Int = 1000) {
+        public init(rulesPath: String, db: any AppDatabaseSource, chain: any ChainSource, store: RunStore?, batchSize: Int = 1000,
+                    runId: String = RunService.newRunId(), logger: Logger? = nil) {
             self.rulesPath = rulesPath
             self.db = db
             self.chain = chain
             self.store = store
             self.batchSize = batchSize
+            self.runId = runId
+            self.logger = logger
         }
     }
 
@@ -35,20 +43,32 @@ public struct RunService: Sendable {
         self.compiler = compiler
     }
 
+    /// A fresh run id: a lowercase UUID.
+    public static func newRunId() -> String { UUID().uuidString.lowercased() }
+
     /// Runs one reconciliation. Source failures do not throw: they make a `failed` report.
+    /// A cancelled run stops between pages and ends `aborted`.
     public func run(_ request: Request, onFinding: (Finding) -> Void = { _ in }) async throws(StartError) -> RunReport {
+        let runId = request.runId
+        var logger = request.logger
+        logger?[metadataKey: "run_id"] = .string(runId)
         let compiled = compiler.compile(path: request.rulesPath)
         guard let ruleSet = compiled.ruleSet, let source = compiled.source else {
+            logger?.error("rules do not compile", metadata: ["rules": .string(request.rulesPath),
+                                                             "errors": .stringConvertible(compiled.diagnostics.count { $0.severity == .error })])
             throw .rules(RulesError(diagnostics: compiled.diagnostics))
         }
         let rules = RunReport.Rules(name: ruleSet.name, sha256: SHA256.hash(data: Data(source.utf8)).map { String(format: "%02x", $0) }.joined())
-        let runId = UUID().uuidString.lowercased()
         let startedAt = RunReport.timestamp(Date())
+        logger?.info("run started", metadata: ["rules": .string(rules.name), "dry_run": .stringConvertible(request.store == nil),
+                                               "db": .string(request.db.displayName), "chain": .string(request.chain.displayName)])
         if let store = request.store {
             do {
-                try await store.begin(RunRecord(id: runId, startedAt: startedAt, status: .running, dryRun: false,
-                                                rulesName: rules.name, rulesSha256: rules.sha256))
+                let aborted = try await store.begin(RunRecord(id: runId, startedAt: startedAt, status: .running, dryRun: false,
+                                                              rulesName: rules.name, rulesSha256: rules.sha256))
+                for id in aborted { logger?.warning("marked an interrupted run aborted", metadata: ["aborted_run_id": .string(id)]) }
             } catch {
+                logger?.error("cannot record the run", metadata: ["error": .string(error.description)])
                 throw .store(error)
             }
         }
@@ -73,7 +93,7 @@ public struct RunService: Sendable {
             report.status = outcome.findings.contains { $0.kind == .sourceError } ? .failed : outcome.findings.isEmpty ? .clean : .drift
             if report.status == .failed { report.error = "some records could not be read; see the source_error discrepancies" }
         } catch {
-            report.status = .failed
+            report.status = error.kind == .cancelled ? .aborted : .failed
             report.error = error.description
             report.discrepancies = found.sorted(by: Finding.reportOrder)
             report.summary = .init(streamsChecked: 0, discrepancies: found.count, byKind: RunReport.byKind(found), streamsByStatus: [:])
@@ -90,6 +110,11 @@ public struct RunService: Sendable {
                 try? await store.fail(runId: report.runId, finishedAt: report.finishedAt, error: report.error ?? "")
             }
         }
+        let level: Logger.Level = report.status == .failed || report.status == .aborted ? .error : .info
+        logger?.log(level: level, "run finished", metadata: [
+            "status": .string(report.status.rawValue), "streams_checked": .stringConvertible(report.summary.streamsChecked),
+            "discrepancies": .stringConvertible(report.summary.discrepancies), "persisted": .stringConvertible(report.persisted),
+        ].merging(report.error.map { ["error": .string($0)] } ?? [:]) { $1 })
         return report
     }
 }

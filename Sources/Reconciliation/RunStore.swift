@@ -56,6 +56,17 @@ public struct RunStore: Sendable {
         }
     }
 
+    /// Marks a run `aborted` if it is still `running`: for a run that was stopped and could not
+    /// complete its own record. Returns whether the row was changed.
+    @discardableResult
+    public func abort(runId: String, finishedAt: String, reason: String) async throws(SourceError) -> Bool {
+        try await write { db in
+            try db.execute(sql: "UPDATE reconciliation_runs SET status = 'aborted', finished_at = ?, error = ? WHERE id = ? AND status = 'running'",
+                           arguments: [finishedAt, reason, runId])
+            return db.changesCount > 0
+        }
+    }
+
     /// Completes a run: its outcome and every discrepancy, in one transaction.
     public func complete(_ report: RunReport) async throws(SourceError) {
         try await write { db in

@@ -6,7 +6,7 @@ public struct StreamRecon: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "streamrecon",
         abstract: "Reconciles payment streams between the app database and the chain.",
-        subcommands: [Run.self, Runs.self, Rules.self, Plugins.self]
+        subcommands: [Run.self, Serve.self, Runs.self, Rules.self, Plugins.self]
     )
 
     public init() {}

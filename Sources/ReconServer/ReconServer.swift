@@ -1,0 +1,60 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `streamrecon serve`: the internal HTTP endpoint (SPEC §7) as one service group: the HTTP
+/// server, and the run coordinator, which on SIGTERM/SIGINT is shut down first so that a run in
+/// progress finishes (or is recorded `aborted`) before the server stops answering.
+public struct ReconServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let metrics: ServerMetrics
+    public let coordinator: RunCoordinator
+    private let logger: Logger
+
+    public init(configuration: ServerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        metrics = ServerMetrics()
+        coordinator = RunCoordinator(configuration: configuration, metrics: metrics, logger: logger)
+    }
+
+    /// Serves until one of `signals` arrives or the calling task is cancelled. `onListening`
+    /// gets the bound port (useful with port 0).
+    public func run(signals: [UnixSignal] = [.sigterm, .sigint], onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let router = Router()
+        router.middlewares.add(AccessLogMiddleware())
+        ReconciliationRoutes(configuration: configuration, coordinator: coordinator, metrics: metrics).add(to: router)
+        let logger = logger
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "streamrecon"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.notice("listening", metadata: ["address": .string("\(channel.localAddress?.ipAddress ?? "?"):\(port)")])
+                await onListening(port)
+            },
+            logger: logger
+        )
+        var group = ServiceGroupConfiguration(
+            services: [.init(service: app), .init(service: RunDrain(coordinator: coordinator, grace: configuration.shutdownGrace))],
+            gracefulShutdownSignals: signals,
+            logger: logger
+        )
+        // A last resort: the drain gives up on a run after the grace period and a little more.
+        group.maximumGracefulShutdownDuration = configuration.shutdownGrace + .seconds(15)
+        try await ServiceGroup(configuration: group).run()
+        logger.notice("stopped")
+    }
+}
+
+/// Waits for the graceful shutdown signal, then drains the run coordinator.
+private struct RunDrain: Service {
+    let coordinator: RunCoordinator
+    let grace: Duration
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await coordinator.shutdown(grace: grace)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import ReconEngine
+import ReconSources
+import Reconciliation
+
+/// The routes of SPEC §7.
+struct ReconciliationRoutes {
+    let configuration: ServerConfiguration
+    let coordinator: RunCoordinator
+    let metrics: ServerMetrics
+
+    func add<Context: RequestContext>(to router: Router<Context>) {
+        router.get("healthz") { _, _ in
+            APIResponse.json(.ok, ["status": "ok"])
+        }
+        router.get("metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
+        let api = router.group("api/internal/reconciliation").add(middleware: ServiceAuthMiddleware<Context>(tokens: configuration.tokens))
+        api.post { request, context in try await startRun(request, context: context) }
+        api.get("runs/latest") { _, context in await latestRun(context: context) }
+    }
+
+    private func startRun(_ request: Request, context: some RequestContext) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            return APIResponse.error(.contentTooLarge, "the request body is over \(configuration.maxBodyBytes / 1024) KiB")
+        }
+        let runRequest: RunRequest
+        do {
+            let query = request.uri.queryParameters.map { (key: String($0.key), value: String($0.value)) }
+            runRequest = try RunRequest.parse(body: Data(body.readableBytesView), query: query)
+        } catch {
+            return APIResponse.error(.badRequest, error.description)
+        }
+        switch await coordinator.run(dryRun: runRequest.dryRun, logger: context.logger) {
+        case .finished(let report) where report.status == .aborted:
+            return APIResponse.error(.serviceUnavailable, "the server is shutting down; the run was stopped and recorded as aborted",
+                                     runId: report.runId)
+        case .finished(let report):
+            return APIResponse.json(.ok, data: report.json())
+        case .busy(let runId):
+            return APIResponse.error(.conflict, "a reconciliation run is already in progress", runId: runId)
+        case .rulesInvalid(let error):
+            let lint = LintFormat.json.render(LintReport(files: [configuration.rulesPath], diagnostics: error.diagnostics))
+            let message = "the rules file \(configuration.rulesPath) does not compile; nothing was run"
+            let body = "{\"error\":\(String(decoding: (try? JSONEncoder().encode(message)) ?? Data(), as: UTF8.self)),\"lint\":\(lint)}"
+            return APIResponse.json(.unprocessableContent, data: Data(body.utf8))
+        case .unavailable(let reason):
+            return APIResponse.error(.serviceUnavailable, reason)
+        case .shuttingDown:
+            return APIResponse.error(.serviceUnavailable, "the server is shutting down and starts no new run")
+        case .aborted(let runId):
+            return APIResponse.error(.serviceUnavailable, "the server is shutting down; the run was stopped and recorded as aborted",
+                                     runId: runId)
+        }
+    }
+
+    struct LatestRun: Encodable {
+        var run: RunRecord
+        var discrepancies: [DiscrepancyRecord]
+    }
+
+    private func latestRun(context: some RequestContext) async -> Response {
+        do {
+            let history = try RunHistory(path: configuration.database)
+            guard let latest = try await history.latest(), let shown = try await history.show(id: latest.id) else {
+                return APIResponse.error(.notFound, "no run has been recorded yet")
+            }
+            return APIResponse.json(.ok, LatestRun(run: shown.run, discrepancies: shown.discrepancies))
+        } catch where error.kind == .missingTable {
+            return APIResponse.error(.notFound, "no run has been recorded yet")
+        } catch {
+            context.logger.error("cannot read the run records", metadata: ["error": .string(error.description)])
+            return APIResponse.error(.serviceUnavailable, "cannot read the run records: \(error.description)")
+        }
+    }
+}

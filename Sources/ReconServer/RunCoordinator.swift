@@ -1,0 +1,134 @@
+import Foundation
+import Logging
+import ReconEngine
+import ReconSources
+import Reconciliation
+
+/// Runs reconciliations for the server, one at a time. The run itself is an unstructured task,
+/// so that a client hanging up does not stop it; on shutdown the coordinator waits for it, and
+/// past the grace period stops it and makes sure its record says `aborted`, never `running`.
+public actor RunCoordinator {
+    /// How a requested run ended.
+    public enum Outcome: Sendable {
+        case finished(RunReport)
+        /// Another run is in progress.
+        case busy(runId: String)
+        /// The rules file does not compile; nothing was run.
+        case rulesInvalid(RulesError)
+        /// A source or the run store could not be opened; nothing was run.
+        case unavailable(String)
+        /// The server is shutting down and starts no run.
+        case shuttingDown
+        /// The server shut down during the run, which was stopped and recorded as aborted.
+        case aborted(runId: String)
+    }
+
+    private struct Running {
+        var id: String
+        var task: Task<Void, Never>
+        var storePath: String?
+        var waiter: CheckedContinuation<Outcome, Never>?
+    }
+
+    private let configuration: ServerConfiguration
+    private let metrics: ServerMetrics
+    private let logger: Logger
+    private var current: Running?
+    private var accepting = true
+
+    public init(configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger) {
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// The id of the run in progress, if any.
+    public var runningId: String? { current?.id }
+
+    /// Runs one reconciliation and returns how it ended, or `busy` at once while another runs.
+    public func run(dryRun: Bool, logger requestLogger: Logger) async -> Outcome {
+        guard accepting else { return .shuttingDown }
+        if let current { return .busy(runId: current.id) }
+        let runId = RunService.newRunId()
+        var logger = requestLogger
+        logger[metadataKey: "run_id"] = .string(runId)
+        let configuration = configuration
+        let storePath = dryRun ? nil : configuration.database
+        let task = Task {
+            let outcome = await Self.execute(runId: runId, dryRun: dryRun, configuration: configuration, metrics: metrics, logger: logger)
+            self.finish(runId: runId, outcome)
+        }
+        current = Running(id: runId, task: task, storePath: storePath)
+        metrics.running(true)
+        return await withCheckedContinuation { current?.waiter = $0 }
+    }
+
+    private func finish(runId: String, _ outcome: Outcome) {
+        guard let running = current, running.id == runId else { return } // already given up on at shutdown
+        current = nil
+        metrics.running(false)
+        running.waiter?.resume(returning: outcome)
+    }
+
+    private static func execute(runId: String, dryRun: Bool, configuration: ServerConfiguration, metrics: ServerMetrics,
+                                logger: Logger) async -> Outcome {
+        let started = ContinuousClock.now
+        let request: RunService.Request
+        do {
+            let db = try configuration.sources.appDatabase(configuration.database)
+            let chain = try configuration.sources.chain(configuration.chain)
+            let store = dryRun ? nil : try RunStore(path: (db as? SQLiteAppDatabase)?.path ?? configuration.database)
+            request = RunService.Request(rulesPath: configuration.rulesPath, db: db, chain: chain, store: store,
+                                         batchSize: configuration.batchSize, runId: runId, logger: logger)
+        } catch {
+            logger.error("cannot open the sources", metadata: ["error": .string(error.description)])
+            return .unavailable(error.description)
+        }
+        do {
+            let report = try await RunService().run(request)
+            metrics.record(report, duration: ContinuousClock.now - started, finishedAt: Date())
+            return .finished(report)
+        } catch {
+            switch error {
+            case .rules(let rulesError): return .rulesInvalid(rulesError)
+            case .store(let sourceError): return .unavailable("cannot record the run: \(sourceError)")
+            }
+        }
+    }
+
+    /// Stops taking runs; waits up to `grace` for the one in progress, then stops it, and if it
+    /// still has not ended, records it `aborted` and answers its request.
+    public func shutdown(grace: Duration, stopWait: Duration = .seconds(2)) async {
+        accepting = false
+        guard let running = current else { return }
+        logger.notice("shutting down: waiting for the run in progress", metadata: [
+            "run_id": .string(running.id), "grace_seconds": .stringConvertible(grace.components.seconds),
+        ])
+        if await waitForRun(running.id, upTo: grace) { return }
+        logger.warning("the run did not finish in the grace period; stopping it", metadata: ["run_id": .string(running.id)])
+        running.task.cancel()
+        if await waitForRun(running.id, upTo: stopWait) { return }
+        // The run is stuck (in a read that does not see cancellation): record it ourselves.
+        let reason = "the server shut down before the run finished; marked aborted"
+        if let path = running.storePath {
+            do {
+                try await RunStore(path: path).abort(runId: running.id, finishedAt: RunReport.timestamp(Date()), reason: reason)
+            } catch {
+                logger.error("cannot mark the run aborted", metadata: ["run_id": .string(running.id), "error": .string(error.description)])
+            }
+        }
+        logger.error("run aborted at shutdown", metadata: ["run_id": .string(running.id)])
+        metrics.running(false)
+        current = nil
+        running.waiter?.resume(returning: .aborted(runId: running.id))
+    }
+
+    /// Whether the run ended within `limit`. Polls: awaiting the task itself could not be given up on.
+    private func waitForRun(_ id: String, upTo limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while current?.id == id, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return current?.id != id
+    }
+}

@@ -1,0 +1,36 @@
+import ReconSources
+
+/// What `streamrecon serve` serves: where it listens, the same sources and rules as `run`,
+/// and the tokens it accepts.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port; the server reports the one it bound.
+    public var port: Int
+    public var rulesPath: String
+    /// The app database, as for `run --db`.
+    public var database: String
+    /// The chain, as for `run --chain`.
+    public var chain: String
+    public var batchSize: Int
+    public var tokens: ServiceTokens
+    /// How long a shutdown waits for a run in progress before it stops the run and records it `aborted`.
+    public var shutdownGrace: Duration
+    /// Request bodies over this many bytes get 413.
+    public var maxBodyBytes: Int
+    public var sources: SourceRegistry
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, rulesPath: String, database: String, chain: String,
+                batchSize: Int = 1000, tokens: ServiceTokens, shutdownGrace: Duration = .seconds(30),
+                maxBodyBytes: Int = 64 * 1024, sources: SourceRegistry = .builtIn) {
+        self.host = host
+        self.port = port
+        self.rulesPath = rulesPath
+        self.database = database
+        self.chain = chain
+        self.batchSize = batchSize
+        self.tokens = tokens
+        self.shutdownGrace = shutdownGrace
+        self.maxBodyBytes = maxBodyBytes
+        self.sources = sources
+    }
+}

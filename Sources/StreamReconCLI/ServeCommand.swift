@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ReconServer
+import ReconSources
+import Reconciliation
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+extension StreamRecon {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the internal HTTP endpoint that runs reconciliations on request (SPEC §7).",
+            discussion: """
+                Routes: POST /api/internal/reconciliation, GET /api/internal/reconciliation/runs/latest (both need \
+                Authorization: Bearer <token>), GET /healthz and GET /metrics.
+                Tokens: \(ServiceTokens.environmentVariable) (comma-separated, for rotation) or a file named by \
+                \(ServiceTokens.fileVariable); the server does not start without one.
+                SIGTERM or SIGINT stops it gracefully: a run in progress finishes, or after --shutdown-grace is \
+                stopped and recorded as aborted. Logs are JSON lines on standard error.
+                """
+        )
+
+        @Option(help: "The address to listen on.")
+        var host = "127.0.0.1"
+
+        @Option(help: "The port to listen on; 0 picks a free one (logged at start).")
+        var port = 8080
+
+        @Option(help: "The rules file, re-read for every run.")
+        var rules = "Rules/streams.yaml"
+
+        @Option(help: "The app database: an SQLite file path. Default: the demo DB.")
+        var db: String?
+
+        @Option(help: "The chain: a chain snapshot file (JSON). Default: the demo snapshot.")
+        var chain: String?
+
+        @Option(help: "DB rows read per page.")
+        var batchSize = 1000
+
+        @Option(help: "Seconds a shutdown waits for a run in progress before stopping it.")
+        var shutdownGrace = 30
+
+        @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+        var logLevel: Logger.Level = .info
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+            guard batchSize > 0 else { throw ValidationError("--batch-size must be a positive number") }
+            guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must be 0 or more seconds") }
+        }
+
+        func run() async throws {
+            let tokens: ServiceTokens
+            do {
+                tokens = try ServiceTokens.fromEnvironment()
+            } catch {
+                Terminal.printError("error: \(error)")
+                throw ExitCode(ExitStatus.usage)
+            }
+            let demo = DemoData(root: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            do {
+                if db == nil, try demo.prepareDatabase() {
+                    Terminal.printError("note: built the demo app DB \(demo.databasePath) from \(demo.sqlPath)")
+                }
+            } catch {
+                Terminal.printError("error: \(error)")
+                throw ExitCode(ExitStatus.failed)
+            }
+            let configuration = ServerConfiguration(
+                host: host, port: port, rulesPath: rules, database: db ?? demo.databasePath, chain: chain ?? demo.chainPath,
+                batchSize: batchSize, tokens: tokens, shutdownGrace: .seconds(shutdownGrace)
+            )
+            let level = logLevel
+            let logger = Logger(label: "streamrecon.serve") { JSONLogHandler(label: $0, logLevel: level) }
+            do {
+                try await ReconServer(configuration: configuration, logger: logger).run()
+            } catch {
+                logger.critical("the server stopped on an error", metadata: ["error": .string("\(error)")])
+                throw ExitCode(ExitStatus.failed)
+            }
+        }
+    }
+}
