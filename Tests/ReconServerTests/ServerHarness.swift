@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+import Logging
+import ReconServer
+import ReconSources
+import Reconciliation
+import Synchronization
+import Testing
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
+let tokenA = "token-alpha-0123456789abcdef"
+let tokenB = "token-bravo-fedcba9876543210"
+
+/// Log lines the server wrote, parsed.
+final class LogCapture: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    var sink: JSONLogHandler.Sink { { line in self.lines.withLock { $0.append(line) } } }
+    var text: String { lines.withLock { $0.joined() } }
+    var entries: [[String: String]] {
+        lines.withLock { $0 }.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
+    }
+}
+
+/// Holds a chain source's `open` until the test lets it go: a run that is in progress for as
+/// long as a test needs.
+actor Gate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private(set) var arrivals = 0
+
+    func wait() async {
+        arrivals += 1
+        if isOpen { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        waiters.forEach { $0.resume() }
+        waiters = []
+    }
+}
+
+struct GatedChain: ChainSource {
+    let inner: ChainSnapshotFile
+    let gate: Gate
+    var displayName: String { inner.displayName }
+
+    func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView {
+        await gate.wait()
+        return try await inner.open(query)
+    }
+}
+
+/// A server on an ephemeral loopback port, in this process, over a copy of the demo data.
+struct ServerHarness {
+    let directory: URL
+    let rulesPath: String
+    let dbPath: String
+    let port: Int
+    let server: ReconServer
+    let logs: LogCapture
+    private let task: Task<Void, any Error>
+
+    /// Starts a server, runs `body` against it, and stops it.
+    static func with(tokens: [String] = [tokenA], gate: Gate? = nil, shutdownGrace: Duration = .seconds(30),
+                     _ body: (ServerHarness) async throws -> Void) async throws {
+        let harness = try await start(tokens: tokens, gate: gate, shutdownGrace: shutdownGrace)
+        do {
+            try await body(harness)
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        await harness.stop()
+    }
+
+    static func start(tokens: [String], gate: Gate?, shutdownGrace: Duration) async throws -> ServerHarness {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let demo = DemoData(root: repositoryRoot)
+        let dbPath = directory.appendingPathComponent("app.sqlite").path
+        try demo.prepareDatabase(at: dbPath)
+        let rulesPath = directory.appendingPathComponent("streams.yaml").path
+        try FileManager.default.copyItem(atPath: repositoryRoot.appendingPathComponent("Rules/streams.yaml").path, toPath: rulesPath)
+        var sources = SourceRegistry.builtIn
+        if let gate {
+            @Sendable func gated(_ path: String) throws(SourceError) -> any ChainSource {
+                GatedChain(inner: ChainSnapshotFile(path: path), gate: gate)
+            }
+            sources.chains[""] = gated
+        }
+        let configuration = ServerConfiguration(port: 0, rulesPath: rulesPath, database: dbPath, chain: demo.chainPath,
+                                                tokens: try ServiceTokens(tokens), shutdownGrace: shutdownGrace, sources: sources)
+        let logs = LogCapture()
+        let logger = Logger(label: "test.serve") { JSONLogHandler(label: $0, logLevel: .debug, sink: logs.sink) }
+        let server = ReconServer(configuration: configuration, logger: logger)
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let task = Task { try await server.run(signals: []) { portSink.yield($0) } }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw LoopbackHTTP.Failure("the server did not start") }
+        return ServerHarness(directory: directory, rulesPath: rulesPath, dbPath: dbPath, port: port, server: server, logs: logs, task: task)
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func post(token: String? = tokenA, json: String = "", query: String = "") async throws -> LoopbackHTTP.Response {
+        try await LoopbackHTTP.post(port: port, path: "/api/internal/reconciliation" + query, token: token, json: json)
+    }
+
+    func get(_ path: String, token: String? = tokenA) async throws -> LoopbackHTTP.Response {
+        try await LoopbackHTTP.send(port: port, path: path, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [])
+    }
+
+    /// Run ids recorded in the app DB, with their statuses.
+    func recordedRuns() throws -> [String: String] {
+        let queue = try DatabaseQueue(path: dbPath)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            guard try db.tableExists("reconciliation_runs") else { return [:] }
+            return Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, status FROM reconciliation_runs").map {
+                ($0["id"] as String, $0["status"] as String)
+            })
+        }
+    }
+
+    /// Waits until the coordinator has a run in progress, and returns its id.
+    func runInProgress() async throws -> String {
+        for _ in 0..<500 {
+            if let id = await server.coordinator.runningId { return id }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw LoopbackHTTP.Failure("no run started")
+    }
+}
