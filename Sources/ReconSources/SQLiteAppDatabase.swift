@@ -168,6 +168,7 @@ enum SQLiteValues {
 
 public enum SQLiteErrorText {
     public static func describe(_ error: any Error, path: String) -> SourceError {
+        if error is CancellationError { return SourceError(.cancelled, at: path, "the run was stopped before it finished") }
         guard let error = error as? DatabaseError else { return SourceError(.unreadable, at: path, "cannot read the database: \(error)") }
         switch error.resultCode {
         case .SQLITE_NOTADB: return SourceError(.unreadable, at: path, "not an SQLite database")

@@ -43,6 +43,21 @@ public struct RunService: Sendable {
         self.compiler = compiler
     }
 
+    /// Completes the run's record; when that fails, marks it failed, saying why.
+    private static func record(_ report: RunReport, in store: RunStore) async -> RunReport {
+        var report = report
+        do {
+            try await store.complete(report)
+            report.persisted = true
+        } catch {
+            report.status = .failed
+            report.error = [report.error, "the run record could not be completed: \(error.description)"].compactMap { $0 }.joined(separator: "; ")
+            // Never leave the row `running`: record at least that the run failed, and why.
+            try? await store.fail(runId: report.runId, finishedAt: report.finishedAt, error: report.error ?? "")
+        }
+        return report
+    }
+
     /// A fresh run id: a lowercase UUID.
     public static func newRunId() -> String { UUID().uuidString.lowercased() }
 
@@ -100,15 +115,9 @@ public struct RunService: Sendable {
         }
         report.finishedAt = RunReport.timestamp(Date())
         if let store = request.store {
-            do {
-                try await store.complete(report)
-                report.persisted = true
-            } catch {
-                report.status = .failed
-                report.error = [report.error, "the run record could not be completed: \(error.description)"].compactMap { $0 }.joined(separator: "; ")
-                // Never leave the row `running`: record at least that the run failed, and why.
-                try? await store.fail(runId: report.runId, finishedAt: report.finishedAt, error: report.error ?? "")
-            }
+            // Recorded in a task of its own, which a stopped (cancelled) run does not cancel:
+            // the record of a stopped run must still be written, never left `running`.
+            report = await Task { [report] in await Self.record(report, in: store) }.value
         }
         let level: Logger.Level = report.status == .failed || report.status == .aborted ? .error : .info
         logger?.log(level: level, "run finished", metadata: [

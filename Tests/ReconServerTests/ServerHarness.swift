@@ -61,6 +61,7 @@ struct ServerHarness {
     let port: Int
     let server: ReconServer
     let logs: LogCapture
+    let gate: Gate?
     private let task: Task<Void, any Error>
 
     /// Starts a server, runs `body` against it, and stops it.
@@ -100,10 +101,12 @@ struct ServerHarness {
         let task = Task { try await server.run(signals: []) { portSink.yield($0) } }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw LoopbackHTTP.Failure("the server did not start") }
-        return ServerHarness(directory: directory, rulesPath: rulesPath, dbPath: dbPath, port: port, server: server, logs: logs, task: task)
+        return ServerHarness(directory: directory, rulesPath: rulesPath, dbPath: dbPath, port: port, server: server, logs: logs,
+                             gate: gate, task: task)
     }
 
     func stop() async {
+        await gate?.open() // a run held at the gate would hold the server's shutdown
         task.cancel()
         _ = await task.result
         try? FileManager.default.removeItem(at: directory)
@@ -119,7 +122,10 @@ struct ServerHarness {
 
     /// Run ids recorded in the app DB, with their statuses.
     func recordedRuns() throws -> [String: String] {
-        let queue = try DatabaseQueue(path: dbPath)
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10) // the server may be writing a run record
+        let queue = try DatabaseQueue(path: dbPath, configuration: configuration)
         defer { try? queue.close() }
         return try queue.read { db in
             guard try db.tableExists("reconciliation_runs") else { return [:] }
@@ -127,6 +133,15 @@ struct ServerHarness {
                 ($0["id"] as String, $0["status"] as String)
             })
         }
+    }
+
+    /// Waits until a run is recorded `running` in the app DB, and returns its id.
+    func runRecorded() async throws -> String {
+        for _ in 0..<500 {
+            if let (id, _) = try recordedRuns().first(where: { $0.value == "running" }) { return id }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw LoopbackHTTP.Failure("no run was recorded")
     }
 
     /// Waits until the coordinator has a run in progress, and returns its id.
