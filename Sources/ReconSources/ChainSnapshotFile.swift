@@ -26,6 +26,11 @@ public struct ChainSnapshotFile: ChainSource {
             throw SourceError(exists ? .unreadable : .notFound, at: path, exists ? "cannot open the chain snapshot" : "chain snapshot not found")
         }
         defer { try? handle.close() }
+        if let layout = SnapshotScanner.Layout(keyField: query.keyField, fields: query.fields),
+           let snapshot = SnapshotFastPath.read(path: path, layout: layout) {
+            return SnapshotView(block: snapshot.block, arenas: snapshot.arenas, offsets: snapshot.offsets, fieldCount: query.fields.count,
+                                duplicates: snapshot.duplicates)
+        }
         var reader = SnapshotReader(tokens: JSONTokenizer(handle: handle, chunkSize: chunkSize), query: query)
         // The packed records are smaller than their JSON, and a record takes 100 bytes or more:
         // reserving both saves copying and rehashing as they grow (unused reserve is never touched).
@@ -37,7 +42,7 @@ public struct ChainSnapshotFile: ChainSource {
         } catch {
             throw SourceError(.malformed, at: "\(path):\(error.line):\(error.column)", error.message)
         }
-        return SnapshotView(block: reader.block, arena: reader.arena, offsets: reader.offsets, fieldCount: query.fields.count,
+        return SnapshotView(block: reader.block, arenas: [reader.arena], offsets: reader.offsets, fieldCount: query.fields.count,
                             duplicates: reader.duplicates)
     }
 }
@@ -209,15 +214,16 @@ struct SnapshotReader {
 final class SnapshotView: ChainView {
     let block: UInt64?
     let duplicateKeys: [(key: String, count: Int)]
-    private let arena: RecordArena
+    /// The records in parts, in file order; an offset counts from the start of the first part.
+    private let arenas: [RecordArena]
     private let fieldCount: Int
     /// Offsets by key (`seen` once looked up), keys looked up but not on chain, and the paging
     /// position over the keys never looked up.
     private let state: Mutex<(offsets: [String: Int], missingSeen: Set<String>, unvisitedOrder: [String]?, position: Int)>
 
-    init(block: UInt64?, arena: RecordArena, offsets: [String: Int], fieldCount: Int, duplicates: [String: Int]) {
+    init(block: UInt64?, arenas: [RecordArena], offsets: [String: Int], fieldCount: Int, duplicates: [String: Int]) {
         self.block = block
-        self.arena = arena
+        self.arenas = arenas
         self.fieldCount = fieldCount
         duplicateKeys = duplicates.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         state = Mutex((offsets, [], nil, 0))
@@ -237,7 +243,7 @@ final class SnapshotView: ChainView {
         return zip(keys, offsets).map { key, offset in
             switch offset {
             case Self.seen?: .alreadySeen
-            case let offset?: .record(arena.values(at: offset, count: fieldCount))
+            case let offset?: .record(values(at: offset))
             case nil: .missing
             }
         }
@@ -251,6 +257,15 @@ final class SnapshotView: ChainView {
             defer { state.position = end }
             return order[state.position..<end].compactMap { key in state.offsets[key].flatMap { $0 == Self.seen ? nil : (key, $0) } }
         }
-        return page.map { SourceRecord(key: $0.0, values: arena.values(at: $0.1, count: fieldCount)) }
+        return page.map { SourceRecord(key: $0.0, values: values(at: $0.1)) }
+    }
+
+    private func values(at offset: Int) -> [RawValue] {
+        var offset = offset
+        for arena in arenas {
+            if offset < arena.count { return arena.values(at: offset, count: fieldCount) }
+            offset -= arena.count
+        }
+        preconditionFailure("offset \(offset) is past the snapshot's records")
     }
 }

@@ -7,12 +7,31 @@ import ReconEngine
 struct RecordArena: Sendable {
     private(set) var bytes: [UInt8] = []
 
-    private enum Tag: UInt8 {
+    enum Tag: UInt8 {
         case null, integer, text, decimal, falseValue, trueValue
     }
 
+    var count: Int { bytes.count }
+
     mutating func reserveCapacity(_ count: Int) {
         bytes.reserveCapacity(count)
+    }
+
+    /// Appends a value that has no payload (null or a boolean).
+    mutating func append(_ tag: Tag) {
+        bytes.append(tag.rawValue)
+    }
+
+    mutating func append(integer: Int64) {
+        bytes.append(Tag.integer.rawValue)
+        withUnsafeBytes(of: integer.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends text or a decimal from its UTF-8 bytes.
+    mutating func append(_ tag: Tag, _ utf8: UnsafeBufferPointer<UInt8>) {
+        bytes.append(tag.rawValue)
+        withUnsafeBytes(of: UInt32(utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: utf8)
     }
 
     /// Appends the values and returns where they start.
