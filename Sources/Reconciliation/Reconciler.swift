@@ -28,8 +28,11 @@ public struct Reconciler: Sendable {
         db: any AppDatabaseSource, chain: any ChainSource, onFinding: (Finding) -> Void = { _ in }
     ) async throws(SourceError) -> Outcome {
         let query = SourceQuery(ruleSet: ruleSet, batchSize: batchSize)
+        // The DB's checks (a duplicate-key scan of the whole table) run while the snapshot loads;
+        // a chain error still comes first.
+        async let opening = Self.open(db, query)
         let view = try await chain.open(query)
-        let pages = try await db.open(query)
+        let pages = try await opening.get()
         var tally = Tally(ruleSet: ruleSet)
         var findings: [Finding] = []
         func emit(_ new: ArraySlice<Finding>) {
@@ -99,6 +102,14 @@ public struct Reconciler: Sendable {
         return Outcome(findings: findings, streamsChecked: tally.streams, streamsByStatus: tally.byStatus, chainBlock: view.block)
     }
 
+    private static func open(_ db: any AppDatabaseSource, _ query: SourceQuery) async -> Result<any RecordPages, SourceError> {
+        do {
+            return .success(try await db.open(query))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     private func duplicate(_ key: String, count: Int, side: String) -> Finding {
         Finding(streamId: key, kind: .sourceError, rule: "key", severity: .critical,
                 message: "key '\(key)' appears in \(count) \(side); only the first was reconciled")
@@ -119,9 +130,11 @@ struct Tally {
 
     mutating func count(db: [RawValue]?, chain: ChainLookup) {
         streams += 1
-        guard let (slot, field) = status else { return }
+        // Only the slot is copied out: copying the field retains all its closures and texts.
+        guard let slot = status?.slot else { return }
         func label(_ side: Side, _ raw: RawValue) -> String? {
             if let known = labels.first(where: { $0.side == side && $0.raw == raw }) { return known.label }
+            guard let field = status?.field else { return nil }
             let parsed = side == .db ? field.type.parse(raw) : field.parseChain(raw)
             guard case .success(let value) = parsed else { return nil }
             let text = field.type.render(value)
