@@ -85,15 +85,18 @@ public struct RunReport: Sendable, Codable, Equatable {
         let envelope = String(decoding: (try? encoder.encode(summaryOnly)) ?? Data(), as: UTF8.self)
         let empty = pretty ? "\"discrepancies\" : [\n\n  ]" : "\"discrepancies\":[]"
         guard !discrepancies.isEmpty, let range = envelope.range(of: empty) else { return Data(envelope.utf8) }
-        var array = pretty ? "\"discrepancies\" : [\n" : "\"discrepancies\":["
-        array.reserveCapacity(discrepancies.count * (pretty ? 400 : 300))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(envelope.utf8.count + discrepancies.count * (pretty ? 400 : 300))
+        bytes.append(contentsOf: envelope[..<range.lowerBound].utf8)
+        bytes.append(contentsOf: (pretty ? "\"discrepancies\" : [\n" : "\"discrepancies\":[").utf8)
         for (index, finding) in discrepancies.enumerated() {
-            if pretty { array += "    " }
-            FindingJSON.append(finding, pretty: pretty, indent: "    ", to: &array)
-            if index < discrepancies.count - 1 { array += pretty ? ",\n" : "," }
+            if pretty { bytes.append(contentsOf: "    ".utf8) }
+            FindingJSON.append(finding, pretty: pretty, indent: 4, to: &bytes)
+            if index < discrepancies.count - 1 { bytes.append(contentsOf: (pretty ? ",\n" : ",").utf8) }
         }
-        array += pretty ? "\n  ]" : "]"
-        return Data(envelope.replacingCharacters(in: range, with: array).utf8)
+        bytes.append(contentsOf: (pretty ? "\n  ]" : "]").utf8)
+        bytes.append(contentsOf: envelope[range.upperBound...].utf8)
+        return Data(bytes)
     }
 
     /// The report without its discrepancies: the last line of `ndjson`.
