@@ -51,7 +51,7 @@ public struct Reconciler: Sendable {
             async let upcoming = fetch()
             for (row, lookup) in zip(rows, lookups) {
                 // The second row of a duplicated key is skipped (and reported below).
-                if dbDuplicates[row.key] != nil, !duplicatesSeen.insert(row.key).inserted { continue }
+                if !dbDuplicates.isEmpty, dbDuplicates[row.key] != nil, !duplicatesSeen.insert(row.key).inserted { continue }
                 let start = findings.count
                 switch lookup {
                 case .alreadySeen:
