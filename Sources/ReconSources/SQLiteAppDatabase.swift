@@ -48,8 +48,9 @@ public struct SQLiteAppDatabase: AppDatabaseSource {
             }
             let table = query.table.quotedDatabaseIdentifier, key = query.keyColumn.quotedDatabaseIdentifier
             let hasRowID = (try? db.execute(sql: "SELECT rowid FROM \(table) LIMIT 0")) != nil
-            // Pairing compares keys as text, so `7` and `'7'` are the same key.
-            let duplicates = try Row.fetchAll(db, sql: """
+            // Pairing compares keys as text, so `7` and `'7'` are the same key. The scan sorts the
+            // whole table, so it is skipped when a unique index already rules duplicates out.
+            let duplicates = try keysAreUnique(db, query: query) ? [] : try Row.fetchAll(db, sql: """
                 SELECT CAST(\(key) AS TEXT) AS k, COUNT(*) FROM \(table) WHERE \(key) IS NOT NULL GROUP BY k HAVING COUNT(*) > 1 ORDER BY k
                 """).map { ($0[0] as String? ?? "", $0[1] as Int) }
             let nullKeys = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(key) IS NULL") ?? 0
@@ -60,6 +61,25 @@ public struct SQLiteAppDatabase: AppDatabaseSource {
                 : rowids.map { "row \($0) of table '\(query.table)' has a null '\(query.keyColumn)'" }
             return Layout(orderByKey: !hasRowID, duplicates: duplicates,
                           nullKeyRows: nullKeyRows + (nullKeys > 100 ? ["\(nullKeys - 100) more rows of table '\(query.table)' have a null '\(query.keyColumn)'"] : []))
+        }
+
+        /// Whether no two rows can have the same key as text: a unique index (not partial) on the
+        /// key column alone, in the column's own collation, and every key stored as text.
+        static func keysAreUnique(_ db: Database, query: SourceQuery) throws -> Bool {
+            var collation: UnsafePointer<CChar>?
+            guard sqlite3_table_column_metadata(db.sqliteConnection, nil, query.table, query.keyColumn, nil, &collation, nil, nil, nil) == SQLITE_OK,
+                  let columnCollation = collation.map({ String(cString: $0).uppercased() })
+            else { return false }
+            let table = query.table.quotedDatabaseIdentifier, key = query.keyColumn.quotedDatabaseIdentifier
+            let indexes = try Row.fetchAll(db, sql: "PRAGMA index_list(\(table))").filter { $0["unique"] == 1 && $0["partial"] == 0 }
+            let indexed = try indexes.contains { index in
+                let name: String = index["name"]
+                let columns = try Row.fetchAll(db, sql: "PRAGMA index_xinfo(\(name.quotedDatabaseIdentifier))").filter { $0["key"] == 1 }
+                guard columns.count == 1, let column: String = columns[0]["name"], let indexCollation: String = columns[0]["coll"] else { return false }
+                return column.lowercased() == query.keyColumn.lowercased() && indexCollation.uppercased() == columnCollation
+            }
+            guard indexed else { return false }
+            return try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM \(table) WHERE \(key) IS NOT NULL AND typeof(\(key)) != 'text')") ?? false
         }
     }
 }
