@@ -7,10 +7,11 @@ import Synchronization
 enum SnapshotFastPath {
     struct Snapshot {
         var block: UInt64?
-        /// The records, in file order across the parts; an offset counts from the first part.
-        var arenas: [RecordArena]
-        var offsets: [String: Int]
+        var arena: RecordArena
+        var index: KeyIndex
         var duplicates: [String: Int]
+        /// 2 when the second half of the records was parsed on its own thread.
+        var parts = 1
     }
 
     /// Reads the file at `path`; `splitAbove` is the size of records array worth a second thread.
@@ -38,15 +39,16 @@ enum SnapshotFastPath {
     private struct Reader {
         var scanner: SnapshotScanner
         let splitAbove: Int
-        var snapshot = Snapshot(block: nil, arenas: [], offsets: [:], duplicates: [:])
+        var snapshot: Snapshot
         /// The thread parsing the second half of the records, while it may be running.
         var second: SecondHalf?
 
         init(scanner: SnapshotScanner, splitAbove: Int) {
             self.scanner = scanner
             self.splitAbove = splitAbove
+            // A record takes 100 bytes or more of JSON; unused reserve is never touched.
             self.scanner.arena.reserveCapacity(scanner.end)
-            snapshot.offsets.reserveCapacity(scanner.end / 100)
+            snapshot = Snapshot(block: nil, arena: RecordArena(), index: KeyIndex(expectedCount: scanner.end / 100), duplicates: [:])
         }
 
         mutating func read() throws(SnapshotScanner.Bail) -> Snapshot {
@@ -73,7 +75,7 @@ enum SnapshotFastPath {
             }
             scanner.skipWhitespace()
             guard sawRecords, scanner.position == scanner.end else { throw .init() }
-            snapshot.arenas.insert(scanner.arena, at: 0)
+            snapshot.arena = scanner.arena
             return snapshot
         }
 
@@ -84,7 +86,7 @@ enum SnapshotFastPath {
                 return
             }
             if scanner.end - scanner.position > splitAbove, let split = boundary(after: scanner.position + (scanner.end - scanner.position) / 2) {
-                second = SecondHalf(scanner: scanner, from: split)
+                second = SecondHalf(scanner: scanner, from: split, seed: snapshot.index.seed)
             }
             while true {
                 scanner.skipWhitespace()
@@ -97,8 +99,8 @@ enum SnapshotFastPath {
                     second.finish(cancel: true)
                     self.second = nil
                 }
-                let (key, offset) = try scanner.record()
-                insert(key, offset)
+                let offset = try scanner.record()
+                Self.insert(offset, hash: nil, arena: scanner.arena, into: &snapshot)
                 scanner.releaseParsedPages()
                 switch scanner.peek() {
                 case UInt8(ascii: ","): scanner.position += 1
@@ -126,19 +128,21 @@ enum SnapshotFastPath {
             return index < end && base[index] == UInt8(ascii: "{") ? index : nil
         }
 
-        /// One hash in the common case; a duplicate puts the first record back.
-        private mutating func insert(_ key: String, _ offset: Int) {
-            if let first = snapshot.offsets.updateValue(offset, forKey: key) {
-                snapshot.offsets[key] = first
-                snapshot.duplicates[key, default: 1] += 1
+        /// Indexes the record at `offset`; a duplicate key is counted, the first record kept.
+        private static func insert(_ offset: Int, hash: UInt64?, arena: RecordArena, into snapshot: inout Snapshot) {
+            arena.withKey(at: offset) { key in
+                if snapshot.index.insert(key, hash: hash ?? snapshot.index.hash(key), offset: offset, in: arena) != nil {
+                    snapshot.duplicates[String(decoding: key, as: UTF8.self), default: 1] += 1
+                }
             }
         }
 
         private mutating func merge(_ half: SecondHalf.Result) {
             let shift = scanner.arena.count
-            for (key, offset) in half.keys { insert(key, shift + offset) }
-            snapshot.arenas.append(half.arena)
+            scanner.arena.append(contentsOf: half.arena)
+            for (hash, offset) in half.records { Self.insert(shift + offset, hash: hash, arena: scanner.arena, into: &snapshot) }
             scanner.position = half.end
+            snapshot.parts = 2
         }
     }
 }
@@ -148,7 +152,8 @@ enum SnapshotFastPath {
 private final class SecondHalf: @unchecked Sendable {
     struct Result {
         var arena: RecordArena
-        var keys: [(String, Int)]
+        /// Each record's key hash and offset in `arena`, in file order.
+        var records: [(hash: UInt64, offset: Int)]
         /// Just after the array's `]`.
         var end: Int
     }
@@ -166,28 +171,29 @@ private final class SecondHalf: @unchecked Sendable {
         let end: Int
     }
 
-    init(scanner: SnapshotScanner, from start: Int) {
+    init(scanner: SnapshotScanner, from start: Int, seed: UInt64) {
         self.start = start
         let (mapping, layout) = (Mapping(base: scanner.base, end: scanner.end), scanner.layout)
         let thread = Thread { [self] in
-            result = parse(SnapshotScanner(base: mapping.base, end: mapping.end, position: start, layout: layout))
+            result = parse(SnapshotScanner(base: mapping.base, end: mapping.end, position: start, layout: layout), seed: seed)
             done.signal()
         }
         thread.start()
     }
 
-    private func parse(_ scanner: SnapshotScanner) -> Result? {
+    private func parse(_ scanner: SnapshotScanner, seed: UInt64) -> Result? {
         var scanner = scanner
         scanner.arena.reserveCapacity(scanner.end - start)
-        var keys: [(String, Int)] = []
-        keys.reserveCapacity((scanner.end - start) / 100)
+        var records: [(hash: UInt64, offset: Int)] = []
+        records.reserveCapacity((scanner.end - start) / 100)
         do {
             while !cancelled.load(ordering: .relaxed) {
-                keys.append(try scanner.record())
+                let offset = try scanner.record()
+                records.append((scanner.arena.withKey(at: offset) { KeyIndex.hash($0, seed: seed) }, offset))
                 scanner.releaseParsedPages()
                 switch scanner.peek() {
                 case UInt8(ascii: ","): scanner.position += 1
-                case UInt8(ascii: "]"): return Result(arena: scanner.arena, keys: keys, end: scanner.position + 1)
+                case UInt8(ascii: "]"): return Result(arena: scanner.arena, records: records, end: scanner.position + 1)
                 default: return nil
                 }
             }

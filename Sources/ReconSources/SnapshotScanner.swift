@@ -178,11 +178,11 @@ struct SnapshotScanner {
         text.count == name.count && name.withUnsafeBufferPointer { memcmp(base + text.start, $0.baseAddress!, text.count) == 0 }
     }
 
-    /// One record object at `position`: its key and where its values start in the arena.
-    mutating func record() throws(Bail) -> (key: String, offset: Int) {
+    /// One record object at `position`, appended to the arena; returns where it starts.
+    mutating func record() throws(Bail) -> Int {
         try expect(UInt8(ascii: "{"))
         for slot in pending.indices { pending[slot] = Pending() }
-        var key: String?
+        var key: Pending?
         if peek() == UInt8(ascii: "}") {
             position += 1
         } else {
@@ -194,7 +194,7 @@ struct SnapshotScanner {
                 let mapped = layout.names.firstIndex { equals(name, $0.name) }
                 if isKey || mapped != nil {
                     let value = try scalar()
-                    if isKey { key = try keyText(value) }
+                    if isKey { key = try checkedKey(value) }
                     if let mapped { for slot in layout.names[mapped].slots { pending[slot] = value } }
                 } else {
                     try skipValue()
@@ -207,7 +207,13 @@ struct SnapshotScanner {
             }
         }
         guard let key else { throw Bail() }
-        let offset = arena.count
+        let offset: Int
+        if key.tag == .integer {
+            var text = String(key.integer)
+            offset = text.withUTF8 { arena.appendKey($0) }
+        } else {
+            offset = arena.appendKey(UnsafeBufferPointer(start: base + key.start, count: key.count))
+        }
         for value in pending {
             switch value.tag {
             case .integer: arena.append(integer: value.integer)
@@ -215,17 +221,17 @@ struct SnapshotScanner {
             default: arena.append(value.tag)
             }
         }
-        return (key, offset)
+        return offset
     }
 
-    /// The key as `SnapshotReader` makes it; only the common forms (ASCII text, Int64).
-    private func keyText(_ value: Pending) throws(Bail) -> String {
+    /// A key value of the common forms (non-empty ASCII text, an Int64); the others bail.
+    private func checkedKey(_ value: Pending) throws(Bail) -> Pending {
         switch value.tag {
         case .text:
             let bytes = UnsafeBufferPointer(start: base + value.start, count: value.count)
             guard !bytes.isEmpty, bytes.allSatisfy({ $0 < 0x80 }) else { throw Bail() }
-            return String(decoding: bytes, as: UTF8.self)
-        case .integer: return String(value.integer)
+            return value
+        case .integer: return value
         default: throw Bail()
         }
     }
