@@ -13,6 +13,7 @@ struct SnapshotScanner {
         let key: [UInt8]
         let names: [(name: [UInt8], slots: [Int])]
         let fieldCount: Int
+        let matcher: NameMatcher
 
         /// Nil when a name is not ASCII (byte comparison would not be String comparison).
         init?(keyField: String, fields: [String]) {
@@ -25,6 +26,7 @@ struct SnapshotScanner {
             }
             self.names = names
             fieldCount = fields.count
+            matcher = NameMatcher(key: key, names: names)
         }
     }
 
@@ -174,10 +176,6 @@ struct SnapshotScanner {
         } while !open.isEmpty
     }
 
-    private func equals(_ text: (start: Int, count: Int, ascii: Bool), _ name: [UInt8]) -> Bool {
-        text.count == name.count && name.withUnsafeBufferPointer { memcmp(base + text.start, $0.baseAddress!, text.count) == 0 }
-    }
-
     /// One record object at `position`, appended to the arena; returns where it starts.
     mutating func record() throws(Bail) -> Int {
         try expect(UInt8(ascii: "{"))
@@ -190,12 +188,11 @@ struct SnapshotScanner {
                 let name = try string()
                 guard name.ascii else { throw Bail() }
                 try expect(UInt8(ascii: ":"))
-                let isKey = equals(name, layout.key)
-                let mapped = layout.names.firstIndex { equals(name, $0.name) }
+                let (isKey, mapped) = layout.matcher.match(base + name.start, name.count)
                 if isKey || mapped != nil {
                     let value = try scalar()
                     if isKey { key = try checkedKey(value) }
-                    if let mapped { for slot in layout.names[mapped].slots { pending[slot] = value } }
+                    if let mapped { for slot in layout.matcher.slots(of: mapped) { pending[slot] = value } }
                 } else {
                     try skipValue()
                 }
@@ -243,5 +240,64 @@ struct SnapshotScanner {
         let from = (released + page - 1) / page * page, to = position / page * page
         if to > from { madvise(UnsafeMutableRawPointer(mutating: base + from), to - from, Int32(MADV_DONTNEED)) }
         released = to
+    }
+}
+
+/// The key and mapped names of a layout in flat tables, so matching a member name (several
+/// times per record) copies and retains nothing.
+final class NameMatcher: @unchecked Sendable {
+    /// The key's bytes, then each mapped name's.
+    private let bytes: UnsafeMutableBufferPointer<UInt8>
+    /// Where each of those starts in `bytes`, and the end.
+    private let starts: UnsafeMutableBufferPointer<Int>
+    /// Each mapped name's slots, and where each name's start in `slots`.
+    private let slots: UnsafeMutableBufferPointer<Int>
+    private let slotStarts: UnsafeMutableBufferPointer<Int>
+    private let nameCount: Int
+
+    init(key: [UInt8], names: [(name: [UInt8], slots: [Int])]) {
+        let all = [key] + names.map(\.name)
+        bytes = .allocate(capacity: max(1, all.reduce(0) { $0 + $1.count }))
+        starts = .allocate(capacity: all.count + 1)
+        var position = 0
+        for (index, name) in all.enumerated() {
+            starts[index] = position
+            for byte in name { bytes[position] = byte; position += 1 }
+        }
+        starts[all.count] = position
+        let flat = names.flatMap(\.slots)
+        slots = .allocate(capacity: max(1, flat.count))
+        _ = slots.initialize(from: flat)
+        slotStarts = .allocate(capacity: names.count + 1)
+        var slotPosition = 0
+        for (index, name) in names.enumerated() {
+            slotStarts[index] = slotPosition
+            slotPosition += name.slots.count
+        }
+        slotStarts[names.count] = slotPosition
+        nameCount = names.count
+    }
+
+    deinit {
+        bytes.deallocate()
+        starts.deallocate()
+        slots.deallocate()
+        slotStarts.deallocate()
+    }
+
+    private func equals(_ entry: Int, _ name: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        starts[entry + 1] - starts[entry] == count && memcmp(bytes.baseAddress! + starts[entry], name, count) == 0
+    }
+
+    /// Whether the name is the key, and which mapped name it is.
+    func match(_ name: UnsafePointer<UInt8>, _ count: Int) -> (isKey: Bool, mapped: Int?) {
+        let isKey = equals(0, name, count)
+        for index in 0..<nameCount where equals(index + 1, name, count) { return (isKey, index) }
+        return (isKey, nil)
+    }
+
+    /// The slots the mapped name `index` fills.
+    func slots(of index: Int) -> UnsafeMutableBufferPointer<Int>.SubSequence {
+        slots[slotStarts[index]..<slotStarts[index + 1]]
     }
 }
