@@ -118,33 +118,9 @@ final class SQLitePages: RecordPages {
     func next() async throws(SourceError) -> [SourceRecord]? {
         let state = position.withLock { $0 }
         guard !state.done else { return nil }
-        let (limit, keyOrdered) = (limit, keyOrdered)
-        let sql = state.cursor == nil ? firstSQL : nextSQL
-        let arguments: StatementArguments = state.cursor.map { [$0, limit] } ?? [limit]
         let page: (records: [SourceRecord], last: DatabaseValue?, count: Int)
         do {
-            page = try await queue.read { db in
-                var records: [SourceRecord] = []
-                records.reserveCapacity(limit)
-                var last: DatabaseValue?
-                var count = 0
-                let statement = try db.cachedStatement(sql: sql)
-                let rows = try Row.fetchCursor(statement, arguments: arguments)
-                // The cursor steps the statement; its columns are read straight through the C API,
-                // which spares a DatabaseValue per column.
-                let sqlite = statement.sqliteStatement
-                let columns = statement.columnCount
-                while try rows.next() != nil {
-                    count += 1
-                    last = keyOrdered ? DatabaseValue(sqliteStatement: sqlite, index: 1) : DatabaseValue(sqliteStatement: sqlite, index: 0)
-                    guard let key = SQLiteValues.key(sqlite, 1) else { continue } // reported from the layout
-                    var values: [RawValue] = []
-                    values.reserveCapacity(columns - 2)
-                    for index in 2..<columns { values.append(SQLiteValues.raw(sqlite, Int32(index))) }
-                    records.append(SourceRecord(key: key, values: values))
-                }
-                return (records, last, count)
-            }
+            page = try read(after: state.cursor)
         } catch let error as SourceError {
             throw error
         } catch {
@@ -153,6 +129,38 @@ final class SQLitePages: RecordPages {
         position.withLock { $0 = (page.last, page.count < limit) }
         if page.records.isEmpty, page.count == limit { return try await next() }
         return page.records.isEmpty ? nil : page.records
+    }
+
+    /// One page after `cursor`. Synchronous, on the calling task's thread: a page is CPU work,
+    /// and hopping to the queue's thread and back for each one cost more than blocking here.
+    /// One statement per page, which SQLite reads consistently on its own, so no transaction
+    /// around it (`read` wraps each page in a savepoint, whose statements cost per page).
+    private func read(after cursor: DatabaseValue?) throws -> (records: [SourceRecord], last: DatabaseValue?, count: Int) {
+        let (limit, keyOrdered) = (limit, keyOrdered)
+        let sql = cursor == nil ? firstSQL : nextSQL
+        let arguments: StatementArguments = cursor.map { [$0, limit] } ?? [limit]
+        return try queue.unsafeRead { db in
+            var records: [SourceRecord] = []
+            records.reserveCapacity(limit)
+            var last: DatabaseValue?
+            var count = 0
+            let statement = try db.cachedStatement(sql: sql)
+            let rows = try Row.fetchCursor(statement, arguments: arguments)
+            // The cursor steps the statement; its columns are read straight through the C API,
+            // which spares a DatabaseValue per column.
+            let sqlite = statement.sqliteStatement
+            let columns = statement.columnCount
+            while try rows.next() != nil {
+                count += 1
+                last = keyOrdered ? DatabaseValue(sqliteStatement: sqlite, index: 1) : DatabaseValue(sqliteStatement: sqlite, index: 0)
+                guard let key = SQLiteValues.key(sqlite, 1) else { continue } // reported from the layout
+                var values: [RawValue] = []
+                values.reserveCapacity(columns - 2)
+                for index in 2..<columns { values.append(SQLiteValues.raw(sqlite, Int32(index))) }
+                records.append(SourceRecord(key: key, values: values))
+            }
+            return (records, last, count)
+        }
     }
 }
 

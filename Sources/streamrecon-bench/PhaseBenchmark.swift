@@ -2,7 +2,7 @@ import Foundation
 import ReconEngine
 import ReconSources
 
-/// `streamrecon-bench phases DIR`: times each phase of a run alone over data kept by
+/// `streamrecon-bench phases DIR [--batch-size N]`: times each phase of a run alone over data kept by
 /// `run --keep`: loading the chain snapshot, reading every DB page, and both together with
 /// the rules applied (no report, no run record).
 enum PhaseBenchmark {
@@ -10,7 +10,7 @@ enum PhaseBenchmark {
         guard CommandLine.arguments.count > 2 else { throw BenchError("give the directory printed by run --keep") }
         let directory = URL(fileURLWithPath: CommandLine.arguments[2])
         let ruleSet = try RulesCompiler().load(path: "Rules/streams.yaml")
-        let query = SourceQuery(ruleSet: ruleSet)
+        let query = SourceQuery(ruleSet: ruleSet, batchSize: option("--batch-size", default: 1000))
         let chain = ChainSnapshotFile(path: directory.appendingPathComponent("chain.json").path)
         let db = SQLiteAppDatabase(path: directory.appendingPathComponent("app.sqlite").path)
 
