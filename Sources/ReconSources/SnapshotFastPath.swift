@@ -4,6 +4,8 @@ import Synchronization
 /// Reads a chain snapshot with `SnapshotScanner` over the memory-mapped file. A large records
 /// array is split in two at a record boundary and the halves are parsed on two threads. Returns
 /// nil whenever the scanner bails, and the caller falls back to `SnapshotReader`.
+/// A snapshot replaced by renaming a new file over it is safe to read; one truncated in place
+/// while it is read would fault (SIGBUS), as any mapped file does.
 enum SnapshotFastPath {
     struct Snapshot {
         var block: UInt64?
