@@ -1,11 +1,9 @@
 import Foundation
 import Synchronization
 
-/// Reads a chain snapshot with `SnapshotScanner` over the memory-mapped file. A large records
+/// Reads a chain snapshot with `SnapshotScanner` over windows of the file. A large records
 /// array is split in two at a record boundary and the halves are parsed on two threads. Returns
 /// nil whenever the scanner bails, and the caller falls back to `SnapshotReader`.
-/// A snapshot replaced by renaming a new file over it is safe to read; one truncated in place
-/// while it is read would fault (SIGBUS), as any mapped file does.
 enum SnapshotFastPath {
     struct Snapshot {
         var block: UInt64?
@@ -17,19 +15,15 @@ enum SnapshotFastPath {
     }
 
     /// Reads the file at `path`; `splitAbove` is the size of records array worth a second thread.
-    static func read(path: String, layout: SnapshotScanner.Layout, splitAbove: Int = 4 << 20) -> Snapshot? {
+    static func read(path: String, layout: SnapshotScanner.Layout, splitAbove: Int = 4 << 20, window: Int = 1 << 20) -> Snapshot? {
         let descriptor = Foundation.open(path, O_RDONLY)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_size > 0, let mapped = mmap(nil, Int(status.st_size), PROT_READ, MAP_PRIVATE, descriptor, 0),
-              mapped != MAP_FAILED
+        guard fstat(descriptor, &status) == 0, status.st_size > 0,
+              let cursor = WindowedScanner(descriptor: descriptor, at: 0, layout: layout, window: window)
         else { return nil }
-        let size = Int(status.st_size)
-        defer { munmap(mapped, size) }
-        madvise(mapped, size, Int32(MADV_SEQUENTIAL))
-        var reader = Reader(scanner: SnapshotScanner(base: mapped.assumingMemoryBound(to: UInt8.self), end: size, position: 0, layout: layout),
-                            splitAbove: splitAbove)
+        var reader = Reader(cursor: cursor, size: Int(status.st_size), splitAbove: splitAbove, descriptor: descriptor)
         defer { reader.second?.finish(cancel: true) }
         do {
             return try reader.read()
@@ -39,95 +33,98 @@ enum SnapshotFastPath {
     }
 
     private struct Reader {
-        var scanner: SnapshotScanner
+        var cursor: WindowedScanner
+        let size: Int
         let splitAbove: Int
+        let descriptor: Int32
         var snapshot: Snapshot
         /// The thread parsing the second half of the records, while it may be running.
         var second: SecondHalf?
 
-        init(scanner: SnapshotScanner, splitAbove: Int) {
-            self.scanner = scanner
+        init(cursor: WindowedScanner, size: Int, splitAbove: Int, descriptor: Int32) {
+            self.cursor = cursor
+            self.size = size
             self.splitAbove = splitAbove
+            self.descriptor = descriptor
             // A record takes 100 bytes or more of JSON; unused reserve is never touched.
-            self.scanner.arena.reserveCapacity(scanner.end)
-            snapshot = Snapshot(block: nil, arena: RecordArena(), index: KeyIndex(expectedCount: scanner.end / 100), duplicates: [:])
+            self.cursor.scanner.arena.reserveCapacity(size)
+            snapshot = Snapshot(block: nil, arena: RecordArena(), index: KeyIndex(expectedCount: size / 100), duplicates: [:])
         }
 
         mutating func read() throws(SnapshotScanner.Bail) -> Snapshot {
-            try scanner.expect(UInt8(ascii: "{"))
-            guard scanner.peek() != UInt8(ascii: "}") else { throw .init() }
+            try cursor.step { scanner throws(SnapshotScanner.Bail) in
+                try scanner.expect(UInt8(ascii: "{"))
+                guard scanner.peek() != UInt8(ascii: "}") else { throw .init() }
+            }
             var sawRecords = false
             members: while true {
-                let name = try scanner.string()
-                guard name.ascii else { throw .init() }
-                try scanner.expect(UInt8(ascii: ":"))
-                switch String(decoding: UnsafeBufferPointer(start: scanner.base + name.start, count: name.count), as: UTF8.self) {
-                case "blockNumber": snapshot.block = try scanner.blockNumber()
+                let name = try cursor.step { scanner throws(SnapshotScanner.Bail) -> String in
+                    let name = try scanner.string()
+                    guard name.ascii else { throw .init() }
+                    try scanner.expect(UInt8(ascii: ":"))
+                    return String(decoding: UnsafeBufferPointer(start: scanner.base + name.start, count: name.count), as: UTF8.self)
+                }
+                switch name {
+                case "blockNumber": snapshot.block = try cursor.step { scanner throws(SnapshotScanner.Bail) in try scanner.blockNumber() }
                 case "records":
                     guard !sawRecords else { throw .init() }
                     sawRecords = true
                     try records()
-                default: try scanner.skipValue()
+                default: try cursor.step { scanner throws(SnapshotScanner.Bail) in try scanner.skipValue() }
                 }
-                switch scanner.peek() {
-                case UInt8(ascii: ","): scanner.position += 1
-                case UInt8(ascii: "}"): scanner.position += 1; break members
-                default: throw .init()
-                }
+                if try cursor.step({ scanner throws(SnapshotScanner.Bail) in try scanner.separator(closing: UInt8(ascii: "}")) }) { break members }
             }
-            scanner.skipWhitespace()
-            guard sawRecords, scanner.position == scanner.end else { throw .init() }
-            snapshot.arena = scanner.arena
+            guard sawRecords, cursor.atEndOfFile() else { throw .init() }
+            snapshot.arena = cursor.scanner.arena
             return snapshot
         }
 
         private mutating func records() throws(SnapshotScanner.Bail) {
-            try scanner.expect(UInt8(ascii: "["))
-            if scanner.peek() == UInt8(ascii: "]") {
+            let empty = try cursor.step { scanner throws(SnapshotScanner.Bail) -> Bool in
+                try scanner.expect(UInt8(ascii: "["))
+                guard scanner.peek() == UInt8(ascii: "]") else { return false }
                 scanner.position += 1
-                return
+                return true
             }
-            if scanner.end - scanner.position > splitAbove, let split = boundary(after: scanner.position + (scanner.end - scanner.position) / 2) {
-                second = SecondHalf(scanner: scanner, from: split, seed: snapshot.index.seed)
+            if empty { return }
+            if size - cursor.offset > splitAbove, let split = boundary(after: cursor.offset + (size - cursor.offset) / 2) {
+                second = SecondHalf(descriptor: descriptor, from: split, reserve: size - split, layout: cursor.scanner.layout,
+                                    window: cursor.window.buffer.count, seed: snapshot.index.seed)
             }
             while true {
-                scanner.skipWhitespace()
-                if let second, scanner.position >= second.start {
-                    // Landing on the boundary proves it is one; otherwise it was inside a record.
-                    if scanner.position == second.start, let half = second.finish() {
-                        merge(half)
-                        return
+                if let second {
+                    try cursor.step { scanner throws(SnapshotScanner.Bail) in _ = scanner.peek(); if scanner.hitEnd { throw .init() } }
+                    if cursor.offset >= second.start {
+                        // Landing on the boundary proves it is one; otherwise it was inside a record.
+                        if cursor.offset == second.start, let half = second.finish() {
+                            try merge(half)
+                            return
+                        }
+                        second.finish(cancel: true)
+                        self.second = nil
                     }
-                    second.finish(cancel: true)
-                    self.second = nil
                 }
-                let offset = try scanner.record()
-                Self.insert(offset, hash: nil, arena: scanner.arena, into: &snapshot)
-                scanner.releaseParsedPages()
-                switch scanner.peek() {
-                case UInt8(ascii: ","): scanner.position += 1
-                case UInt8(ascii: "]"):
-                    scanner.position += 1
+                let offset = try cursor.step { scanner throws(SnapshotScanner.Bail) in try scanner.record() }
+                Self.insert(offset, hash: nil, arena: cursor.scanner.arena, into: &snapshot)
+                if try cursor.step({ scanner throws(SnapshotScanner.Bail) in try scanner.separator(closing: UInt8(ascii: "]")) }) {
                     second?.finish(cancel: true)
                     second = nil
                     return
-                default: throw .init()
                 }
             }
         }
 
-        /// The first `{` after `position` that follows `}` and `,`: a record start, unless it is in a string or nested object.
-        private func boundary(after position: Int) -> Int? {
-            let base = scanner.base, end = min(scanner.end, position + (1 << 16))
-            var index = position
-            while index < end, base[index] != UInt8(ascii: "}") { index += 1 }
+        /// The first `{` after `offset` that follows `}` and `,`: a record start, unless it is in a string or nested object.
+        private func boundary(after offset: Int) -> Int? {
+            let bytes = cursor.window.peek(at: offset, length: 1 << 16)
+            guard var index = bytes.firstIndex(of: UInt8(ascii: "}")) else { return nil }
             index += 1
-            func skipWhitespace() { while index < end, [0x20, 0x0A, 0x0D, 0x09].contains(base[index]) { index += 1 } }
+            func skipWhitespace() { while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 } }
             skipWhitespace()
-            guard index < end, base[index] == UInt8(ascii: ",") else { return nil }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ",") else { return nil }
             index += 1
             skipWhitespace()
-            return index < end && base[index] == UInt8(ascii: "{") ? index : nil
+            return index < bytes.count && bytes[index] == UInt8(ascii: "{") ? offset + index : nil
         }
 
         /// Indexes the record at `offset`; a duplicate key is counted, the first record kept.
@@ -139,13 +136,58 @@ enum SnapshotFastPath {
             }
         }
 
-        private mutating func merge(_ half: SecondHalf.Result) {
-            let shift = scanner.arena.count
-            scanner.arena.append(contentsOf: half.arena)
-            for (hash, offset) in half.records { Self.insert(shift + offset, hash: hash, arena: scanner.arena, into: &snapshot) }
-            scanner.position = half.end
+        private mutating func merge(_ half: SecondHalf.Result) throws(SnapshotScanner.Bail) {
+            let shift = cursor.scanner.arena.count
+            cursor.scanner.arena.append(contentsOf: half.arena)
+            for (hash, offset) in half.records { Self.insert(shift + offset, hash: hash, arena: cursor.scanner.arena, into: &snapshot) }
+            try cursor.move(to: half.end)
             snapshot.parts = 2
         }
+    }
+}
+
+/// A scanner over a window of the file, which moves on when a step runs out of bytes.
+struct WindowedScanner {
+    var scanner: SnapshotScanner
+    let window: SnapshotWindow
+
+    init?(descriptor: Int32, at offset: Int, layout: SnapshotScanner.Layout, window size: Int) {
+        window = SnapshotWindow(descriptor: descriptor, capacity: size)
+        guard window.load(at: offset) else { return nil }
+        scanner = SnapshotScanner(base: window.base, end: window.count, position: 0, layout: layout)
+    }
+
+    /// The scanner's position in the file.
+    var offset: Int { window.fileOffset + scanner.position }
+
+    /// Runs one step of the parse; when it failed for want of bytes, reads more and runs it
+    /// again from where it started (a step keeps nothing from a failed try but the position).
+    mutating func step<T>(_ body: (inout SnapshotScanner) throws(SnapshotScanner.Bail) -> T) throws(SnapshotScanner.Bail) -> T {
+        while true {
+            let start = scanner.position
+            scanner.hitEnd = false
+            do {
+                return try body(&scanner)
+            } catch {
+                guard scanner.hitEnd, let shift = window.advance(keeping: start) else { throw error }
+                scanner.rebase(base: window.base, end: window.count, position: start - shift)
+            }
+        }
+    }
+
+    /// Whether only whitespace is left in the file.
+    mutating func atEndOfFile() -> Bool {
+        while true {
+            scanner.skipWhitespace()
+            guard scanner.position == scanner.end else { return false }
+            guard let shift = window.advance(keeping: scanner.position) else { return true }
+            scanner.rebase(base: window.base, end: window.count, position: scanner.position - shift)
+        }
+    }
+
+    mutating func move(to offset: Int) throws(SnapshotScanner.Bail) {
+        guard window.load(at: offset) else { throw .init() }
+        scanner.rebase(base: window.base, end: window.count, position: 0)
     }
 }
 
@@ -167,36 +209,27 @@ private final class SecondHalf: @unchecked Sendable {
     private var result: Result?
     private var finished = false
 
-    /// The mapped file, shared read-only with the thread.
-    private struct Mapping: @unchecked Sendable {
-        let base: UnsafePointer<UInt8>
-        let end: Int
-    }
-
-    init(scanner: SnapshotScanner, from start: Int, seed: UInt64) {
+    /// `reserve`: the bytes of the file after `start`, more than its records take packed.
+    init(descriptor: Int32, from start: Int, reserve: Int, layout: SnapshotScanner.Layout, window: Int, seed: UInt64) {
         self.start = start
-        let (mapping, layout) = (Mapping(base: scanner.base, end: scanner.end), scanner.layout)
         let thread = Thread { [self] in
-            result = parse(SnapshotScanner(base: mapping.base, end: mapping.end, position: start, layout: layout), seed: seed)
+            result = WindowedScanner(descriptor: descriptor, at: start, layout: layout, window: window).flatMap { parse($0, reserve: reserve, seed: seed) }
             done.signal()
         }
         thread.start()
     }
 
-    private func parse(_ scanner: SnapshotScanner, seed: UInt64) -> Result? {
-        var scanner = scanner
-        scanner.arena.reserveCapacity(scanner.end - start)
+    private func parse(_ cursor: WindowedScanner, reserve: Int, seed: UInt64) -> Result? {
+        var cursor = cursor
+        cursor.scanner.arena.reserveCapacity(reserve)
         var records: [(hash: UInt64, offset: Int)] = []
-        records.reserveCapacity((scanner.end - start) / 100)
+        records.reserveCapacity(reserve / 100)
         do {
             while !cancelled.load(ordering: .relaxed) {
-                let offset = try scanner.record()
-                records.append((scanner.arena.withKey(at: offset) { KeyIndex.hash($0, seed: seed) }, offset))
-                scanner.releaseParsedPages()
-                switch scanner.peek() {
-                case UInt8(ascii: ","): scanner.position += 1
-                case UInt8(ascii: "]"): return Result(arena: scanner.arena, records: records, end: scanner.position + 1)
-                default: return nil
+                let offset = try cursor.step { scanner throws(SnapshotScanner.Bail) in try scanner.record() }
+                records.append((cursor.scanner.arena.withKey(at: offset) { KeyIndex.hash($0, seed: seed) }, offset))
+                if try cursor.step({ scanner throws(SnapshotScanner.Bail) in try scanner.separator(closing: UInt8(ascii: "]")) }) {
+                    return Result(arena: cursor.scanner.arena, records: records, end: cursor.offset)
                 }
             }
         } catch {}

@@ -38,14 +38,14 @@ struct SnapshotScanner {
         var integer: Int64 = 0
     }
 
-    let base: UnsafePointer<UInt8>
-    let end: Int
+    private(set) var base: UnsafePointer<UInt8>
+    private(set) var end: Int
     var position: Int
+    /// Set when a read found no more bytes: a step that failed with it set may succeed with more.
+    var hitEnd = false
     let layout: Layout
     var arena = RecordArena()
     private var pending: [Pending]
-    /// Where the pages not yet handed back start.
-    private var released: Int
 
     init(base: UnsafePointer<UInt8>, end: Int, position: Int, layout: Layout) {
         self.base = base
@@ -53,7 +53,13 @@ struct SnapshotScanner {
         self.position = position
         self.layout = layout
         pending = Array(repeating: Pending(), count: layout.fieldCount)
-        released = position
+    }
+
+    /// Points the scanner at the bytes in a moved or refilled buffer.
+    mutating func rebase(base: UnsafePointer<UInt8>, end: Int, position: Int) {
+        self.base = base
+        self.end = end
+        self.position = position
     }
 
     private static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
@@ -69,7 +75,11 @@ struct SnapshotScanner {
     /// The next non-whitespace byte, not consumed; 0 at the end.
     mutating func peek() -> UInt8 {
         skipWhitespace()
-        return position < end ? base[position] : 0
+        guard position < end else {
+            hitEnd = true
+            return 0
+        }
+        return base[position]
     }
 
     mutating func expect(_ byte: UInt8) throws(Bail) {
@@ -90,7 +100,10 @@ struct SnapshotScanner {
             high |= byte
             index += 1
         }
-        guard index < end else { throw Bail() }
+        guard index < end else {
+            hitEnd = true
+            throw Bail()
+        }
         position = index + 1
         let count = index - start
         if high >= 0x80, String(validating: UnsafeBufferPointer(start: base + start, count: count), as: UTF8.self) == nil { throw Bail() }
@@ -107,6 +120,11 @@ struct SnapshotScanner {
     private mutating func number() throws(Bail) -> Pending {
         let start = position
         while position < end, Self.isNumberByte(base[position]) { position += 1 }
+        // The number may go on in the bytes not read yet (a snapshot never ends in a number).
+        guard position < end else {
+            hitEnd = true
+            throw Bail()
+        }
         let bytes = UnsafeBufferPointer(start: base + start, count: position - start)
         guard JSONTokenizer.isJSONNumber(bytes) else { throw Bail() }
         var value = Pending(tag: .text, start: start, count: bytes.count)
@@ -139,7 +157,11 @@ struct SnapshotScanner {
 
     private mutating func literal(_ word: StaticString) throws(Bail) {
         let count = word.utf8CodeUnitCount
-        guard end - position >= count, memcmp(base + position, word.utf8Start, count) == 0 else { throw Bail() }
+        guard end - position >= count else {
+            hitEnd = true
+            throw Bail()
+        }
+        guard memcmp(base + position, word.utf8Start, count) == 0 else { throw Bail() }
         position += count
     }
 
@@ -174,6 +196,15 @@ struct SnapshotScanner {
                 _ = try scalar()
             }
         } while !open.isEmpty
+    }
+
+    /// Reads `,` (false) or `closing` (true) after a member or an element.
+    mutating func separator(closing: UInt8) throws(Bail) -> Bool {
+        switch peek() {
+        case UInt8(ascii: ","): position += 1; return false
+        case closing: position += 1; return true
+        default: throw Bail()
+        }
     }
 
     /// One record object at `position`, appended to the arena; returns where it starts.
@@ -231,15 +262,6 @@ struct SnapshotScanner {
         case .integer: return value
         default: throw Bail()
         }
-    }
-
-    /// Hands the pages already parsed back to the kernel, so a mapped file does not stay resident.
-    mutating func releaseParsedPages() {
-        let page = 1 << 16
-        guard position - released >= 8 << 20 else { return }
-        let from = (released + page - 1) / page * page, to = position / page * page
-        if to > from { madvise(UnsafeMutableRawPointer(mutating: base + from), to - from, Int32(MADV_DONTNEED)) }
-        released = to
     }
 }
 

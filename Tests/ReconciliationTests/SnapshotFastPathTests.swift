@@ -20,10 +20,10 @@ struct SnapshotFastPathTests {
         return "block \(view.block.map(String.init) ?? "nil"); duplicates \(duplicates); \(records.joined(separator: "; "))"
     }
 
-    func fast(_ json: String, splitAbove: Int = 4 << 20) async throws -> String? {
+    func fast(_ json: String, splitAbove: Int = 4 << 20, window: Int = 1 << 20) async throws -> String? {
         let path = try scratch.file("chain.json", json)
         let layout = try #require(SnapshotScanner.Layout(keyField: query.keyField, fields: query.fields))
-        guard let snapshot = SnapshotFastPath.read(path: path, layout: layout, splitAbove: splitAbove) else { return nil }
+        guard let snapshot = SnapshotFastPath.read(path: path, layout: layout, splitAbove: splitAbove, window: window) else { return nil }
         return try await summary(SnapshotView(block: snapshot.block, arena: snapshot.arena, index: snapshot.index, fieldCount: query.fields.count,
                                               duplicates: snapshot.duplicates))
     }
@@ -49,7 +49,10 @@ struct SnapshotFastPathTests {
         "{\"records\":\n\t[\r\n{\"id\":\"a\"}\n]\n}\n",
     ])
     func readsWhatTheReaderReads(_ json: String) async throws {
-        #expect(try await fast(json) == (try await slow(json)))
+        // Windows as small as 64 bytes: every token and value can straddle two reads.
+        for window in [64, 65, 100, 1 << 20] {
+            #expect(try await fast(json, window: window) == (try await slow(json)), "window \(window)")
+        }
     }
 
     @Test(arguments: [
@@ -67,6 +70,7 @@ struct SnapshotFastPathTests {
     ])
     func declinesWhatItDoesNotHandle(_ json: String) async throws {
         #expect(try await fast(json) == nil)
+        #expect(try await fast(json, window: 64) == nil)
     }
 
     /// Split in two at every size, with duplicates across the halves and a candidate boundary
@@ -81,6 +85,7 @@ struct SnapshotFastPathTests {
         let json = #"{"blockNumber": 5, "records": ["# + records.joined(separator: ",\n ") + "]}"
         let fast = try await fast(json, splitAbove: splitAbove)
         #expect(fast == (try await slow(json)))
+        #expect(try await self.fast(json, splitAbove: splitAbove, window: 64) == fast)
         #expect(fast?.contains("duplicates [\"s0×2\"") == true)
     }
 
@@ -91,6 +96,7 @@ struct SnapshotFastPathTests {
         let records = (0..<60).map { #"{"id": "s\#($0 % 40)", "deposited": "\#($0)", "state": 1}"# }
         let json = #"{"blockNumber": 5, "records": ["# + records.joined(separator: ", ") + "]}"
         #expect(try await fast(json, splitAbove: splitAbove) == (try await slow(json)))
+        #expect(try await fast(json, splitAbove: splitAbove, window: 64) == (try await slow(json)))
         let layout = try #require(SnapshotScanner.Layout(keyField: query.keyField, fields: query.fields))
         let parts = SnapshotFastPath.read(path: scratch.path("chain.json"), layout: layout, splitAbove: splitAbove)?.parts
         #expect(parts == (splitAbove < json.utf8.count / 2 ? 2 : 1))
