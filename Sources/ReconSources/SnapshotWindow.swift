@@ -64,3 +64,48 @@ final class SnapshotWindow {
         return Array(bytes.prefix(max(0, read)))
     }
 }
+
+/// A scanner over a window of the file, which moves on when a step runs out of bytes.
+struct WindowedScanner {
+    var scanner: SnapshotScanner
+    let window: SnapshotWindow
+
+    init?(descriptor: Int32, at offset: Int, layout: SnapshotScanner.Layout, window size: Int) {
+        window = SnapshotWindow(descriptor: descriptor, capacity: size)
+        guard window.load(at: offset) else { return nil }
+        scanner = SnapshotScanner(base: window.base, end: window.count, position: 0, layout: layout)
+    }
+
+    /// The scanner's position in the file.
+    var offset: Int { window.fileOffset + scanner.position }
+
+    /// Runs one step of the parse; when it failed for want of bytes, reads more and runs it
+    /// again from where it started (a step keeps nothing from a failed try but the position).
+    mutating func step<T>(_ body: (inout SnapshotScanner) throws(SnapshotScanner.Bail) -> T) throws(SnapshotScanner.Bail) -> T {
+        while true {
+            let start = scanner.position
+            scanner.hitEnd = false
+            do {
+                return try body(&scanner)
+            } catch {
+                guard scanner.hitEnd, let shift = window.advance(keeping: start) else { throw error }
+                scanner.rebase(base: window.base, end: window.count, position: start - shift)
+            }
+        }
+    }
+
+    /// Whether only whitespace is left in the file.
+    mutating func atEndOfFile() -> Bool {
+        while true {
+            scanner.skipWhitespace()
+            guard scanner.position == scanner.end else { return false }
+            guard let shift = window.advance(keeping: scanner.position) else { return true }
+            scanner.rebase(base: window.base, end: window.count, position: scanner.position - shift)
+        }
+    }
+
+    mutating func move(to offset: Int) throws(SnapshotScanner.Bail) {
+        guard window.load(at: offset) else { throw .init() }
+        scanner.rebase(base: window.base, end: window.count, position: 0)
+    }
+}
