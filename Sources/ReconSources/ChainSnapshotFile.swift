@@ -1,6 +1,5 @@
 import Foundation
 import ReconEngine
-import Synchronization
 
 /// The chain as a snapshot file (SPEC §4): `{ "blockNumber": N, "records": [ { ... } ] }`.
 /// Streamed through `JSONTokenizer`; only the key and the mapped fields of each record are kept.
@@ -26,19 +25,24 @@ public struct ChainSnapshotFile: ChainSource {
             throw SourceError(exists ? .unreadable : .notFound, at: path, exists ? "cannot open the chain snapshot" : "chain snapshot not found")
         }
         defer { try? handle.close() }
+        if let layout = SnapshotScanner.Layout(keyField: query.keyField, fields: query.fields),
+           let snapshot = SnapshotFastPath.read(path: path, layout: layout) {
+            return SnapshotView(block: snapshot.block, arena: snapshot.arena, index: snapshot.index, fieldCount: query.fields.count,
+                                duplicates: snapshot.duplicates)
+        }
         var reader = SnapshotReader(tokens: JSONTokenizer(handle: handle, chunkSize: chunkSize), query: query)
         // The packed records are smaller than their JSON, and a record takes 100 bytes or more:
         // reserving both saves copying and rehashing as they grow (unused reserve is never touched).
         let size = min((attributes?[.size] as? NSNumber)?.intValue ?? 0, 1 << 34)
         reader.arena.reserveCapacity(size)
-        reader.offsets.reserveCapacity(size / 100)
+        reader.index = KeyIndex(expectedCount: size / 100)
         do {
             try reader.read()
         } catch {
             throw SourceError(.malformed, at: "\(path):\(error.line):\(error.column)", error.message)
         }
-        return SnapshotView(block: reader.block, arena: reader.arena, offsets: reader.offsets, fieldCount: query.fields.count,
-                            duplicates: reader.duplicates)
+        return SnapshotView(block: reader.block, arena: reader.arena, index: reader.index, fieldCount: query.fields.count,
+                            duplicates: reader.duplicates, originalKeys: reader.originalKeys)
     }
 }
 
@@ -50,9 +54,10 @@ struct SnapshotReader {
     let names: [(name: String, slots: [Int])]
     var block: UInt64?
     var arena = RecordArena()
-    /// Where each key's record starts in the arena.
-    var offsets: [String: Int] = [:]
+    var index = KeyIndex(expectedCount: 0)
     var duplicates: [String: Int] = [:]
+    /// Keys as written, by record offset, where they differ from the NFC form the arena holds.
+    var originalKeys: [Int: String] = [:]
     /// One record's values, reused from record to record.
     private var values: [RawValue]
 
@@ -154,10 +159,13 @@ struct SnapshotReader {
         guard let key else {
             throw JSONTokenizer.Failure(message: "record \(number) has no '\(keyField)'", line: start.line, column: start.column)
         }
-        // One hash in the common case; a duplicate puts the first record back.
-        if let first = offsets.updateValue(arena.append(values), forKey: key) {
-            offsets[key] = first
+        let offset = KeyIndex.withNFC(key) { arena.appendKey($0) }
+        arena.append(values)
+        let isNew = arena.withKey(at: offset) { bytes in index.insert(bytes, hash: index.hash(bytes), offset: offset, in: arena) == nil }
+        if !isNew {
             duplicates[key, default: 1] += 1
+        } else if arena.key(at: offset).utf8.elementsEqual(key.utf8) == false {
+            originalKeys[offset] = key
         }
     }
 
@@ -202,55 +210,5 @@ struct SnapshotReader {
             default: break
             }
         } while !open.isEmpty
-    }
-}
-
-/// A snapshot held in memory; lookups mark records seen, so what is left unseen is on chain only.
-final class SnapshotView: ChainView {
-    let block: UInt64?
-    let duplicateKeys: [(key: String, count: Int)]
-    private let arena: RecordArena
-    private let fieldCount: Int
-    /// Offsets by key (`seen` once looked up), keys looked up but not on chain, and the paging
-    /// position over the keys never looked up.
-    private let state: Mutex<(offsets: [String: Int], missingSeen: Set<String>, unvisitedOrder: [String]?, position: Int)>
-
-    init(block: UInt64?, arena: RecordArena, offsets: [String: Int], fieldCount: Int, duplicates: [String: Int]) {
-        self.block = block
-        self.arena = arena
-        self.fieldCount = fieldCount
-        duplicateKeys = duplicates.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        state = Mutex((offsets, [], nil, 0))
-    }
-
-    /// Offsets of records already looked up are set to this, so a second lookup can tell.
-    private static let seen = -1
-
-    func records(for keys: [String]) async throws(SourceError) -> [ChainLookup] {
-        let offsets = state.withLock { state in
-            keys.map { key -> Int? in
-                if let offset = state.offsets.updateValue(Self.seen, forKey: key) { return offset }
-                state.offsets.removeValue(forKey: key)
-                return state.missingSeen.insert(key).inserted ? nil : Self.seen
-            }
-        }
-        return zip(keys, offsets).map { key, offset in
-            switch offset {
-            case Self.seen?: .alreadySeen
-            case let offset?: .record(arena.values(at: offset, count: fieldCount))
-            case nil: .missing
-            }
-        }
-    }
-
-    func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord] {
-        let page: [(String, Int)] = state.withLock { state in
-            if state.unvisitedOrder == nil { state.unvisitedOrder = state.offsets.filter { $0.value != Self.seen }.keys.sorted() }
-            let order = state.unvisitedOrder!
-            let end = min(order.count, state.position + limit)
-            defer { state.position = end }
-            return order[state.position..<end].compactMap { key in state.offsets[key].flatMap { $0 == Self.seen ? nil : (key, $0) } }
-        }
-        return page.map { SourceRecord(key: $0.0, values: arena.values(at: $0.1, count: fieldCount)) }
     }
 }

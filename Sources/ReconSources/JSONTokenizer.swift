@@ -178,7 +178,8 @@ struct JSONTokenizer {
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
-    static func isJSONNumber(_ bytes: [UInt8]) -> Bool {
+    static func isJSONNumber<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> Bool where Bytes.Index == Int {
+        let bytes = ZeroBasedBytes(bytes)
         var i = 0
         func digits() -> Int {
             let start = i
@@ -199,6 +200,14 @@ struct JSONTokenizer {
             guard digits() > 0 else { return false }
         }
         return i == bytes.count
+    }
+
+    /// Zero-based indexing over any of the byte collections `isJSONNumber` takes.
+    private struct ZeroBasedBytes<Bytes: RandomAccessCollection<UInt8>> where Bytes.Index == Int {
+        let base: Bytes
+        init(_ base: Bytes) { self.base = base }
+        var count: Int { base.count }
+        subscript(index: Int) -> UInt8 { base[base.startIndex + index] }
     }
 
     /// Scans a string whose opening quote was just read. Plain strings (no escapes) are

@@ -48,8 +48,9 @@ public struct SQLiteAppDatabase: AppDatabaseSource {
             }
             let table = query.table.quotedDatabaseIdentifier, key = query.keyColumn.quotedDatabaseIdentifier
             let hasRowID = (try? db.execute(sql: "SELECT rowid FROM \(table) LIMIT 0")) != nil
-            // Pairing compares keys as text, so `7` and `'7'` are the same key.
-            let duplicates = try Row.fetchAll(db, sql: """
+            // Pairing compares keys as text, so `7` and `'7'` are the same key. The scan sorts the
+            // whole table, so it is skipped when a unique index already rules duplicates out.
+            let duplicates = try keysAreUnique(db, query: query) ? [] : try Row.fetchAll(db, sql: """
                 SELECT CAST(\(key) AS TEXT) AS k, COUNT(*) FROM \(table) WHERE \(key) IS NOT NULL GROUP BY k HAVING COUNT(*) > 1 ORDER BY k
                 """).map { ($0[0] as String? ?? "", $0[1] as Int) }
             let nullKeys = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(key) IS NULL") ?? 0
@@ -60,6 +61,25 @@ public struct SQLiteAppDatabase: AppDatabaseSource {
                 : rowids.map { "row \($0) of table '\(query.table)' has a null '\(query.keyColumn)'" }
             return Layout(orderByKey: !hasRowID, duplicates: duplicates,
                           nullKeyRows: nullKeyRows + (nullKeys > 100 ? ["\(nullKeys - 100) more rows of table '\(query.table)' have a null '\(query.keyColumn)'"] : []))
+        }
+
+        /// Whether no two rows can have the same key as text: a unique index (not partial) on the
+        /// key column alone, in the column's own collation, and every key stored as text.
+        static func keysAreUnique(_ db: Database, query: SourceQuery) throws -> Bool {
+            var collation: UnsafePointer<CChar>?
+            guard sqlite3_table_column_metadata(db.sqliteConnection, nil, query.table, query.keyColumn, nil, &collation, nil, nil, nil) == SQLITE_OK,
+                  let columnCollation = collation.map({ String(cString: $0).uppercased() })
+            else { return false }
+            let table = query.table.quotedDatabaseIdentifier, key = query.keyColumn.quotedDatabaseIdentifier
+            let indexes = try Row.fetchAll(db, sql: "PRAGMA index_list(\(table))").filter { $0["unique"] == 1 && $0["partial"] == 0 }
+            let indexed = try indexes.contains { index in
+                let name: String = index["name"]
+                let columns = try Row.fetchAll(db, sql: "PRAGMA index_xinfo(\(name.quotedDatabaseIdentifier))").filter { $0["key"] == 1 }
+                guard columns.count == 1, let column: String = columns[0]["name"], let indexCollation: String = columns[0]["coll"] else { return false }
+                return column.lowercased() == query.keyColumn.lowercased() && indexCollation.uppercased() == columnCollation
+            }
+            guard indexed else { return false }
+            return try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM \(table) WHERE \(key) IS NOT NULL AND typeof(\(key)) != 'text')") ?? false
         }
     }
 }
@@ -98,33 +118,9 @@ final class SQLitePages: RecordPages {
     func next() async throws(SourceError) -> [SourceRecord]? {
         let state = position.withLock { $0 }
         guard !state.done else { return nil }
-        let (limit, keyOrdered) = (limit, keyOrdered)
-        let sql = state.cursor == nil ? firstSQL : nextSQL
-        let arguments: StatementArguments = state.cursor.map { [$0, limit] } ?? [limit]
         let page: (records: [SourceRecord], last: DatabaseValue?, count: Int)
         do {
-            page = try await queue.read { db in
-                var records: [SourceRecord] = []
-                records.reserveCapacity(limit)
-                var last: DatabaseValue?
-                var count = 0
-                let statement = try db.cachedStatement(sql: sql)
-                let rows = try Row.fetchCursor(statement, arguments: arguments)
-                // The cursor steps the statement; its columns are read straight through the C API,
-                // which spares a DatabaseValue per column.
-                let sqlite = statement.sqliteStatement
-                let columns = statement.columnCount
-                while try rows.next() != nil {
-                    count += 1
-                    last = keyOrdered ? DatabaseValue(sqliteStatement: sqlite, index: 1) : DatabaseValue(sqliteStatement: sqlite, index: 0)
-                    guard let key = SQLiteValues.key(sqlite, 1) else { continue } // reported from the layout
-                    var values: [RawValue] = []
-                    values.reserveCapacity(columns - 2)
-                    for index in 2..<columns { values.append(SQLiteValues.raw(sqlite, Int32(index))) }
-                    records.append(SourceRecord(key: key, values: values))
-                }
-                return (records, last, count)
-            }
+            page = try read(after: state.cursor)
         } catch let error as SourceError {
             throw error
         } catch {
@@ -133,6 +129,38 @@ final class SQLitePages: RecordPages {
         position.withLock { $0 = (page.last, page.count < limit) }
         if page.records.isEmpty, page.count == limit { return try await next() }
         return page.records.isEmpty ? nil : page.records
+    }
+
+    /// One page after `cursor`. Synchronous, on the calling task's thread: a page is CPU work,
+    /// and hopping to the queue's thread and back for each one cost more than blocking here.
+    /// One statement per page, which SQLite reads consistently on its own, so no transaction
+    /// around it (`read` wraps each page in a savepoint, whose statements cost per page).
+    private func read(after cursor: DatabaseValue?) throws -> (records: [SourceRecord], last: DatabaseValue?, count: Int) {
+        let (limit, keyOrdered) = (limit, keyOrdered)
+        let sql = cursor == nil ? firstSQL : nextSQL
+        let arguments: StatementArguments = cursor.map { [$0, limit] } ?? [limit]
+        return try queue.unsafeRead { db in
+            var records: [SourceRecord] = []
+            records.reserveCapacity(limit)
+            var last: DatabaseValue?
+            var count = 0
+            let statement = try db.cachedStatement(sql: sql)
+            let rows = try Row.fetchCursor(statement, arguments: arguments)
+            // The cursor steps the statement; its columns are read straight through the C API,
+            // which spares a DatabaseValue per column.
+            let sqlite = statement.sqliteStatement
+            let columns = statement.columnCount
+            while try rows.next() != nil {
+                count += 1
+                last = keyOrdered ? DatabaseValue(sqliteStatement: sqlite, index: 1) : DatabaseValue(sqliteStatement: sqlite, index: 0)
+                guard let key = SQLiteValues.key(sqlite, 1) else { continue } // reported from the layout
+                var values: [RawValue] = []
+                values.reserveCapacity(columns - 2)
+                for index in 2..<columns { values.append(SQLiteValues.raw(sqlite, Int32(index))) }
+                records.append(SourceRecord(key: key, values: values))
+            }
+            return (records, last, count)
+        }
     }
 }
 

@@ -28,8 +28,11 @@ public struct Reconciler: Sendable {
         db: any AppDatabaseSource, chain: any ChainSource, onFinding: (Finding) -> Void = { _ in }
     ) async throws(SourceError) -> Outcome {
         let query = SourceQuery(ruleSet: ruleSet, batchSize: batchSize)
+        // The DB's checks (a duplicate-key scan of the whole table) run while the snapshot loads;
+        // a chain error still comes first.
+        async let opening = Self.open(db, query)
         let view = try await chain.open(query)
-        let pages = try await db.open(query)
+        let pages = try await opening.get()
         var tally = Tally(ruleSet: ruleSet)
         var findings: [Finding] = []
         func emit(_ new: ArraySlice<Finding>) {
@@ -49,7 +52,7 @@ public struct Reconciler: Sendable {
             async let upcoming = fetch()
             for (row, lookup) in zip(rows, lookups) {
                 // The second row of a duplicated key is skipped (and reported below).
-                if dbDuplicates[row.key] != nil, !duplicatesSeen.insert(row.key).inserted { continue }
+                if !dbDuplicates.isEmpty, dbDuplicates[row.key] != nil, !duplicatesSeen.insert(row.key).inserted { continue }
                 let start = findings.count
                 switch lookup {
                 case .alreadySeen:
@@ -100,6 +103,14 @@ public struct Reconciler: Sendable {
         return Outcome(findings: findings, streamsChecked: tally.streams, streamsByStatus: tally.byStatus, chainBlock: view.block)
     }
 
+    private static func open(_ db: any AppDatabaseSource, _ query: SourceQuery) async -> Result<any RecordPages, SourceError> {
+        do {
+            return .success(try await db.open(query))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     private func duplicate(_ key: String, count: Int, side: String) -> Finding {
         Finding(streamId: key, kind: .sourceError, rule: "key", severity: .critical,
                 message: "key '\(key)' appears in \(count) \(side); only the first was reconciled")
@@ -109,30 +120,50 @@ public struct Reconciler: Sendable {
 /// Counts streams, and streams by the value of the field named `status` (DB side, else chain).
 struct Tally {
     private(set) var streams = 0
-    private(set) var byStatus: [String: Int] = [:]
     private let status: (slot: Int, field: CompiledRuleSet.Field)?
-    /// The few distinct raw statuses seen, with their labels: parsing each row's again showed in profiles.
-    private var labels: [(side: Side, raw: RawValue, label: String)] = []
+    /// The few distinct raw statuses seen, with their labels and counts: parsing each row's
+    /// status again, and hashing its label into a dictionary, showed in profiles.
+    private var labels: [(side: Side, raw: RawValue, label: String, count: Int)] = []
+    /// Counts of statuses beyond the first 64 distinct ones, and of invalid ones.
+    private var others: [String: Int] = [:]
 
     init(ruleSet: CompiledRuleSet) {
         status = ruleSet.fields.firstIndex { $0.name == "status" }.map { ($0, ruleSet.fields[$0]) }
     }
 
+    var byStatus: [String: Int] {
+        var result = others
+        for entry in labels where entry.count > 0 { result[entry.label, default: 0] += entry.count }
+        return result
+    }
+
+    /// A raw status as a label: the index of its cached entry, or its text when the cache is full.
+    private enum Label {
+        case cached(Int)
+        case text(String)
+    }
+
+    private mutating func label(_ side: Side, _ raw: RawValue) -> Label? {
+        if let index = labels.firstIndex(where: { $0.side == side && $0.raw == raw }) { return .cached(index) }
+        guard let field = status?.field else { return nil }
+        let parsed = side == .db ? field.type.parse(raw) : field.parseChain(raw)
+        guard case .success(let value) = parsed else { return nil }
+        let text = field.type.render(value)
+        guard labels.count < 64 else { return .text(text) }
+        labels.append((side, raw, text, 0))
+        return .cached(labels.count - 1)
+    }
+
     mutating func count(db: [RawValue]?, chain: ChainLookup) {
         streams += 1
-        guard let (slot, field) = status else { return }
-        func label(_ side: Side, _ raw: RawValue) -> String? {
-            if let known = labels.first(where: { $0.side == side && $0.raw == raw }) { return known.label }
-            let parsed = side == .db ? field.type.parse(raw) : field.parseChain(raw)
-            guard case .success(let value) = parsed else { return nil }
-            let text = field.type.render(value)
-            if labels.count < 64 { labels.append((side, raw, text)) }
-            return text
+        // Only the slot is copied out: copying the field retains all its closures and texts.
+        guard let slot = status?.slot else { return }
+        var found = db.flatMap { label(.db, $0[slot]) }
+        if found == nil, case .record(let values) = chain { found = label(.chain, values[slot]) }
+        switch found {
+        case .cached(let index)?: labels[index].count += 1
+        case .text(let text)?: others[text, default: 0] += 1
+        case nil: others["invalid", default: 0] += 1
         }
-        var chainLabel: String? {
-            if case .record(let values) = chain { label(.chain, values[slot]) } else { nil }
-        }
-        let text = db.flatMap { label(.db, $0[slot]) } ?? chainLabel ?? "invalid"
-        byStatus[text, default: 0] += 1
     }
 }

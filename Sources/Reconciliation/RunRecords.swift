@@ -85,14 +85,15 @@ public struct DiscrepancyRecord: Sendable, Codable, Equatable, FetchableRecord, 
         dbValue = finding.dbValue
         onChainValue = finding.onChainValue
         fieldValues = finding.values.map { values in
-            var json = "{"
+            var json: [UInt8] = [UInt8(ascii: "{")]
             for (index, (key, value)) in values.sorted(by: { $0.key < $1.key }).enumerated() {
-                if index > 0 { json += "," }
+                if index > 0 { json.append(UInt8(ascii: ",")) }
                 FindingJSON.appendString(key, to: &json)
-                json += ":"
+                json.append(UInt8(ascii: ":"))
                 FindingJSON.appendString(value, to: &json)
             }
-            return json + "}"
+            json.append(UInt8(ascii: "}"))
+            return String(decoding: json, as: UTF8.self)
         }
         rule = finding.rule
         severity = finding.severity.rawValue

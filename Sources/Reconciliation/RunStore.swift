@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import ReconEngine
 import ReconSources
 
@@ -80,11 +81,35 @@ public struct RunStore: Sendable {
                 INSERT INTO reconciliation_discrepancies (run_id, stream_id, kind, field, side, db_value, on_chain_value,
                     field_values, rule, severity, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            // Bound through the C API: building `StatementArguments` for every row was most of the time.
+            let statement = insert.sqliteStatement
             for finding in report.discrepancies {
                 let row = DiscrepancyRecord(runId: report.runId, finding: finding)
-                try insert.execute(arguments: [row.runId, row.streamId, row.kind, row.field, row.side, row.dbValue, row.onChainValue,
-                                               row.fieldValues, row.rule, row.severity, row.message])
+                for (index, text) in [row.runId, row.streamId, row.kind, row.field, row.side, row.dbValue, row.onChainValue,
+                                      row.fieldValues, row.rule, row.severity, row.message].enumerated() {
+                    Self.bind(statement, Int32(index + 1), text)
+                }
+                let code = sqlite3_step(statement)
+                sqlite3_reset(statement)
+                guard code == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                }
             }
+            sqlite3_clear_bindings(statement)
+        }
+    }
+
+    /// Binds text (copied by SQLite) or NULL.
+    private static func bind(_ statement: SQLiteStatement, _ index: Int32, _ text: String?) {
+        guard var text else {
+            sqlite3_bind_null(statement, index)
+            return
+        }
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        text.withUTF8 { utf8 in
+            // An empty buffer may have no address, and a null pointer would bind NULL.
+            _ = utf8.isEmpty ? sqlite3_bind_text(statement, index, "", 0, transient)
+                : sqlite3_bind_text(statement, index, utf8.baseAddress, Int32(utf8.count), transient)
         }
     }
 }

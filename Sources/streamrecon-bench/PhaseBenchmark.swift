@@ -2,7 +2,7 @@ import Foundation
 import ReconEngine
 import ReconSources
 
-/// `streamrecon-bench phases DIR`: times each phase of a run alone over data kept by
+/// `streamrecon-bench phases DIR [--batch-size N]`: times each phase of a run alone over data kept by
 /// `run --keep`: loading the chain snapshot, reading every DB page, and both together with
 /// the rules applied (no report, no run record).
 enum PhaseBenchmark {
@@ -10,7 +10,7 @@ enum PhaseBenchmark {
         guard CommandLine.arguments.count > 2 else { throw BenchError("give the directory printed by run --keep") }
         let directory = URL(fileURLWithPath: CommandLine.arguments[2])
         let ruleSet = try RulesCompiler().load(path: "Rules/streams.yaml")
-        let query = SourceQuery(ruleSet: ruleSet)
+        let query = SourceQuery(ruleSet: ruleSet, batchSize: option("--batch-size", default: 1000))
         let chain = ChainSnapshotFile(path: directory.appendingPathComponent("chain.json").path)
         let db = SQLiteAppDatabase(path: directory.appendingPathComponent("app.sqlite").path)
 
@@ -20,6 +20,8 @@ enum PhaseBenchmark {
 
         start = ContinuousClock.now
         let pages = try await db.open(query)
+        let opening = ContinuousClock.now - start
+        start = ContinuousClock.now
         var rows = 0
         while let page = try await pages.next() { rows += page.count }
         let reading = ContinuousClock.now - start
@@ -38,6 +40,6 @@ enum PhaseBenchmark {
             }
         }
         let applying = ContinuousClock.now - start
-        print("snapshot load: \(snapshot)\nDB pages (\(rows) rows): \(reading)\nDB pages + lookups + rules: \(applying) (\(findings.count) findings)")
+        print("snapshot load: \(snapshot)\nDB open (checks the table, scans for duplicate keys): \(opening)\nDB pages (\(rows) rows): \(reading)\nDB pages + lookups + rules: \(applying) (\(findings.count) findings)")
     }
 }

@@ -181,4 +181,25 @@ struct FindingJSONTests {
         let expected = String(decoding: try encoder.encode(report), as: UTF8.self)
         #expect(String(decoding: report.json(pretty: pretty), as: UTF8.self) == expected)
     }
+
+    /// Many discrepancies are written in two halves on two threads: still the same text, in order.
+    @Test(arguments: [true, false])
+    func manyDiscrepanciesMatchJSONEncoder(_ pretty: Bool) throws {
+        var report = ReportTests.report
+        report.discrepancies = (0..<12_345).map { index in
+            Self.tricky[index % Self.tricky.count].with(streamId: "s\(index)")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        let expected = String(decoding: try encoder.encode(report), as: UTF8.self)
+        #expect(String(decoding: report.json(pretty: pretty), as: UTF8.self) == expected)
+    }
+}
+
+extension Finding {
+    func with(streamId: String) -> Finding {
+        var copy = self
+        copy.streamId = streamId
+        return copy
+    }
 }

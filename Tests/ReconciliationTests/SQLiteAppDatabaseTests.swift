@@ -110,6 +110,34 @@ struct SQLiteAppDatabaseTests {
         #expect(keys == ["s0", "s1", "s2", "s3", "s4", "s5", "s0"])
     }
 
+    /// A unique index lets the duplicate scan be skipped only when it really rules duplicates out.
+    @Test(arguments: [
+        ("id TEXT PRIMARY KEY", "('a'), ('b')", [String]()),
+        ("id TEXT UNIQUE", "('a'), (NULL), (NULL)", []),
+        ("id UNIQUE", "(7), ('7')", ["7×2"]),
+        ("id TEXT", "('a'), ('a')", ["a×2"]),
+    ])
+    func uniqueIndexesAndDuplicates(_ column: String, _ keys: String, _ expected: [String]) async throws {
+        let path = try scratch.database(sql: """
+            CREATE TABLE streams (\(column), total_amount, released_amount, status, recipient);
+            INSERT INTO streams (id) VALUES \(keys);
+            """)
+        #expect(try await readAll(path).duplicates == expected)
+    }
+
+    @Test(arguments: [
+        ("id TEXT", "CREATE UNIQUE INDEX streams_id ON streams(id) WHERE total_amount IS NOT NULL", "('a', 1), ('a', NULL)", "a×2"),
+        ("id TEXT COLLATE NOCASE", "CREATE UNIQUE INDEX streams_id ON streams(id COLLATE BINARY)", "('a', 1), ('A', 2)", "A×2"),
+    ])
+    func aUniqueIndexThatAllowsDuplicatesDoesNotRuleThemOut(_ column: String, _ index: String, _ rows: String, _ expected: String) async throws {
+        let path = try scratch.database(sql: """
+            CREATE TABLE streams (\(column), total_amount, released_amount, status, recipient);
+            \(index);
+            INSERT INTO streams (id, total_amount) VALUES \(rows);
+            """)
+        #expect(try await readAll(path).duplicates == [expected])
+    }
+
     @Test func keysThatDifferOnlyInTypeAreDuplicates() async throws {
         let path = try scratch.database(sql: """
             CREATE TABLE streams (id, total_amount, released_amount, status, recipient);

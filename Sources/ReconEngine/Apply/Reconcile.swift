@@ -9,9 +9,12 @@ extension CompiledRuleSet {
 
     /// Appends the findings for one stream to `findings`.
     public func reconcile(streamId: String, db: [RawValue]?, chain: [RawValue]?, into findings: inout [Finding]) {
-        for (side, row) in [("DB row", db), ("on-chain record", chain)] where row != nil && row!.count != fields.count {
+        // Checked without building an array of both sides per stream.
+        let mismatched = db.map { $0.count != fields.count } == true ? ("DB row", db!.count)
+            : chain.map { $0.count != fields.count } == true ? ("on-chain record", chain!.count) : nil
+        if let (side, count) = mismatched {
             findings.append(Finding(streamId: streamId, kind: .sourceError, rule: "key", severity: .critical,
-                                    message: "the \(side) of stream '\(streamId)' has \(row!.count) values; the rules map \(fields.count) fields"))
+                                    message: "the \(side) of stream '\(streamId)' has \(count) values; the rules map \(fields.count) fields"))
             return
         }
         switch (db, chain) {
@@ -98,13 +101,13 @@ extension CompiledRuleSet {
     }
 
     private func check(_ index: Int, on side: Side, record: ParsedSide, streamId: String, into findings: inout [Finding]) {
-        let plan = plan.checks[index]
-        guard record.invalid.isEmpty || plan.slots.allSatisfy(record.isValid) else { return }
+        // Read in place: copying the check out retained its closures and slots every time.
+        guard record.invalid.isEmpty || plan.checks[index].slots.allSatisfy(record.isValid) else { return }
         let failure: String
         let invariant: Invariant
         do {
-            if let when = plan.when, try !when(record.values) { return }
-            if try plan.assert(record.values) { return }
+            if plan.checks[index].when != nil, try !plan.checks[index].when!(record.values) { return }
+            if try plan.checks[index].assert(record.values) { return }
             invariant = invariants[index]
             failure = "\(invariant.expression) is false"
         } catch {

@@ -32,9 +32,14 @@ public enum MapComparator: ComparatorPlugin {
         guard problems.isEmpty else { throw PluginError(problems: problems) }
         let table = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
         let known = pairs.map(\.key).joined(separator: ", ")
+        // Integer codes (the usual on-chain form) looked up without formatting them as text.
+        var integers: [Int64: String] = [:]
+        for (key, value) in table { if let code = Int64(key), String(code) == key { integers[code] = value } }
+        let byInteger = integers
         return Comparator(
             summary: "mapped",
             chainParser: { raw in
+                if case .integer(let code) = raw, let mapped = byInteger[code] { return .success(.text(mapped)) }
                 guard let code = raw.displayText, raw != .null else { return .failure(InvalidValue("the value is null")) }
                 guard let mapped = table[code] else { return .failure(InvalidValue("'\(code)' is not in the map (\(known))")) }
                 return .success(.text(mapped))

@@ -58,8 +58,12 @@ struct RuleSetBuilder {
             report(error, at: comparatorName.location)
             return nil
         }
+        // Not `??`: through its generic operands the type's parser came back wrapped in a
+        // reabstraction thunk, called for every on-chain value.
+        let chainParser: ValueParser
+        if let parser = comparator.chainParser { chainParser = parser } else { chainParser = type.parse }
         return CompiledRuleSet.Field(name: field.name.value, dbColumn: field.db.value, chainField: field.chain.value, type: type,
-                                     severity: field.severity, comparator: comparator, chainParser: comparator.chainParser ?? type.parse)
+                                     severity: field.severity, comparator: comparator, chainParser: chainParser)
     }
 
     private func compileInvariant(_ invariant: InvariantModel, slots: [String: ExpressionCompiler.FieldSlot], broken: Set<String>) -> CompiledRuleSet.Invariant? {

@@ -31,7 +31,11 @@ public enum AddressType: ValueTypePlugin {
     }
 
     static func isAddress(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { isAddress($0) } // no array per value
+    }
+
+    private static func isAddress(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count == 42, bytes[0] == UInt8(ascii: "0"), bytes[1] == UInt8(ascii: "x") || bytes[1] == UInt8(ascii: "X") else {
             return false
         }
