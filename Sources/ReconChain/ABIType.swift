@@ -57,6 +57,14 @@ public enum ABIType: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The name with its article, for messages: `a uint256`, `an int8`, `an address`.
+    var withArticle: String {
+        switch self {
+        case .int, .address: "an \(self)"
+        default: "a \(self)"
+        }
+    }
+
     static func isIntegerWidth(_ bits: Int) -> Bool { (8...256).contains(bits) && bits.isMultiple(of: 8) }
 
     /// The decimal size after `prefix` in `name` (`uint256` → 256), written without leading zeros; nil otherwise.

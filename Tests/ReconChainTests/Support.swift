@@ -7,3 +7,9 @@ extension Hex {
         try! decode(text, requirePrefix: false)
     }
 }
+
+/// Multicall3's address, as a well-known checksummed contract.
+let knownContract = try! EthereumAddress("0xcA11bde05977b3631167028862bE2a173976CA11")
+
+/// Multicall3's address on zkSync Era, as a second contract.
+let otherContract = try! EthereumAddress("0xF9cda624FBC7e059355ce98a31693d299FACd963")
