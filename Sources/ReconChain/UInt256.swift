@@ -95,6 +95,27 @@ public struct UInt256: Sendable, Hashable, Comparable, CustomStringConvertible, 
         return text
     }
 
+    /// A JSON-RPC quantity: `0x` and hex digits without leading zeros (`0x0`, `0x1b4`); nil for anything else or past `max`.
+    public init?(hexQuantity text: String) {
+        guard text.utf8.starts(with: "0x".utf8) else { return nil }
+        let digits = text.utf8.dropFirst(2)
+        guard let first = digits.first, digits.count <= 64, first != UInt8(ascii: "0") || digits.count == 1 else { return nil }
+        var value = UInt256.zero
+        for ascii in digits {
+            guard let nibble = Hex.nibble(ascii) else { return nil }
+            value.high = value.high << 4 | value.low >> 124
+            value.low = value.low << 4 | UInt128(nibble)
+        }
+        self = value
+    }
+
+    /// The value as a JSON-RPC quantity: `0x` and hex digits without leading zeros.
+    public var hexQuantity: String {
+        if high == 0 { return "0x" + String(low, radix: 16) }
+        let lowDigits = String(low, radix: 16)
+        return "0x" + String(high, radix: 16) + String(repeating: "0", count: 32 - lowDigits.count) + lowDigits
+    }
+
     public static func < (lhs: UInt256, rhs: UInt256) -> Bool {
         (lhs.high, lhs.low) < (rhs.high, rhs.low)
     }

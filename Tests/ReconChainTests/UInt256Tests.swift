@@ -86,5 +86,21 @@ struct UInt256Tests {
         #expect(UInt256(high: 1, low: 0).quotientAndRemainder(dividingBy: 2) == (UInt256(UInt128(1) << 127), 0))
         #expect(~UInt256.zero == .max)
     }
-}
 
+    @Test func readsAndWritesJSONRPCQuantities() {
+        #expect(UInt256(hexQuantity: "0x0") == .zero)
+        #expect(UInt256(hexQuantity: "0x1b4") == 436)
+        #expect(UInt256(hexQuantity: "0xFF") == 255)
+        #expect(UInt256(hexQuantity: "0x" + String(repeating: "f", count: 64)) == .max)
+        #expect(UInt256(hexQuantity: "0x1" + String(repeating: "0", count: 32)) == UInt256(high: 1, low: 0))
+        #expect(UInt256.zero.hexQuantity == "0x0")
+        #expect(UInt256(436 as UInt64).hexQuantity == "0x1b4")
+        #expect(UInt256(high: 1, low: 2).hexQuantity == "0x100000000000000000000000000000002")
+        #expect(UInt256.max.hexQuantity == "0x" + String(repeating: "f", count: 64))
+    }
+
+    @Test(arguments: ["", "0x", "1b4", "0x01b4", "0x00", "0X1b4", "0x1g", "0x-1", "0x1" + String(repeating: "0", count: 64)])
+    func refusesMalformedQuantities(text: String) {
+        #expect(UInt256(hexQuantity: text) == nil)
+    }
+}
