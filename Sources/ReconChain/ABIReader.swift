@@ -19,19 +19,19 @@ struct ABIReader {
     }
 
     /// An offset or length word at `position`; it must not exceed the data's size (which also keeps it far from overflow).
-    func size(at position: Int, _ what: String) throws(ABIError) -> Int {
+    func size(at position: Int, _ what: @autoclosure () -> String) throws(ABIError) -> Int {
         let value = UInt256(bigEndianBytes: try word(at: position))!
         guard let size = Int(exactly: value), size <= data.count else {
-            throw ABIError(.malformed, "\(subject): \(what) \(value) at byte \(position) is past the end of its \(data.count) bytes")
+            throw ABIError(.malformed, "\(subject): \(what()) \(value) at byte \(position) is past the end of its \(data.count) bytes")
         }
         return size
     }
 
     /// The start of a dynamic value whose offset, relative to `base`, is the word at `position`.
-    func offset(at position: Int, from base: Int, _ what: String) throws(ABIError) -> Int {
-        let target = base + (try size(at: position, "offset of \(what)"))
+    func offset(at position: Int, from base: Int, _ what: @autoclosure () -> String) throws(ABIError) -> Int {
+        let target = base + (try size(at: position, "offset of \(what())"))
         guard target <= data.count - 32 else {
-            throw ABIError(.malformed, "\(subject): \(what) at byte \(target) (offset word at byte \(position)) is past the end of its \(data.count) bytes")
+            throw ABIError(.malformed, "\(subject): \(what()) at byte \(target) (offset word at byte \(position)) is past the end of its \(data.count) bytes")
         }
         return target
     }
@@ -61,17 +61,28 @@ struct ABIReader {
 struct ABIWriter {
     private(set) var data: [UInt8] = []
 
+    init(capacity: Int) { data.reserveCapacity(capacity) }
+
     mutating func append(selector: ABISelector) { data += selector.bytes }
 
-    mutating func append(_ value: Int) { data += UInt256(UInt64(value)).bigEndianBytes }
+    mutating func append(_ value: Int) { append(word: UInt256(UInt64(value))) }
 
-    mutating func append(word: [UInt8]) { data += word }
+    /// The 32 big-endian bytes of `word`.
+    mutating func append(word: UInt256) {
+        append(half: word.high)
+        append(half: word.low)
+    }
+
+    private mutating func append(half: UInt128) {
+        withUnsafeBytes(of: UInt64(truncatingIfNeeded: half &>> 64).bigEndian) { data.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt64(truncatingIfNeeded: half).bigEndian) { data.append(contentsOf: $0) }
+    }
 
     /// A length word, the bytes, then zeros up to a whole word.
     mutating func append(bytes: [UInt8]) {
         append(bytes.count)
         data += bytes
-        data += [UInt8](repeating: 0, count: ABIWriter.padding(bytes.count))
+        data.append(contentsOf: repeatElement(0, count: ABIWriter.padding(bytes.count)))
     }
 
     /// Zero bytes that round `count` up to a multiple of 32.

@@ -52,11 +52,8 @@ public enum Hex {
             throw HexError(.missingPrefix, column: 1, "'\(text)' does not start with '0x'")
         }
         let digitsStart = hasPrefix ? 2 : 0
-        let result: [UInt8]? = utf8.withContiguousStorageIfAvailable { buffer in
-            decodeDigits(UnsafeBufferPointer(rebasing: buffer[digitsStart...]))
-        } ?? Array(utf8).withUnsafeBufferPointer { buffer in
-            decodeDigits(UnsafeBufferPointer(rebasing: buffer[digitsStart...]))
-        }
+        var contiguous = text
+        let result = contiguous.withUTF8 { buffer in decodeDigits(UnsafeBufferPointer(rebasing: buffer[digitsStart...])) }
         if let result { return result }
         throw describeFailure(text, digitsStart: digitsStart)
     }

@@ -59,52 +59,73 @@ public enum Keccak256 {
 
     /// Keccak-f[1600]: 24 rounds of θ, ρ and π, χ, ι over the 25 lanes.
     static func permute(_ a: UnsafeMutablePointer<UInt64>) {
-        for round in 0..<24 {
-            // θ
-            let c0 = a[0] ^ a[5] ^ a[10] ^ a[15] ^ a[20]
-            let c1 = a[1] ^ a[6] ^ a[11] ^ a[16] ^ a[21]
-            let c2 = a[2] ^ a[7] ^ a[12] ^ a[17] ^ a[22]
-            let c3 = a[3] ^ a[8] ^ a[13] ^ a[18] ^ a[23]
-            let c4 = a[4] ^ a[9] ^ a[14] ^ a[19] ^ a[24]
-            let d0 = c4 ^ rotate(c1, 1), d1 = c0 ^ rotate(c2, 1), d2 = c1 ^ rotate(c3, 1)
-            let d3 = c2 ^ rotate(c4, 1), d4 = c3 ^ rotate(c0, 1)
-            for row in stride(from: 0, to: 25, by: 5) {
-                a[row] ^= d0
-                a[row + 1] ^= d1
-                a[row + 2] ^= d2
-                a[row + 3] ^= d3
-                a[row + 4] ^= d4
+        roundConstants.withUnsafeBufferPointer { constants in
+            for constant in constants {
+                round(a, constant)
             }
-            // ρ and π: walk the lanes along π's cycle, rotating each by its offset.
-            var carried = a[1]
-            for step in 0..<24 {
-                let target = piLane[step]
-                let next = a[target]
-                a[target] = rotate(carried, rhoOffset[step])
-                carried = next
-            }
-            // χ
-            for row in stride(from: 0, to: 25, by: 5) {
-                let b0 = a[row], b1 = a[row + 1], b2 = a[row + 2], b3 = a[row + 3], b4 = a[row + 4]
-                a[row] = b0 ^ (~b1 & b2)
-                a[row + 1] = b1 ^ (~b2 & b3)
-                a[row + 2] = b2 ^ (~b3 & b4)
-                a[row + 3] = b3 ^ (~b4 & b0)
-                a[row + 4] = b4 ^ (~b0 & b1)
-            }
-            // ι
-            a[0] ^= roundConstants[round]
         }
+    }
+
+    @inline(__always)
+    private static func round(_ a: UnsafeMutablePointer<UInt64>, _ constant: UInt64) {
+        // θ
+        let c0 = a[0] ^ a[5] ^ a[10] ^ a[15] ^ a[20]
+        let c1 = a[1] ^ a[6] ^ a[11] ^ a[16] ^ a[21]
+        let c2 = a[2] ^ a[7] ^ a[12] ^ a[17] ^ a[22]
+        let c3 = a[3] ^ a[8] ^ a[13] ^ a[18] ^ a[23]
+        let c4 = a[4] ^ a[9] ^ a[14] ^ a[19] ^ a[24]
+        let d0 = c4 ^ rotate(c1, 1), d1 = c0 ^ rotate(c2, 1), d2 = c1 ^ rotate(c3, 1)
+        let d3 = c2 ^ rotate(c4, 1), d4 = c3 ^ rotate(c0, 1)
+        for row in stride(from: 0, to: 25, by: 5) {
+            a[row] ^= d0
+            a[row + 1] ^= d1
+            a[row + 2] ^= d2
+            a[row + 3] ^= d3
+            a[row + 4] ^= d4
+        }
+        // ρ and π: walk the lanes along π's cycle from lane 1, each moved lane rotated by its ρ offset.
+        var carried = a[1]
+            (carried, a[10]) = (a[10], rotate(carried, 1))
+            (carried, a[7]) = (a[7], rotate(carried, 3))
+            (carried, a[11]) = (a[11], rotate(carried, 6))
+            (carried, a[17]) = (a[17], rotate(carried, 10))
+            (carried, a[18]) = (a[18], rotate(carried, 15))
+            (carried, a[3]) = (a[3], rotate(carried, 21))
+            (carried, a[5]) = (a[5], rotate(carried, 28))
+            (carried, a[16]) = (a[16], rotate(carried, 36))
+            (carried, a[8]) = (a[8], rotate(carried, 45))
+            (carried, a[21]) = (a[21], rotate(carried, 55))
+            (carried, a[24]) = (a[24], rotate(carried, 2))
+            (carried, a[4]) = (a[4], rotate(carried, 14))
+            (carried, a[15]) = (a[15], rotate(carried, 27))
+            (carried, a[23]) = (a[23], rotate(carried, 41))
+            (carried, a[19]) = (a[19], rotate(carried, 56))
+            (carried, a[13]) = (a[13], rotate(carried, 8))
+            (carried, a[12]) = (a[12], rotate(carried, 25))
+            (carried, a[2]) = (a[2], rotate(carried, 43))
+            (carried, a[20]) = (a[20], rotate(carried, 62))
+            (carried, a[14]) = (a[14], rotate(carried, 18))
+            (carried, a[22]) = (a[22], rotate(carried, 39))
+            (carried, a[9]) = (a[9], rotate(carried, 61))
+            (carried, a[6]) = (a[6], rotate(carried, 20))
+            (carried, a[1]) = (a[1], rotate(carried, 44))
+        // χ
+        for row in stride(from: 0, to: 25, by: 5) {
+            let b0 = a[row], b1 = a[row + 1], b2 = a[row + 2], b3 = a[row + 3], b4 = a[row + 4]
+            a[row] = b0 ^ (~b1 & b2)
+            a[row + 1] = b1 ^ (~b2 & b3)
+            a[row + 2] = b2 ^ (~b3 & b4)
+            a[row + 3] = b3 ^ (~b4 & b0)
+            a[row + 4] = b4 ^ (~b0 & b1)
+        }
+        // ι
+        a[0] ^= constant
     }
 
     @inline(__always)
     private static func rotate(_ value: UInt64, _ count: UInt64) -> UInt64 {
         value &<< count | value &>> (64 &- count)
     }
-
-    private static let piLane: [Int] = [10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4, 15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1]
-
-    private static let rhoOffset: [UInt64] = [1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 2, 14, 27, 41, 56, 8, 25, 43, 62, 18, 39, 61, 20, 44]
 
     private static let roundConstants: [UInt64] = [
         0x0000_0000_0000_0001, 0x0000_0000_0000_8082, 0x8000_0000_0000_808A, 0x8000_0000_8000_8000,

@@ -40,12 +40,11 @@ public enum Multicall3 {
 
     /// Calldata for `aggregate3(calls)`.
     public static func encodeAggregate3(_ calls: [Call]) -> [UInt8] {
-        var writer = ABIWriter()
-        writer.append(selector: aggregate3Selector)
         let tuples = calls.map { call in
-            (head: [try! ABIEncoder.encode(.address(call.target), as: .address), try! ABIEncoder.encode(.bool(call.allowFailure), as: .bool)],
-             tail: call.callData)
+            (head: [UInt256(bigEndianBytes: call.target.bytes)!, call.allowFailure ? 1 : 0], tail: call.callData)
         }
+        var writer = ABIWriter(capacity: 4 + encodedSize(of: tuples))
+        writer.append(selector: aggregate3Selector)
         appendTupleArray(tuples, to: &writer)
         return writer.data
     }
@@ -84,25 +83,36 @@ public enum Multicall3 {
 
     /// Return data for `aggregate3`: what a node or a test double answers.
     public static func encodeAggregate3Result(_ results: [Result]) -> [UInt8] {
-        var writer = ABIWriter()
-        appendTupleArray(results.map { (head: [try! ABIEncoder.encode(.bool($0.success), as: .bool)], tail: $0.returnData) }, to: &writer)
+        let tuples = results.map { (head: [$0.success ? 1 : 0 as UInt256], tail: $0.returnData) }
+        var writer = ABIWriter(capacity: encodedSize(of: tuples))
+        appendTupleArray(tuples, to: &writer)
         return writer.data
     }
 
     /// `T[]` as the sole argument, where each T is static head words followed by one `bytes`: offset, count, element offsets, elements.
-    private static func appendTupleArray(_ tuples: [(head: [[UInt8]], tail: [UInt8])], to writer: inout ABIWriter) {
+    private static func appendTupleArray(_ tuples: [(head: [UInt256], tail: [UInt8])], to writer: inout ABIWriter) {
         writer.append(32)
         writer.append(tuples.count)
         var offset = 32 * tuples.count
         for tuple in tuples {
             writer.append(offset)
-            offset += 32 * (tuple.head.count + 2) + tuple.tail.count + ABIWriter.padding(tuple.tail.count)
+            offset += tupleSize(tuple)
         }
         for tuple in tuples {
             for word in tuple.head { writer.append(word: word) }
             writer.append(32 * (tuple.head.count + 1))
             writer.append(bytes: tuple.tail)
         }
+    }
+
+    /// The bytes of one tuple: its head words, the offset word, the length word, the padded bytes.
+    private static func tupleSize(_ tuple: (head: [UInt256], tail: [UInt8])) -> Int {
+        32 * (tuple.head.count + 2) + tuple.tail.count + ABIWriter.padding(tuple.tail.count)
+    }
+
+    /// The bytes `appendTupleArray` writes.
+    private static func encodedSize(of tuples: [(head: [UInt256], tail: [UInt8])]) -> Int {
+        64 + tuples.reduce(0) { $0 + 32 + tupleSize($1) }
     }
 
     /// Walks a `T[]` sole return value, handing `element` the byte position of each tuple.

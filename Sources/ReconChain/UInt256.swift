@@ -31,12 +31,21 @@ public struct UInt256: Sendable, Hashable, Comparable, CustomStringConvertible, 
     /// The value of up to 32 big-endian bytes (fewer are left-padded with zeros); nil for more than 32.
     public init?(bigEndianBytes bytes: some Collection<UInt8>) {
         guard bytes.count <= 32 else { return nil }
-        var value = UInt256.zero
-        for byte in bytes {
-            value.high = value.high << 8 | value.low >> 120
-            value.low = value.low << 8 | UInt128(byte)
+        if bytes.count == 32, let word = bytes.withContiguousStorageIfAvailable({ UInt256(word: UnsafeRawBufferPointer($0)) }) {
+            self = word
+            return
         }
-        self = value
+        self = withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { word in
+            word.initializeMemory(as: UInt8.self, repeating: 0)
+            UnsafeMutableRawBufferPointer(rebasing: word[(32 - bytes.count)...]).copyBytes(from: bytes)
+            return UInt256(word: UnsafeRawBufferPointer(word))
+        }
+    }
+
+    /// The value of exactly 32 big-endian bytes, read as four 64-bit loads.
+    init(word: UnsafeRawBufferPointer) {
+        func load(_ index: Int) -> UInt128 { UInt128(UInt64(bigEndian: word.loadUnaligned(fromByteOffset: 8 * index, as: UInt64.self))) }
+        self.init(high: load(0) &<< 64 | load(1), low: load(2) &<< 64 | load(3))
     }
 
     /// The value of a decimal text of ASCII digits only (no sign, no separators); nil if it is not one or exceeds `max`.
@@ -58,8 +67,8 @@ public struct UInt256: Sendable, Hashable, Comparable, CustomStringConvertible, 
     public var bigEndianBytes: [UInt8] {
         [UInt8](unsafeUninitializedCapacity: 32) { buffer, initialized in
             for index in 0..<16 {
-                buffer[index] = UInt8(truncatingIfNeeded: high >> (120 - 8 * index))
-                buffer[16 + index] = UInt8(truncatingIfNeeded: low >> (120 - 8 * index))
+                buffer[index] = UInt8(truncatingIfNeeded: high &>> (120 - 8 * index))
+                buffer[16 + index] = UInt8(truncatingIfNeeded: low &>> (120 - 8 * index))
             }
             initialized = 32
         }
@@ -103,8 +112,8 @@ public struct UInt256: Sendable, Hashable, Comparable, CustomStringConvertible, 
         var value = UInt256.zero
         for ascii in digits {
             guard let nibble = Hex.nibble(ascii) else { return nil }
-            value.high = value.high << 4 | value.low >> 124
-            value.low = value.low << 4 | UInt128(nibble)
+            value.high = value.high &<< 4 | value.low &>> 124
+            value.low = value.low &<< 4 | UInt128(nibble)
         }
         self = value
     }

@@ -31,12 +31,6 @@ struct HexTests {
         #expect(try Hex.decode(Hex.encode(all)) == all)
     }
 
-    @Test func decodesNonContiguousText() throws {
-        // A bridged or substring-built string may not offer contiguous UTF-8.
-        let text = String("0xabcdef01".reversed().reversed())
-        #expect(try Hex.decode(text) == [0xAB, 0xCD, 0xEF, 0x01])
-    }
-
     @Test func refusesAMissingPrefix() {
         #expect(failure("dead") == HexError(.missingPrefix, column: 1, "'dead' does not start with '0x'"))
         #expect(failure("0Xdead")?.kind == .missingPrefix)
