@@ -11,6 +11,7 @@ public enum ABIType: Sendable, Hashable, CustomStringConvertible {
     /// `bytesN`, N from 1 to 32, left-aligned in its word.
     case fixedBytes(count: Int)
 
+    /// The common sizes, for brevity: `.uint256`, `.uint128`, `.uint8`, `.int256`, `.bytes32`.
     public static let uint256 = ABIType.uint(bits: 256)
     public static let uint128 = ABIType.uint(bits: 128)
     public static let uint8 = ABIType.uint(bits: 8)

@@ -88,12 +88,14 @@ public enum Hex {
         }
     }
 
-    /// The error for a text `decodeDigits` refused: its first non-digit, else its odd length.
+    /// The error for a text `decodeDigits` refused: its first non-digit (by scalar, so a combining mark counts), else its odd length.
     private static func describeFailure(_ text: String, digitsStart: Int) -> HexError {
-        for (offset, character) in text.enumerated().dropFirst(digitsStart) where !character.isHexDigit || !character.isASCII {
-            return HexError(.invalidCharacter, column: offset + 1, "'\(character)' is not a hex digit")
+        let scalars = text.unicodeScalars
+        for index in scalars.indices.dropFirst(digitsStart) where !scalars[index].isASCII || nibble(UInt8(scalars[index].value)) == nil {
+            let column = Substring(scalars[..<index]).count + 1
+            return HexError(.invalidCharacter, column: column, "'\(scalars[index])' is not a hex digit")
         }
-        let digitCount = text.count - digitsStart
+        let digitCount = text.utf8.count - digitsStart
         return HexError(.oddLength, column: text.count + 1, "'\(text)' has an odd number of hex digits (\(digitCount))")
     }
 }

@@ -3,8 +3,11 @@ public struct Int256: Sendable, Hashable, Comparable, CustomStringConvertible, L
     /// The two's-complement bits.
     public var bitPattern: UInt256
 
+    /// 0.
     public static let zero = Int256(bitPattern: .zero)
+    /// 2²⁵⁵ − 1.
     public static let max = Int256(bitPattern: UInt256(high: UInt128(Int128.max), low: .max))
+    /// −2²⁵⁵.
     public static let min = Int256(bitPattern: UInt256(high: UInt128(1) << 127, low: 0))
 
     /// The value whose two's-complement bits are `bitPattern`.
@@ -26,12 +29,12 @@ public struct Int256: Sendable, Hashable, Comparable, CustomStringConvertible, L
     public init?(_ text: String) {
         let negative = text.hasPrefix("-")
         guard let magnitude = UInt256(negative ? String(text.dropFirst()) : text) else { return nil }
-        guard let value = Int256(sign: negative, magnitude: magnitude) else { return nil }
+        guard let value = Int256(negative: negative, magnitude: magnitude) else { return nil }
         self = value
     }
 
     /// `−magnitude` when `negative`, else `magnitude`; nil when out of range.
-    public init?(sign negative: Bool, magnitude: UInt256) {
+    public init?(negative: Bool, magnitude: UInt256) {
         let limit = Int256.min.bitPattern  // 2²⁵⁵, the largest magnitude, reachable only below zero
         guard magnitude < limit || (negative && magnitude == limit) else { return nil }
         self.init(bitPattern: negative ? Int256.negated(magnitude) : magnitude)

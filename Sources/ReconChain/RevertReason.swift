@@ -9,7 +9,9 @@ public enum RevertReason: Sendable, Hashable, CustomStringConvertible {
     /// A custom error: its selector and the ABI-encoded arguments after it.
     case custom(ABISelector, arguments: [UInt8])
 
+    /// `Error(string)`.
     public static let errorSelector = ABISelector(0x08C3_79A0)
+    /// `Panic(uint256)`.
     public static let panicSelector = ABISelector(0x4E48_7B71)
 
     /// Reads revert data; a known selector with malformed arguments, or 1–3 bytes, is an `ABIError`.

@@ -5,7 +5,9 @@ public struct UInt256: Sendable, Hashable, Comparable, CustomStringConvertible, 
     /// The least significant 128 bits.
     public var low: UInt128
 
+    /// 0.
     public static let zero = UInt256(high: 0, low: 0)
+    /// 2²⁵⁶ − 1.
     public static let max = UInt256(high: .max, low: .max)
 
     /// The value `high · 2¹²⁸ + low`.

@@ -1,7 +1,10 @@
 /// A read-only contract function with static arguments and one static return value: `getWithdrawnAmount(uint256) returns (uint128)`.
 public struct ViewSignature: Sendable, Hashable, CustomStringConvertible {
+    /// The function name, as in `getWithdrawnAmount`.
     public let name: String
+    /// The argument types, in order.
     public let arguments: [ABIType]
+    /// The type of the single value the call returns.
     public let returnType: ABIType
     /// keccak256 of `canonical`, first four bytes.
     public let selector: ABISelector

@@ -49,5 +49,8 @@ struct HexTests {
         #expect(failure("0xéa")?.description == "column 3: 'é' is not a hex digit")
         #expect(failure("0xＡＢ")?.kind == .invalidCharacter)
         #expect(failure("0xab\u{301}c")?.kind == .invalidCharacter)
+        // A combining mark on the prefix's 'x' is still not a digit, and its column is the next character's.
+        #expect(failure("0x\u{301}ab") == HexError(.invalidCharacter, column: 3, "'\u{301}' is not a hex digit"))
+        #expect(failure("zz", requirePrefix: false) == HexError(.invalidCharacter, column: 1, "'z' is not a hex digit"))
     }
 }

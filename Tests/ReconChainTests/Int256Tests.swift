@@ -31,7 +31,7 @@ struct Int256Tests {
         #expect(Int256("--1") == nil)
         #expect(Int256("-") == nil)
         #expect(Int256("+1") == nil)
-        #expect(Int256(sign: true, magnitude: .max) == nil)
+        #expect(Int256(negative: true, magnitude: .max) == nil)
     }
 
     @Test func ordersNegativesFirst() {
