@@ -12,10 +12,16 @@ struct ABIReader {
         return data[position..<(position + 32)]
     }
 
-    /// A bool word at `position`.
+    /// A bool word at `position`: 0 or 1, anything else is an `invalidValue`.
     func bool(at position: Int) throws(ABIError) -> Bool {
-        guard case .bool(let flag) = try ABIDecoder.decode(word: word(at: position), as: .bool) else { preconditionFailure() }
-        return flag
+        try ABIDecoder.decode(word: word(at: position), as: .bool) == .bool(true)
+    }
+
+    /// An address word at `position`: its top 12 bytes must be zero.
+    func address(at position: Int) throws(ABIError) -> EthereumAddress {
+        let word = try word(at: position)
+        _ = try ABIDecoder.decode(word: word, as: .address)
+        return EthereumAddress(bytes: word.suffix(20))!
     }
 
     /// An offset or length word at `position`; it must not exceed the data's size (which also keeps it far from overflow).

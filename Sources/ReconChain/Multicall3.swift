@@ -72,7 +72,7 @@ public enum Multicall3 {
         var calls: [Call] = []
         var budget = ByteBudget(reader)
         try readTupleArray(reader, headWords: 2) { (start: Int) throws(ABIError) in
-            guard case .address(let target) = try ABIDecoder.decode(word: reader.word(at: start), as: .address) else { preconditionFailure() }
+            let target = try reader.address(at: start)
             let allowFailure = try reader.bool(at: start + 32)
             let data = try reader.bytes(at: reader.offset(at: start + 64, from: start, "callData"), "callData")
             try budget.spend(data.count)

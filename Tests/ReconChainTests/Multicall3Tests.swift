@@ -101,7 +101,7 @@ struct Multicall3Tests {
         #expect(resultFailure(writer) == "aggregate3 result: elements overlap: they claim more bytes than the \(writer.count) there are")
     }
 
-    @Test func refusesMalformedCalldata() {
+    @Test func refusesMalformedCalldata() throws {
         let calldata = Multicall3.encodeAggregate3(calls)
         #expect(throws: ABIError(.malformed, "calldata does not start with the aggregate3 selector 0x82ad56cb")) {
             try Multicall3.decodeAggregate3Call(Array(calldata.dropFirst()))
@@ -109,7 +109,9 @@ struct Multicall3Tests {
         #expect(throws: ABIError.self) { try Multicall3.decodeAggregate3Call(Array(calldata.dropLast(40))) }
         var dirty = calldata
         dirty[4 + 32 * 4] = 1  // the first target's top bytes
-        #expect(throws: ABIError.self) { try Multicall3.decodeAggregate3Call(dirty) }
+        let error = try #require(throws: ABIError.self) { try Multicall3.decodeAggregate3Call(dirty) }
+        #expect(error.kind == .invalidValue)
+        #expect(error.message.hasSuffix("is not an address: its top 12 bytes are not zero"))
         for length in 4..<(calldata.count - 28) {
             #expect(throws: ABIError.self, "prefix \(length)") { try Multicall3.decodeAggregate3Call(Array(calldata.prefix(length))) }
         }
