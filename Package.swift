@@ -30,6 +30,7 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        .target(name: "ReconChain", swiftSettings: strict),
         .target(
             name: "ReconSources",
             dependencies: [
@@ -80,6 +81,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ReconEngineTests", dependencies: ["ReconEngine"], swiftSettings: strict),
+        .testTarget(name: "ReconChainTests", dependencies: ["ReconChain"], swiftSettings: strict),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "ReconSources", "ReconEngine",
                                                                .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "ReconServerTests", dependencies: ["ReconServer", "Reconciliation", "ReconSources", "ReconEngine",
