@@ -84,9 +84,11 @@ let package = Package(
         .testTarget(name: "ReconChainTests", dependencies: ["ReconChain"], swiftSettings: strict),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "ReconSources", "ReconEngine",
                                                                .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
-        .testTarget(name: "ReconServerTests", dependencies: ["ReconServer", "Reconciliation", "ReconSources", "ReconEngine",
+        // A plain HTTP client over a loopback socket, for the server's tests.
+        .target(name: "LoopbackHTTP", path: "Tests/LoopbackHTTP", swiftSettings: strict),
+        .testTarget(name: "ReconServerTests", dependencies: ["ReconServer", "LoopbackHTTP", "Reconciliation", "ReconSources", "ReconEngine",
                                                             .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
-        .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI", "streamrecon", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI", "streamrecon", "LoopbackHTTP", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

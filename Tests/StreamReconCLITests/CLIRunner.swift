@@ -20,7 +20,7 @@ struct CLIRunner {
         return directory.appendingPathComponent("streamrecon")
     }()
 
-    static func run(_ arguments: [String], in directory: URL = packageRoot) throws -> Output {
+    static func run(_ arguments: [String], in directory: URL = packageRoot, environment: [String: String]? = nil) throws -> Output {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -31,6 +31,7 @@ struct CLIRunner {
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
+        if let environment { process.environment = environment }
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         process.standardInput = FileHandle.nullDevice

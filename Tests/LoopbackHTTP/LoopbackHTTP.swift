@@ -3,18 +3,18 @@ import Foundation
 /// A deliberately plain HTTP/1.1 client over a POSIX socket on 127.0.0.1: it sends exactly the
 /// bytes a test writes (duplicate headers, odd bodies), one request per connection. Blocking
 /// calls run on their own thread, never on the concurrency pool the server shares.
-enum LoopbackHTTP {
-    struct Response {
-        var status: Int
-        var headers: [(name: String, value: String)]
-        var body: Data
-        var text: String { String(decoding: body, as: UTF8.self) }
+public enum LoopbackHTTP {
+    public struct Response {
+        public var status: Int
+        public var headers: [(name: String, value: String)]
+        public var body: Data
+        public var text: String { String(decoding: body, as: UTF8.self) }
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name.lowercased() }?.value
         }
 
-        func json() throws -> [String: Any] {
+        public func json() throws -> [String: Any] {
             guard let object = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
                 throw Failure("not a JSON object: \(text)")
             }
@@ -22,13 +22,13 @@ enum LoopbackHTTP {
         }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        public init(_ description: String) { self.description = description }
     }
 
     /// Sends one request; `headers` are written as given, after Host, Connection and Content-Length.
-    static func send(port: Int, method: String = "GET", path: String, headers: [(String, String)] = [], body: Data = Data(),
+    public static func send(port: Int, method: String = "GET", path: String, headers: [(String, String)] = [], body: Data = Data(),
                      timeout: Int = 60) async throws -> Response {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         if method != "GET" || !body.isEmpty { head += "Content-Length: \(body.count)\r\n" }
@@ -42,7 +42,7 @@ enum LoopbackHTTP {
         return try parse(raw)
     }
 
-    static func post(port: Int, path: String = "/api/internal/reconciliation", token: String?, json: String = "") async throws -> Response {
+    public static func post(port: Int, path: String = "/api/internal/reconciliation", token: String?, json: String = "") async throws -> Response {
         try await send(port: port, method: "POST", path: path,
                        headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [], body: Data(json.utf8))
     }

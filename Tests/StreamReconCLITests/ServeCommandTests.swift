@@ -1,0 +1,164 @@
+import Foundation
+import GRDB
+import LoopbackHTTP
+import Testing
+
+/// `streamrecon serve` as a process: started, called over HTTP, and stopped with a signal.
+@Suite("streamrecon serve (the binary)")
+struct ServeCommandTests {
+    static let token = "cli-serve-token-0123456789"
+
+    /// The environment without any token variable.
+    static var cleanEnvironment: [String: String] {
+        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("STREAMRECON_INTERNAL_TOKEN") }
+    }
+
+    @Test func theServerDoesNotStartWithoutAToken() throws {
+        let output = try CLIRunner.run(["serve", "--port", "0"], environment: Self.cleanEnvironment)
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("no service token is configured: set STREAMRECON_INTERNAL_TOKEN"))
+        var environment = Self.cleanEnvironment
+        environment["STREAMRECON_INTERNAL_TOKEN"] = "short"
+        let short = try CLIRunner.run(["serve", "--port", "0"], environment: environment)
+        #expect(short.status == 2)
+        #expect(short.stderr.contains("token 1 in STREAMRECON_INTERNAL_TOKEN is shorter than 16 characters"))
+        #expect(!short.stderr.contains("short\n"))
+    }
+
+    @Test func badOptionsAreUsageErrors() throws {
+        var environment = Self.cleanEnvironment
+        environment["STREAMRECON_INTERNAL_TOKEN"] = Self.token
+        for arguments in [["--port", "70000"], ["--batch-size", "0"], ["--shutdown-grace", "-1"], ["--log-level", "loud"]] {
+            let output = try CLIRunner.run(["serve"] + arguments, environment: environment)
+            #expect(output.status == 2, "\(arguments)")
+        }
+    }
+
+    @Test func sigtermDuringARunLetsItFinishAndRecordIt() async throws {
+        let data = try LargeDemo(streams: 60_000)
+        let server = try ServeProcess.start(data: data, extra: ["--shutdown-grace", "60"])
+        async let answer = LoopbackHTTP.post(port: server.port, token: Self.token)
+        let runId = try await data.runningRun()
+        kill(server.process.processIdentifier, SIGTERM)
+        let response = try await answer
+        server.process.waitUntilExit()
+        let log = try server.log()
+        #expect(log.contains("shutting down: waiting for the run in progress"), "the signal came during the run")
+        #expect(response.status == 200)
+        #expect(try response.json()["runId"] as? String == runId)
+        #expect(try response.json()["status"] as? String == "drift")
+        #expect(server.process.terminationStatus == 0)
+        #expect(try data.runStatuses() == [runId: "drift"])
+        #expect(log.contains(#""message":"stopped""#))
+    }
+
+    @Test func sigtermWithNoGraceStopsTheRunAndRecordsItAborted() async throws {
+        let data = try LargeDemo(streams: 60_000)
+        let server = try ServeProcess.start(data: data, extra: ["--shutdown-grace", "0", "--batch-size", "100"])
+        async let answer = LoopbackHTTP.post(port: server.port, token: Self.token)
+        let runId = try await data.runningRun()
+        kill(server.process.processIdentifier, SIGTERM)
+        let response = try await answer
+        server.process.waitUntilExit()
+        #expect(response.status == 503)
+        #expect(try response.json()["runId"] as? String == runId)
+        #expect(server.process.terminationStatus == 0)
+        #expect(try data.runStatuses() == [runId: "aborted"])
+        let after = try CLIRunner.run(["runs", "list", "--db", data.dbPath, "--format", "json"])
+        #expect(after.stdout.contains(#""status" : "aborted""#))
+    }
+}
+
+/// A demo-shaped app DB and chain snapshot with many streams (stream 7 drifts), so that a run
+/// lasts long enough to be interrupted.
+struct LargeDemo {
+    let directory: URL
+    let dbPath: String
+    let chainPath: String
+
+    init(streams: Int) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-serve-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        dbPath = directory.appendingPathComponent("app.sqlite").path
+        chainPath = directory.appendingPathComponent("chain.json").path
+        let recipient = "0x52908400098527886E0F7030069857D2E4169EE7"
+        let queue = try DatabaseQueue(path: dbPath)
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE streams (id TEXT PRIMARY KEY, total_amount TEXT, released_amount TEXT, status TEXT, recipient TEXT)")
+            let insert = try db.makeStatement(sql: "INSERT INTO streams VALUES (?, ?, ?, 'active', ?)")
+            for index in 0..<streams {
+                try insert.execute(arguments: ["stream_\(index)", "1000", index == 7 ? "600" : "500", recipient])
+            }
+        }
+        try queue.close()
+        var json = #"{"blockNumber":19000000,"records":["#
+        json.reserveCapacity(streams * 110)
+        for index in 0..<streams {
+            if index > 0 { json += "," }
+            json += #"{"id":"stream_\#(index)","deposited":"1000","withdrawn":"500","state":1,"recipient":"\#(recipient)"}"#
+        }
+        json += "]}"
+        try json.write(toFile: chainPath, atomically: true, encoding: .utf8)
+    }
+
+    func runStatuses() throws -> [String: String] {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        let queue = try DatabaseQueue(path: dbPath, configuration: configuration)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            guard try db.tableExists("reconciliation_runs") else { return [:] }
+            return Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, status FROM reconciliation_runs").map {
+                ($0["id"] as String, $0["status"] as String)
+            })
+        }
+    }
+
+    /// Waits until a run is recorded `running`, and returns its id.
+    func runningRun() async throws -> String {
+        for _ in 0..<3000 {
+            if let (id, _) = try runStatuses().first(where: { $0.value == "running" }) { return id }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw LoopbackHTTP.Failure("no run was recorded running")
+    }
+}
+
+/// `streamrecon serve --port 0` in a process of its own, logging to a file.
+struct ServeProcess {
+    let process: Process
+    let port: Int
+    let logPath: String
+
+    static func start(data: LargeDemo, extra: [String]) throws -> ServeProcess {
+        let logPath = data.directory.appendingPathComponent("serve.log").path
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let process = Process()
+        process.executableURL = CLIRunner.binary
+        process.arguments = ["serve", "--port", "0", "--db", data.dbPath, "--chain", data.chainPath] + extra
+        process.currentDirectoryURL = CLIRunner.packageRoot
+        var environment = ServeCommandTests.cleanEnvironment
+        environment["STREAMRECON_INTERNAL_TOKEN"] = ServeCommandTests.token
+        process.environment = environment
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<3000 {
+            let log = try String(contentsOfFile: logPath, encoding: .utf8)
+            if let line = log.split(separator: "\n").first(where: { $0.contains(#""message":"listening""#) }),
+               let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String],
+               let port = object["address"]?.split(separator: ":").last.flatMap({ Int($0) }) {
+                return ServeProcess(process: process, port: port, logPath: logPath)
+            }
+            guard process.isRunning else { throw LoopbackHTTP.Failure("serve exited: \(log)") }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        process.terminate()
+        throw LoopbackHTTP.Failure("serve did not start listening")
+    }
+
+    func log() throws -> String {
+        try String(contentsOfFile: logPath, encoding: .utf8)
+    }
+}
