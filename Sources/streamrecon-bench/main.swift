@@ -3,6 +3,7 @@ import Foundation
 // Benchmarks, release build, from the repository root:
 //   swift run -c release streamrecon-bench engine [--fields 1000] [--invariants 200] [--pairs 1000000]
 //   swift run -c release streamrecon-bench run [--streams 1000000]
+//   swift build -c release && .build/release/streamrecon-bench serve [--requests 1000] [--unauthenticated 10000] [--clients 16]
 // Figures and commands are recorded in docs/performance.md.
 
 struct BenchError: Error, CustomStringConvertible {
@@ -39,11 +40,13 @@ do {
     case "engine": try EngineBenchmark.run()
     case "run": try RunBenchmark.run()
     case "phases": try await PhaseBenchmark.run()
+    case "serve": try await ServeBenchmark.run()
     default:
         print("""
             usage: streamrecon-bench engine [--fields N] [--invariants N] [--pairs N]
                    streamrecon-bench run [--streams N] [--keep]
                    streamrecon-bench phases DIR   (a directory kept by run --keep)
+                   streamrecon-bench serve [--requests N] [--unauthenticated N] [--clients N]   (from the repository root)
             """)
         exit(2)
     }
