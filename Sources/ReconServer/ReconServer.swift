@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import Reconciliation
 import ServiceLifecycle
 import UnixSignals
 
@@ -22,6 +23,10 @@ public struct ReconServer: Sendable {
     /// Serves until one of `signals` arrives or the calling task is cancelled. `onListening`
     /// gets the bound port (useful with port 0).
     public func run(signals: [UnixSignal] = [.sigterm, .sigint], onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        // The last-run metrics start from the run tables, not empty, so that alerts on them survive a restart.
+        if let history = try? RunHistory(path: configuration.database), let latest = try? await history.latest() {
+            metrics.restore(latest)
+        }
         let router = Router()
         router.middlewares.add(AccessLogMiddleware())
         ReconciliationRoutes(configuration: configuration, coordinator: coordinator, metrics: metrics).add(to: router)

@@ -26,11 +26,16 @@ struct ReconciliationRoutes {
 
     private func startRun(_ request: Request, context: some RequestContext) async throws -> Response {
         var request = request
+        let tooLarge = APIResponse.error(.contentTooLarge, "the request body is over \(configuration.maxBodyBytes / 1024) KiB")
+        // A declared length over the limit is refused before any of the body is read.
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > configuration.maxBodyBytes {
+            return tooLarge
+        }
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: configuration.maxBodyBytes)
         } catch is NIOTooManyBytesError {
-            return APIResponse.error(.contentTooLarge, "the request body is over \(configuration.maxBodyBytes / 1024) KiB")
+            return tooLarge
         }
         let runRequest: RunRequest
         do {
@@ -56,8 +61,12 @@ struct ReconciliationRoutes {
             return APIResponse.error(.serviceUnavailable, reason)
         case .shuttingDown:
             return APIResponse.error(.serviceUnavailable, "the server is shutting down and starts no new run")
-        case .aborted(let runId):
+        case .aborted(let runId, recorded: true):
             return APIResponse.error(.serviceUnavailable, "the server is shutting down; the run was stopped and recorded as aborted",
+                                     runId: runId)
+        case .aborted(let runId, recorded: false):
+            return APIResponse.error(.serviceUnavailable,
+                                     "the server is shutting down; the run was stopped before it answered; its record says how it ended",
                                      runId: runId)
         }
     }

@@ -19,8 +19,9 @@ public actor RunCoordinator {
         case unavailable(String)
         /// The server is shutting down and starts no run.
         case shuttingDown
-        /// The server shut down during the run, which was stopped and recorded as aborted.
-        case aborted(runId: String)
+        /// The server shut down during the run and stopped it; `recorded` says whether its record
+        /// now says `aborted` (false when the record could not be written, or the run ended meanwhile).
+        case aborted(runId: String, recorded: Bool)
     }
 
     private struct Running {
@@ -47,8 +48,14 @@ public actor RunCoordinator {
 
     /// Runs one reconciliation and returns how it ended, or `busy` at once while another runs.
     public func run(dryRun: Bool, logger requestLogger: Logger) async -> Outcome {
-        guard accepting else { return .shuttingDown }
-        if let current { return .busy(runId: current.id) }
+        guard accepting else {
+            metrics.notStarted("shutting_down")
+            return .shuttingDown
+        }
+        if let current {
+            metrics.notStarted("busy")
+            return .busy(runId: current.id)
+        }
         let runId = RunService.newRunId()
         var logger = requestLogger
         logger[metadataKey: "run_id"] = .string(runId)
@@ -82,6 +89,7 @@ public actor RunCoordinator {
                                          batchSize: configuration.batchSize, runId: runId, logger: logger)
         } catch {
             logger.error("cannot open the sources", metadata: ["error": .string(error.description)])
+            metrics.notStarted("unavailable")
             return .unavailable(error.description)
         }
         do {
@@ -90,8 +98,12 @@ public actor RunCoordinator {
             return .finished(report)
         } catch {
             switch error {
-            case .rules(let rulesError): return .rulesInvalid(rulesError)
-            case .store(let sourceError): return .unavailable("cannot record the run: \(sourceError)")
+            case .rules(let rulesError):
+                metrics.notStarted("rules_invalid")
+                return .rulesInvalid(rulesError)
+            case .store(let sourceError):
+                metrics.notStarted("unavailable")
+                return .unavailable("cannot record the run: \(sourceError)")
             }
         }
     }
@@ -108,25 +120,33 @@ public actor RunCoordinator {
         logger.warning("the run did not finish in the grace period; stopping it", metadata: ["run_id": .string(running.id)])
         running.task.cancel()
         if await waitForRun(running.id, upTo: stopWait) { return }
-        // The run is stuck (in a read that does not see cancellation): record it ourselves.
-        let reason = "the server shut down before the run finished; marked aborted"
+        // The run is stuck (in a read that does not see cancellation). Take it out of `current`
+        // before any await, so that if it ends after all, `finish` does not answer it a second time.
+        current = nil
+        metrics.running(false)
+        logger.error("run aborted at shutdown", metadata: ["run_id": .string(running.id)])
+        var recorded = running.storePath == nil // a dry run has no record to fix
         if let path = running.storePath {
+            // In a task of its own: a drain that is itself cancelled must still write the record.
+            let runId = running.id
+            let write = Task { () throws(SourceError) -> Bool in
+                try await RunStore(path: path).abort(runId: runId, finishedAt: RunReport.timestamp(Date()),
+                                                     reason: "the server shut down before the run finished; marked aborted")
+            }
             do {
-                try await RunStore(path: path).abort(runId: running.id, finishedAt: RunReport.timestamp(Date()), reason: reason)
+                recorded = try await write.value
             } catch {
-                logger.error("cannot mark the run aborted", metadata: ["run_id": .string(running.id), "error": .string(error.description)])
+                logger.error("cannot mark the run aborted", metadata: ["run_id": .string(running.id), "error": .string("\(error)")])
             }
         }
-        logger.error("run aborted at shutdown", metadata: ["run_id": .string(running.id)])
-        metrics.running(false)
-        current = nil
-        running.waiter?.resume(returning: .aborted(runId: running.id))
+        running.waiter?.resume(returning: .aborted(runId: running.id, recorded: recorded))
     }
 
     /// Whether the run ended within `limit`. Polls: awaiting the task itself could not be given up on.
     private func waitForRun(_ id: String, upTo limit: Duration) async -> Bool {
         let deadline = ContinuousClock.now + limit
-        while current?.id == id, ContinuousClock.now < deadline {
+        // A cancelled drain (the whole server is being torn down) does not wait at all.
+        while current?.id == id, ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(20))
         }
         return current?.id != id

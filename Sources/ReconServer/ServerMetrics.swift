@@ -33,12 +33,32 @@ public struct ServerMetrics: Sendable {
         for (kind, count) in report.summary.byKind {
             Counter(label: "streamrecon_discrepancies_total", dimensions: [("kind", kind)], factory: factory).increment(by: count)
         }
-        for status in Self.statuses {
-            Gauge(label: "streamrecon_last_run_status", dimensions: [("status", status.rawValue)], factory: factory)
-                .record(status == report.status ? 1 : 0)
+        // The last-run gauges follow recorded runs only: an engineer's dry run must not clear an alert.
+        if !report.dryRun {
+            lastRun(status: report.status, finishedAt: finishedAt, discrepancies: report.summary.discrepancies)
+        }
+    }
+
+    /// Sets the last-run gauges from the run tables at start, so that they survive a restart.
+    func restore(_ latest: RunRecord) {
+        guard latest.status != .running, let finished = latest.finishedAt,
+              let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(finished)
+                ?? Date.ISO8601FormatStyle().parse(finished) else { return }
+        lastRun(status: latest.status, finishedAt: date, discrepancies: latest.discrepancyCount ?? 0)
+    }
+
+    /// Counts a run request that started no run: `busy`, `rules_invalid`, `unavailable` or `shutting_down`.
+    func notStarted(_ reason: String) {
+        Counter(label: "streamrecon_runs_not_started_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    private func lastRun(status: RunStatus, finishedAt: Date, discrepancies: Int) {
+        for candidate in Self.statuses {
+            Gauge(label: "streamrecon_last_run_status", dimensions: [("status", candidate.rawValue)], factory: factory)
+                .record(candidate == status ? 1 : 0)
         }
         Gauge(label: "streamrecon_last_run_timestamp_seconds", factory: factory).record(finishedAt.timeIntervalSince1970)
-        Gauge(label: "streamrecon_last_run_discrepancies", factory: factory).record(report.summary.discrepancies)
+        Gauge(label: "streamrecon_last_run_discrepancies", factory: factory).record(discrepancies)
     }
 
     /// The Prometheus text exposition of every metric.

@@ -11,7 +11,7 @@ struct ServiceAuthMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let query = request.uri.queryParameters
-        if query.contains(where: { Self.credentialParameters.contains($0.key.lowercased()) || tokens.accepts($0.value) }) {
+        if query.contains(where: { Self.credentialParameters.contains($0.key.lowercased()) || tokens.accepts($0.key) || tokens.accepts($0.value) }) {
             context.logger.notice("request refused: credentials in the query string")
             return APIResponse.error(.badRequest, "credentials are accepted only in the Authorization header, never in the URL")
         }

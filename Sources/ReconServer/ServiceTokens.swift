@@ -55,9 +55,11 @@ public struct ServiceTokens: Sendable {
             } catch {
                 throw .unreadableFile(path: path)
             }
-            let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "," }
-                .map { $0.hasPrefix("#") ? "" : String($0) }
-            return try ServiceTokens(lines, origin: path)
+            // Comments go first (a comment may hold commas), then each line may list several tokens.
+            let entries = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .flatMap { $0.hasPrefix("#") ? [""] : $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            return try ServiceTokens(entries, origin: path)
         }
     }
 

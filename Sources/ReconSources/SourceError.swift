@@ -16,6 +16,8 @@ public struct SourceError: Error, Sendable, Equatable, CustomStringConvertible {
         case unsupported
         /// The run was stopped (its task cancelled) before this source was read to the end.
         case cancelled
+        /// A record changed under the run: its run row was marked aborted by someone else.
+        case superseded
     }
 
     public var kind: Kind

@@ -19,6 +19,8 @@ public struct RunStore: Sendable {
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(SourceError) -> T {
         do {
             return try await queue.write(body)
+        } catch let error as SourceError {
+            throw error
         } catch {
             throw SQLiteErrorText.describe(error, path: path)
         }
@@ -50,9 +52,10 @@ public struct RunStore: Sendable {
     }
 
     /// Marks a run failed without its discrepancies: the fallback when completing it failed.
+    /// A run that is no longer `running` (another process marked it aborted) is left as it is.
     public func fail(runId: String, finishedAt: String, error: String) async throws(SourceError) {
         try await write { db in
-            try db.execute(sql: "UPDATE reconciliation_runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ?",
+            try db.execute(sql: "UPDATE reconciliation_runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ? AND status = 'running'",
                            arguments: [finishedAt, error, runId])
         }
     }
@@ -73,9 +76,13 @@ public struct RunStore: Sendable {
         try await write { db in
             try db.execute(sql: """
                 UPDATE reconciliation_runs SET finished_at = ?, status = ?, chain_block = ?, streams_checked = ?,
-                    discrepancy_count = ?, error = ? WHERE id = ?
+                    discrepancy_count = ?, error = ? WHERE id = ? AND status = 'running'
                 """, arguments: [report.finishedAt, report.status.rawValue, report.source.chainBlock.map { Int64($0) },
                                  report.summary.streamsChecked, report.summary.discrepancies, report.error, report.runId])
+            // A run marked aborted meanwhile (a server shut down past its grace) keeps that status.
+            guard db.changesCount > 0 else {
+                throw SourceError(.superseded, at: path, "run \(report.runId) is no longer running (it was marked aborted); its outcome was not recorded")
+            }
             // One prepared statement for every row: a run can have hundreds of thousands.
             let insert = try db.makeStatement(sql: """
                 INSERT INTO reconciliation_discrepancies (run_id, stream_id, kind, field, side, db_value, on_chain_value,

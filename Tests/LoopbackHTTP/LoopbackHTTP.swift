@@ -28,10 +28,11 @@ public enum LoopbackHTTP {
     }
 
     /// Sends one request; `headers` are written as given, after Host, Connection and Content-Length.
+    /// `contentLength` declares a length other than the body's (to test a server's limits).
     public static func send(port: Int, method: String = "GET", path: String, headers: [(String, String)] = [], body: Data = Data(),
-                     timeout: Int = 60) async throws -> Response {
+                            contentLength: Int? = nil, timeout: Int = 60) async throws -> Response {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
-        if method != "GET" || !body.isEmpty { head += "Content-Length: \(body.count)\r\n" }
+        if method != "GET" || !body.isEmpty { head += "Content-Length: \(contentLength ?? body.count)\r\n" }
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         let request = Data((head + "\r\n").utf8) + body
         let raw: Data = try await withCheckedThrowingContinuation { continuation in

@@ -53,7 +53,8 @@ struct ServerAuthTests {
         }
     }
 
-    @Test(arguments: ["?access_token=\(tokenA)", "?token=\(tokenA)", "?dryRun=true&api_key=x", "?dryRun=\(tokenA)", "?x=\(tokenA)"])
+    @Test(arguments: ["?access_token=\(tokenA)", "?token=\(tokenA)", "?dryRun=true&api_key=x", "?dryRun=\(tokenA)", "?x=\(tokenA)",
+                      "?\(tokenA)", "?\(tokenA)=1"])
     func aTokenInTheQueryStringIsRefusedEvenWithAGoodHeader(query: String) async throws {
         try await ServerHarness.with { server in
             let response = try await server.post(json: "", query: query)

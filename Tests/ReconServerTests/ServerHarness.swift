@@ -66,9 +66,10 @@ struct ServerHarness {
     private let task: Task<Void, any Error>
 
     /// Starts a server, runs `body` against it, and stops it.
-    static func with(tokens: [String] = [tokenA], gate: Gate? = nil, shutdownGrace: Duration = .seconds(30),
+    /// `database` replaces the fresh demo DB with a copy of that file.
+    static func with(tokens: [String] = [tokenA], gate: Gate? = nil, shutdownGrace: Duration = .seconds(30), database: String? = nil,
                      _ body: (ServerHarness) async throws -> Void) async throws {
-        let harness = try await start(tokens: tokens, gate: gate, shutdownGrace: shutdownGrace)
+        let harness = try await start(tokens: tokens, gate: gate, shutdownGrace: shutdownGrace, database: database)
         do {
             try await body(harness)
         } catch {
@@ -78,12 +79,16 @@ struct ServerHarness {
         await harness.stop()
     }
 
-    static func start(tokens: [String], gate: Gate?, shutdownGrace: Duration) async throws -> ServerHarness {
+    static func start(tokens: [String], gate: Gate?, shutdownGrace: Duration, database: String?) async throws -> ServerHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let demo = DemoData(root: repositoryRoot)
         let dbPath = directory.appendingPathComponent("app.sqlite").path
-        try demo.prepareDatabase(at: dbPath)
+        if let database {
+            try FileManager.default.copyItem(atPath: database, toPath: dbPath)
+        } else {
+            try demo.prepareDatabase(at: dbPath)
+        }
         let rulesPath = directory.appendingPathComponent("streams.yaml").path
         try FileManager.default.copyItem(atPath: repositoryRoot.appendingPathComponent("Rules/streams.yaml").path, toPath: rulesPath)
         var sources = SourceRegistry.builtIn

@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackHTTP
 import Testing
 
 @Suite("serve: request validation")
@@ -13,6 +14,11 @@ struct ServerRequestTests {
             #expect(try await server.post(json: String(padded.dropLast())).status == 200, "64 KiB exactly is accepted")
             let huge = try await server.post(json: String(repeating: "x", count: 4 << 20))
             #expect(huge.status == 413)
+            // A declared length over the limit is answered at once, without waiting for the body.
+            let declared = try await LoopbackHTTP.send(port: server.port, method: "POST", path: "/api/internal/reconciliation",
+                                                       headers: [("Authorization", "Bearer \(tokenA)")], body: Data("{}".utf8),
+                                                       contentLength: 100_000_000, timeout: 10)
+            #expect(declared.status == 413)
             #expect(try server.recordedRuns().isEmpty)
         }
     }

@@ -108,9 +108,40 @@ struct ServerRunTests {
             #expect(text.contains(#"streamrecon_last_run_status{status="drift"} 1"#))
             #expect(text.contains(#"streamrecon_last_run_status{status="clean"} 0"#))
             #expect(text.contains(#"streamrecon_run_duration_seconds_count{dry_run="false"} 1"#))
+            #expect(text.contains(#"streamrecon_runs_not_started_total"#) == false)
             let timestamp = try #require(text.split(separator: "\n").first { $0.hasPrefix("streamrecon_last_run_timestamp_seconds ") })
             let seconds = try #require(Double(timestamp.split(separator: " ")[1]))
             #expect(abs(seconds - Date().timeIntervalSince1970) < 60)
+        }
+    }
+
+    @Test func aDryRunLeavesTheLastRunGaugesAloneAndRefusedRequestsAreCounted() async throws {
+        try await ServerHarness.with { server in
+            #expect(try await server.post(json: #"{"dryRun": true}"#).status == 200)
+            try "not: [rules".write(toFile: server.rulesPath, atomically: true, encoding: .utf8)
+            #expect(try await server.post(json: #"{"dryRun": true}"#).status == 422)
+            let text = try await server.get("/metrics", token: nil).text
+            #expect(text.contains(#"streamrecon_runs_total{status="drift",dry_run="true"} 1"#))
+            #expect(!text.contains("streamrecon_last_run_status"), "a dry run is not the last recorded run")
+            #expect(text.contains(#"streamrecon_runs_not_started_total{reason="rules_invalid"} 1"#))
+        }
+    }
+
+    @Test func theLastRunGaugesStartFromTheRunTables() async throws {
+        var recordedDB: String?
+        try await ServerHarness.with { server in
+            #expect(try await server.post().status == 200)
+            let copy = FileManager.default.temporaryDirectory.appendingPathComponent("kept-\(UUID().uuidString).sqlite").path
+            try FileManager.default.copyItem(atPath: server.dbPath, toPath: copy)
+            recordedDB = copy
+        }
+        let kept = try #require(recordedDB)
+        defer { try? FileManager.default.removeItem(atPath: kept) }
+        try await ServerHarness.with(database: kept) { server in
+            let text = try await server.get("/metrics", token: nil).text
+            #expect(text.contains(#"streamrecon_last_run_status{status="drift"} 1"#))
+            #expect(text.contains("streamrecon_last_run_discrepancies 6"))
+            #expect(!text.contains("streamrecon_runs_total"), "counters start at zero in a new process")
         }
     }
 

@@ -41,6 +41,22 @@ struct ServerShutdownTests {
         }
     }
 
+    @Test func aCancelledDrainGivesUpOnTheRunAtOnce() async throws {
+        let gate = Gate()
+        try await ServerHarness.with(gate: gate) { server in
+            async let answer = server.post()
+            let runId = try await server.runRecorded()
+            let start = ContinuousClock.now
+            let drain = Task { await server.server.coordinator.shutdown(grace: .seconds(60), stopWait: .seconds(60)) }
+            drain.cancel()
+            await drain.value
+            #expect(ContinuousClock.now - start < .seconds(10))
+            let response = try await answer
+            #expect(response.status == 503)
+            #expect(try server.recordedRuns() == [runId: "aborted"])
+        }
+    }
+
     @Test func aCancelledRunStopsBetweenPagesAndRecordsItselfAborted() async throws {
         let gate = Gate()
         try await ServerHarness.with(gate: gate) { server in

@@ -16,7 +16,7 @@ struct ServiceTokensTests {
     @Test func aTokenFileHoldsOneTokenPerLineAndComments() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tokens-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try "# rotated 2026-11-25\n\(tokenA)\r\n\n\(tokenB)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "# rotated 2026-11-25, old one goes next week\n  # indented, too\n\(tokenA)\r\n\n\(tokenB)\n".write(toFile: path, atomically: true, encoding: .utf8)
         let tokens = try ServiceTokens.fromEnvironment(["STREAMRECON_INTERNAL_TOKEN_FILE": path])
         #expect(tokens.count == 2)
         #expect(tokens.accepts(tokenA) && tokens.accepts(tokenB))

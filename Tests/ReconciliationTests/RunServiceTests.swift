@@ -76,6 +76,28 @@ struct RunServiceTests {
         #expect(try await RunHistory(path: path).list().map(\.status) == [.drift, .aborted, .aborted])
     }
 
+    @Test func aRunMarkedAbortedMeanwhileKeepsThatStatus() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        let store = try RunStore(path: path)
+        let runId = RunService.newRunId()
+        try await store.begin(RunRecord(id: runId, startedAt: "2026-11-25T00:00:00Z", status: .running, dryRun: false,
+                                        rulesName: "r", rulesSha256: "x"))
+        #expect(try await store.abort(runId: runId, finishedAt: "2026-11-25T00:01:00Z", reason: "stopped"))
+        #expect(try await store.abort(runId: runId, finishedAt: "2026-11-25T00:02:00Z", reason: "again") == false)
+        // The run ends after all: its completion and its failure fallback leave the record alone.
+        let report = RunReport(runId: runId, status: .drift, dryRun: false, persisted: false, startedAt: "2026-11-25T00:00:00Z",
+                               finishedAt: "2026-11-25T00:03:00Z", rules: .init(name: "r", sha256: "x"), source: .init(chainBlock: 1),
+                               summary: .init(streamsChecked: 1, discrepancies: 1, byKind: ["mismatch": 1], streamsByStatus: [:]),
+                               discrepancies: [Finding(streamId: "s", kind: .mismatch, rule: "f", severity: .critical, message: "m")])
+        await #expect(throws: SourceError(.superseded, at: path, "run \(runId) is no longer running (it was marked aborted); its outcome was not recorded")) {
+            try await store.complete(report)
+        }
+        try await store.fail(runId: runId, finishedAt: "2026-11-25T00:04:00Z", error: "late")
+        let shown = try #require(try await RunHistory(path: path).show(id: runId))
+        #expect(shown.run.status == .aborted && shown.run.error == "stopped" && shown.run.finishedAt == "2026-11-25T00:01:00Z")
+        #expect(shown.discrepancies.isEmpty)
+    }
+
     @Test func runTablesFromAnOlderVersionAreUpgraded() async throws {
         let path = try scratch.database(sql: try demoSQL() + """
             CREATE TABLE reconciliation_runs (id TEXT PRIMARY KEY NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL,
