@@ -706,7 +706,9 @@ def serve(args, fault=None, extra_info=None):
     if watch:
         def wait_eof():
             try:
-                while sys.stdin.buffer.read(4096):
+                # os.read, not sys.stdin: a daemon thread blocked in a buffered read
+                # aborts the interpreter at exit.
+                while os.read(0, 4096):
                     pass
             except (OSError, ValueError):
                 pass
