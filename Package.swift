@@ -27,7 +27,7 @@ let package = Package(
     targets: [
         .target(
             name: "ReconEngine",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["ReconChain", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .target(name: "ReconChain", swiftSettings: strict),

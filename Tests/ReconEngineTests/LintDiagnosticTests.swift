@@ -115,7 +115,29 @@ struct LintDiagnosticTests {
         Case(code: .unknownEnumValue, yaml: header + "fields:\n  s: { type: enum, values: [active, cancelled] }\ninvariants:\n  i: { assert: s != \"canceled\" }\n", expected: [
             "rules.yaml:8:21: error[unknown-enum-value]: 'canceled' is not one of the values of 's' (enum); did you mean 'cancelled'?",
         ]),
+        Case(code: .invalidContract, yaml: header + "evm:\n  contract: 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD\n  confirmations: 12\n"
+                 + "fields:\n  a: { type: amount, chain: \"getA(uint256) returns (uint128)\" }\n", expected: [
+            "rules.yaml:6:13: error[invalid-contract]: 'contract' of 'evm': '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD' has mixed case "
+                + "that is not its EIP-55 checksum; check the address for a typo",
+        ]),
+        Case(code: .invalidView, yaml: header + evm + "  count: nextStreamId(uint256) returns (uint256)\nfields:\n"
+                 + "  a: { type: amount, chain: \"getA(uint257) returns (uint128)\" }\n  b: { type: amount, chain: getB(address) returns (uint128) }\n"
+                 + "  c: { type: amount }\n", expected: [
+            "rules.yaml:8:10: error[invalid-view]: 'count' of 'evm' must take no arguments, such as 'nextStreamId() returns (uint256)'",
+            "rules.yaml:10:35: error[invalid-view]: 'chain' of field 'a': unknown ABI type 'uint257'; uintN takes N from 8 to 256 in steps of 8",
+            "rules.yaml:11:29: error[invalid-view]: 'chain' of field 'b' must take the stream id alone, as 'getB(uint256)', not 'getB(address)'",
+            "rules.yaml:12:3: error[invalid-view]: field 'c' reads the chain through 'evm': its 'chain' must be the view call that reads it, "
+                + "such as 'chain: getWithdrawnAmount(uint256) returns (uint128)'",
+        ]),
+        Case(code: .viewTypeMismatch, yaml: header + evm + "  count: nextStreamId() returns (int256)\nfields:\n"
+                 + "  a: { type: amount, chain: getA(uint256) returns (address) }\n  r: { type: address, chain: getR(uint256) returns (uint160) }\n", expected: [
+            "rules.yaml:8:10: error[view-type-mismatch]: 'count' of 'evm' returns int256; it must return an unsigned integer (uintN)",
+            "rules.yaml:10:29: error[view-type-mismatch]: 'getA' returns address, which cannot hold field 'a' of type 'amount'",
+            "rules.yaml:11:30: error[view-type-mismatch]: 'getR' returns uint160, which cannot hold field 'r' of type 'address'",
+        ]),
     ]
+
+    static let evm = "evm:\n  contract: \"0x0000000000000000000000000000000000000000\"\n  confirmations: 12\n"
 
     @Test(arguments: cases)
     func reportsExactLocationAndMessage(_ test: Case) {

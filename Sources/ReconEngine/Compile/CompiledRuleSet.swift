@@ -1,3 +1,5 @@
+import ReconChain
+
 /// A rules file compiled into closures: what `reconcile` applies to every stream pair.
 /// Field names are resolved to slots, so applying it looks nothing up by name.
 public struct CompiledRuleSet: Sendable {
@@ -7,6 +9,8 @@ public struct CompiledRuleSet: Sendable {
         public let dbColumn: String
         /// The on-chain field read into this field's slot.
         public let chainField: String
+        /// The view call that reads it, when the chain side is an EVM contract.
+        public let view: ViewSignature?
         public let type: FieldType
         public let severity: Severity
         let comparator: Comparator
@@ -37,11 +41,15 @@ public struct CompiledRuleSet: Sendable {
     /// Fields in rules-file order; a raw row for `reconcile` lists values in this order.
     public let fields: [Field]
     public let invariants: [Invariant]
+    /// How the chain side is read from an EVM contract, when the rules bind one (`evm:`).
+    public let evm: EVMBinding?
 
     /// The closures `reconcile` calls, in flat arrays so the hot loop copies no metadata.
     let plan: ApplyPlan
 
-    init(name: String, file: String, table: String, keyColumn: String, keyChainField: String, fields: [Field], invariants: [Invariant]) {
+    init(name: String, file: String, table: String, keyColumn: String, keyChainField: String, fields: [Field], invariants: [Invariant],
+         evm: EVMBinding? = nil) {
+        self.evm = evm
         self.name = name
         self.file = file
         self.table = table

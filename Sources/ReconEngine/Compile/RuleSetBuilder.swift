@@ -1,3 +1,5 @@
+import ReconChain
+
 /// Builds the typed closures of a rule set from a `RuleModel` through the plugin registry.
 struct RuleSetBuilder {
     let registry: PluginRegistry
@@ -13,14 +15,22 @@ struct RuleSetBuilder {
                 continue
             }
             slots[field.name.value] = .init(slot: slots.count, type: type)
-            if let compiled = compileField(field, type: type) { fields.append(compiled) }
+            let view = model.evm == nil ? nil : compileView(field, type: type)
+            if model.evm != nil, view == nil { continue }
+            if let compiled = compileField(field, type: type, view: view) { fields.append(compiled) }
         }
         let invariants = model.invariants.compactMap { compileInvariant($0, slots: slots, broken: broken) }
         guard let name = model.name, let keyDB = model.keyDB, let keyChain = model.keyChain, let table = model.table,
               fields.count == model.fields.count, invariants.count == model.invariants.count
         else { return nil }
+        var evm: EVMBinding?
+        if let model = model.evm {
+            guard let contract = model.contract, let confirmations = model.confirmations else { return nil }
+            evm = EVMBinding(contract: contract, confirmations: confirmations, idPrefix: model.idPrefix, count: model.count,
+                             batchSize: model.batchSize, multicall: model.multicall)
+        }
         return CompiledRuleSet(name: name.value, file: model.file, table: table.value, keyColumn: keyDB.value,
-                               keyChainField: keyChain.value, fields: fields, invariants: invariants)
+                               keyChainField: keyChain.value, fields: fields, invariants: invariants, evm: evm)
     }
 
     private func report(_ error: PluginError, at location: TextLocation) {
@@ -42,7 +52,7 @@ struct RuleSetBuilder {
         }
     }
 
-    private func compileField(_ field: FieldModel, type: FieldType) -> CompiledRuleSet.Field? {
+    private func compileField(_ field: FieldModel, type: FieldType, view: ViewSignature?) -> CompiledRuleSet.Field? {
         let typeLocation = field.type?.location ?? field.name.location
         let comparatorName = field.comparator?.name ?? Located(value: type.defaultComparator, location: typeLocation)
         guard let comparatorPlugin = registry.comparator(comparatorName.value) else {
@@ -62,8 +72,9 @@ struct RuleSetBuilder {
         // reabstraction thunk, called for every on-chain value.
         let chainParser: ValueParser
         if let parser = comparator.chainParser { chainParser = parser } else { chainParser = type.parse }
-        return CompiledRuleSet.Field(name: field.name.value, dbColumn: field.db.value, chainField: field.chain.value, type: type,
-                                     severity: field.severity, comparator: comparator, chainParser: chainParser)
+        // Read through a view, the on-chain field is named after the view (as a snapshot of that chain names it).
+        return CompiledRuleSet.Field(name: field.name.value, dbColumn: field.db.value, chainField: view?.name ?? field.chain.value,
+                                     view: view, type: type, severity: field.severity, comparator: comparator, chainParser: chainParser)
     }
 
     private func compileInvariant(_ invariant: InvariantModel, slots: [String: ExpressionCompiler.FieldSlot], broken: Set<String>) -> CompiledRuleSet.Invariant? {

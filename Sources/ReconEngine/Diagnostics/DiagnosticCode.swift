@@ -48,6 +48,12 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
     case typeMismatch = "type-mismatch"
     /// A string literal compared with an enum field is not one of its values.
     case unknownEnumValue = "unknown-enum-value"
+    /// The `evm` contract is not a valid address (or fails its EIP-55 checksum).
+    case invalidContract = "invalid-contract"
+    /// A view call that does not parse as a Solidity signature, or that takes other arguments than the stream id.
+    case invalidView = "invalid-view"
+    /// A view whose return type cannot hold the field's type (an address for an amount, say).
+    case viewTypeMismatch = "view-type-mismatch"
     /// A lint path holds no rules files.
     case noRulesFiles = "no-rules-files"
 }

@@ -8,7 +8,7 @@ struct RuleLoader {
     let registry: PluginRegistry
     let sink: DiagnosticSink
 
-    static let topKeys = ["version", "name", "description", "key", "db", "fields", "invariants"]
+    static let topKeys = ["version", "name", "description", "key", "db", "evm", "fields", "invariants"]
     static let fieldKeys = ["type", "db", "chain", "compare", "severity", "description"]
     static let invariantKeys = ["on", "assert", "when", "severity", "description"]
 
@@ -31,6 +31,9 @@ struct RuleLoader {
             model.table = db.requiredScalar("table", hint: "name the streams table, such as 'table: streams'")
             if let table = model.table { Identifiers.checkSQL(table, what: "table", sink: sink) }
         }
+        if let evmNode = top.node("evm") {
+            model.evm = loadEVM(evmNode)
+        }
         if let fieldsNode = top.required("fields", hint: "map at least one field, such as 'fields: { total_amount: { type: amount } }'"),
            let fields = MappingReader(fieldsNode, what: "'fields'", allowed: nil, file: file, sink: sink) {
             if fields.keys.isEmpty { sink.error(.missingKey, at: fields.location, "'fields' is empty; map at least one field") }
@@ -43,7 +46,12 @@ struct RuleLoader {
         return model
     }
 
-    private func checkName(_ name: Located<String>, what: String) {
+    static func isQuoted(_ node: Node) -> Bool {
+        guard case .scalar(let scalar) = node else { return false }
+        return scalar.style == .singleQuoted || scalar.style == .doubleQuoted
+    }
+
+    func checkName(_ name: Located<String>, what: String) {
         if !Identifiers.isPlain(name.value) || Identifiers.keywords.contains(name.value) {
             sink.error(.invalidName, at: name.location,
                        "\(what) name '\(name.value)' must be a name expressions can use: letters, digits and '_', not a keyword")
@@ -75,6 +83,7 @@ struct RuleLoader {
             type: type,
             db: db,
             chain: field.scalar("chain") ?? name,
+            chainQuoted: field.node("chain").map(Self.isQuoted) ?? false,
             comparator: field.node("compare").flatMap { loadComparator($0, field: what) },
             severity: severity(field),
             parameters: parameters

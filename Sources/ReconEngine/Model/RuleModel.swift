@@ -30,6 +30,8 @@ struct RuleModel {
     var keyDB: Located<String>?
     var keyChain: Located<String>?
     var table: Located<String>?
+    /// The chain side read from an EVM contract, when the rules bind one.
+    var evm: EVMModel?
     var fields: [FieldModel] = []
     var invariants: [InvariantModel] = []
 }
@@ -39,6 +41,8 @@ struct FieldModel {
     var type: Located<String>?
     var db: Located<String>
     var chain: Located<String>
+    /// Whether `chain` was written quoted (a signature's columns then start one further on).
+    var chainQuoted: Bool
     var comparator: ComparatorModel?
     var severity: Severity
     /// Type parameter keys (such as `values`) by name.

@@ -1,0 +1,56 @@
+import ReconChain
+
+/// How the chain side of a rule set is read from an EVM contract: where, at what depth, and
+/// (in each field's `view`) with which call. Checked by `rules lint`; read by the JSON-RPC source.
+public struct EVMBinding: Sendable {
+    public let contract: EthereumAddress
+    /// Every read of a run is at the block `latest − confirmations`.
+    public let confirmations: Int
+    /// A DB key is this prefix and the decimal on-chain id.
+    public let idPrefix: String
+    /// The call that counts streams (ids 1 ..< its result), to find streams missing from the DB.
+    public let count: ViewSignature?
+    /// Reads per JSON-RPC batch or Multicall3 call.
+    public let batchSize: Int
+    /// Whether to use Multicall3 when the chain has it.
+    public let multicall: Bool
+}
+
+/// Which ABI return types can hold each built-in value type. A type not listed (a plugin's own)
+/// takes any, read as its text.
+enum ViewReturnTypes {
+    static func accepts(_ type: ABIType, for valueType: String) -> Bool {
+        switch (valueType, type) {
+        case ("amount", .uint), ("amount", .int), ("integer", .uint), ("integer", .int), ("timestamp", .uint), ("enum", .uint),
+             ("bool", .bool), ("address", .address):
+            true
+        case ("amount", _), ("integer", _), ("timestamp", _), ("enum", _), ("bool", _), ("address", _):
+            false
+        default:
+            true
+        }
+    }
+}
+
+extension RuleSetBuilder {
+    /// The view that reads `field` on chain, checked against the field's type; nil after reporting.
+    func compileView(_ field: FieldModel, type: FieldType) -> ViewSignature? {
+        guard field.chain.value.contains("(") else {
+            sink.error(.invalidView, at: field.chain.location, "field '\(field.name.value)' reads the chain through 'evm': its 'chain' must be "
+                + "the view call that reads it, such as 'chain: getWithdrawnAmount(uint256) returns (uint128)'")
+            return nil
+        }
+        guard let view = RuleLoader.view(field.chain, quoted: field.chainQuoted, what: "'chain' of field '\(field.name.value)'", sink: sink) else { return nil }
+        guard view.arguments == [.uint256] else {
+            sink.error(.invalidView, at: field.chain.location, "'chain' of field '\(field.name.value)' must take the stream id alone, "
+                + "as '\(view.name)(uint256)', not '\(view.canonical)'")
+            return nil
+        }
+        guard ViewReturnTypes.accepts(view.returnType, for: type.identifier) else {
+            sink.error(.viewTypeMismatch, at: field.chain.location, "'\(view.name)' returns \(view.returnType), which cannot hold "
+                + "field '\(field.name.value)' of type '\(type.identifier)'")
+            return nil
+        }
+        return view
+    }
+}

@@ -1,0 +1,75 @@
+import ReconChain
+import Yams
+
+/// The `evm:` section: the chain side is read from a contract's view calls over JSON-RPC.
+struct EVMModel {
+    var contract: EthereumAddress?
+    var confirmations: Int?
+    /// A DB key is this prefix and the decimal on-chain id (`stream_` for `stream_12`); empty by default.
+    var idPrefix: String
+    /// The call that counts streams, when on-chain ids run from 1 up to its result minus one.
+    var count: ViewSignature?
+    var batchSize: Int
+    var multicall: Bool
+    var location: TextLocation
+}
+
+extension RuleLoader {
+    static let evmKeys = ["contract", "confirmations", "id_prefix", "count", "batch_size", "multicall", "description"]
+
+    func loadEVM(_ node: Node) -> EVMModel? {
+        guard let evm = MappingReader(node, what: "'evm'", allowed: Self.evmKeys, file: file, sink: sink) else { return nil }
+        _ = evm.scalar("description")
+        var model = EVMModel(idPrefix: evm.scalar("id_prefix")?.value ?? "", batchSize: 100, multicall: true, location: evm.location)
+        if let contract = evm.requiredScalar("contract", hint: "give the stream contract's address, such as 'contract: \"0xAfb9…\"'") {
+            do {
+                model.contract = try EthereumAddress(contract.value)
+            } catch {
+                sink.error(.invalidContract, at: contract.location, "'contract' of 'evm': \(error.message)")
+            }
+        }
+        model.confirmations = integer(evm, "confirmations", in: 0...100_000, required: "say how many blocks behind the latest to read, such as 'confirmations: 12'")
+        model.batchSize = integer(evm, "batch_size", in: 1...512, required: nil) ?? 100
+        if let multicall = evm.scalar("multicall") {
+            switch multicall.value {
+            case "auto": model.multicall = true
+            case "off": model.multicall = false
+            default: sink.error(.invalidValue, at: multicall.location, "'multicall' of 'evm' is 'auto' (use Multicall3 when the chain has it) or 'off'")
+            }
+        }
+        if let count = evm.scalar("count"), let quoted = evm.node("count").map(Self.isQuoted) {
+            if let signature = Self.view(count, quoted: quoted, what: "'count' of 'evm'", sink: sink) {
+                if !signature.arguments.isEmpty {
+                    sink.error(.invalidView, at: count.location, "'count' of 'evm' must take no arguments, such as 'nextStreamId() returns (uint256)'")
+                } else if case .uint = signature.returnType {
+                    model.count = signature
+                } else {
+                    sink.error(.viewTypeMismatch, at: count.location, "'count' of 'evm' returns \(signature.returnType); it must return an unsigned integer (uintN)")
+                }
+            }
+        }
+        return model
+    }
+
+    /// Parses a view signature, reporting a parse error at its own column in the file.
+    static func view(_ text: Located<String>, quoted: Bool, what: String, sink: DiagnosticSink) -> ViewSignature? {
+        do {
+            return try ViewSignature(parsing: text.value)
+        } catch {
+            var location = text.location
+            if !text.value.contains("\n") { location.column += error.column - 1 + (quoted ? 1 : 0) }
+            sink.error(.invalidView, at: location, "\(what): \(error.message)")
+            return nil
+        }
+    }
+
+    private func integer(_ reader: MappingReader, _ key: String, in range: ClosedRange<Int>, required hint: String?) -> Int? {
+        let text = hint.map { reader.requiredScalar(key, hint: $0) } ?? reader.scalar(key)
+        guard let text else { return nil }
+        guard let value = Int(text.value), range.contains(value) else {
+            sink.error(.invalidValue, at: text.location, "'\(key)' of 'evm' must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text.value)'")
+            return nil
+        }
+        return value
+    }
+}
