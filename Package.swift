@@ -34,7 +34,7 @@ let package = Package(
         .target(
             name: "ReconSources",
             dependencies: [
-                "ReconEngine",
+                "ReconEngine", "ReconChain",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -52,9 +52,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "ReconRPC",
+            dependencies: ["ReconChain", "ReconEngine", "ReconSources"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ReconServer",
             dependencies: [
-                "ReconEngine", "ReconSources", "Reconciliation",
+                "ReconEngine", "ReconSources", "Reconciliation", "ReconRPC",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -68,7 +73,7 @@ let package = Package(
         .target(
             name: "StreamReconCLI",
             dependencies: [
-                "ReconEngine", "ReconSources", "Reconciliation", "ReconServer",
+                "ReconEngine", "ReconSources", "Reconciliation", "ReconServer", "ReconRPC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

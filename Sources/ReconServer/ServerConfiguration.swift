@@ -1,3 +1,4 @@
+import ReconRPC
 import ReconSources
 
 /// What `streamrecon serve` serves: where it listens, the same sources and rules as `run`,
@@ -21,7 +22,7 @@ public struct ServerConfiguration: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int = 8080, rulesPath: String, database: String, chain: String,
                 batchSize: Int = 1000, tokens: ServiceTokens, shutdownGrace: Duration = .seconds(30),
-                maxBodyBytes: Int = 64 * 1024, sources: SourceRegistry = .builtIn) {
+                maxBodyBytes: Int = 64 * 1024, sources: SourceRegistry = .standard) {
         self.host = host
         self.port = port
         self.rulesPath = rulesPath

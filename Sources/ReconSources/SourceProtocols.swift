@@ -1,3 +1,4 @@
+import ReconChain
 import ReconEngine
 
 /// One DB row or on-chain record: its pairing key and the raw values of the mapped fields,
@@ -20,6 +21,9 @@ public struct SourceQuery: Sendable {
     public var keyField: String
     public var fields: [String]
     public var batchSize: Int
+    /// How to read the chain from a contract, when the rules bind one; with each field's view call.
+    public var evm: EVMBinding?
+    public var views: [ViewSignature?]
 
     public init(ruleSet: CompiledRuleSet, batchSize: Int = 1000) {
         table = ruleSet.table
@@ -28,6 +32,8 @@ public struct SourceQuery: Sendable {
         keyField = ruleSet.keyChainField
         fields = ruleSet.chainFields
         self.batchSize = batchSize
+        evm = ruleSet.evm
+        views = ruleSet.fields.map(\.view)
     }
 }
 
@@ -80,4 +86,10 @@ public protocol ChainView: AnyObject, Sendable {
     func records(for keys: [String]) async throws(SourceError) -> [ChainLookup]
     /// The records whose keys were never looked up (streams on chain but not in the DB), a page at a time.
     func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord]
+    /// Records `unvisited` could not read (after any retries), with why; complete once it is done.
+    var unreadableKeys: [(key: String, reason: String)] { get }
+}
+
+extension ChainView {
+    public var unreadableKeys: [(key: String, reason: String)] { [] }
 }

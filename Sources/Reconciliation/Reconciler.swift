@@ -95,6 +95,10 @@ public struct Reconciler: Sendable {
         for (key, count) in dbDuplicates.sorted(by: { $0.key < $1.key }) {
             findings.append(duplicate(key, count: count, side: "DB rows"))
         }
+        for (key, reason) in view.unreadableKeys {
+            findings.append(Finding(streamId: key, kind: .sourceError, rule: "key", severity: .critical,
+                                    message: "on-chain record of stream '\(key)' could not be read: \(reason)"))
+        }
         for (key, count) in view.duplicateKeys {
             findings.append(duplicate(key, count: count, side: "on-chain records"))
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ReconEngine
 import ReconSources
+import ReconRPC
 import Reconciliation
 
 extension Severity: ExpressibleByArgument {}
@@ -63,8 +64,8 @@ extension StreamRecon {
                     Terminal.printError("note: built the demo app DB \(demo.databasePath) from \(demo.sqlPath)")
                 }
                 storePath = db ?? demoPath
-                database = try SourceRegistry.builtIn.appDatabase(storePath)
-                chainSource = try SourceRegistry.builtIn.chain(chain ?? demo.chainPath)
+                database = try SourceRegistry.standard.appDatabase(storePath)
+                chainSource = try SourceRegistry.standard.chain(chain ?? demo.chainPath)
             } catch where error.kind == .unsupported {
                 throw ValidationError(error.description)
             } catch {

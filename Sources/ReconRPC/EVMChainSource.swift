@@ -1,0 +1,76 @@
+import Foundation
+import ReconChain
+import ReconEngine
+import ReconSources
+
+/// The chain read from an EVM contract over JSON-RPC, as the rules' `evm:` section binds it:
+/// every read of a run at one pinned block (latest − confirmations), in JSON-RPC batches or
+/// Multicall3 `aggregate3` calls of `batch_size` reads, a few batches at a time.
+public struct EVMChainSource: ChainSource {
+    public let client: JSONRPCClient
+    /// Batches in flight at once.
+    public let concurrency: Int
+
+    public init(endpoint: RPCEndpoint, policy: RPCPolicy = RPCPolicy(), concurrency: Int = 4) {
+        client = JSONRPCClient(endpoint: endpoint, policy: policy)
+        self.concurrency = max(1, concurrency)
+    }
+
+    public var displayName: String { client.endpoint.displayName }
+
+    public func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView {
+        guard let evm = query.evm else {
+            throw SourceError(.unsupported, at: displayName, "reading the chain over JSON-RPC needs an 'evm' section in the rules (see docs/rules.md)")
+        }
+        let views = query.views.compactMap { $0 }
+        guard views.count == query.views.count else {
+            throw SourceError(.unsupported, at: displayName, "every field needs a view call under 'evm'")
+        }
+        let latest = try await quantity(RPCCall("eth_blockNumber"), what: "the latest block number")
+        guard latest >= UInt64(evm.confirmations) else {
+            throw SourceError(.malformed, at: displayName, "the chain is at block \(latest), fewer than the \(evm.confirmations) confirmations asked for")
+        }
+        let block = latest - UInt64(evm.confirmations)
+        let tag = "0x" + String(block, radix: 16)
+        var multicall = false
+        if evm.multicall {
+            let code = try await hex(RPCCall("eth_getCode", [.string(Multicall3.address.lowercased), .string(tag)]), what: "Multicall3's code")
+            multicall = code.count > 2
+        }
+        var count: UInt64?
+        if let counter = evm.count {
+            let data = (try? counter.encodeCall([])) ?? []
+            let answer = try await hex(RPCCall("eth_call", [.call(to: evm.contract.lowercased, data: Hex.encode(data)), .string(tag)]),
+                                       what: "\(counter.name)()")
+            guard let bytes = try? Hex.decode(answer), let value = try? counter.decodeResult(bytes), case .uint(let number) = value,
+                  let total = UInt64(exactly: number.low), number.high == 0 else {
+                throw SourceError(.malformed, at: displayName, "\(counter.name)() did not return a stream count")
+            }
+            count = total
+        }
+        return EVMChainView(reader: EVMReader(client: client, contract: evm.contract, views: views, block: tag, multicall: multicall,
+                                              batchSize: evm.batchSize, concurrency: concurrency),
+                            block: block, idPrefix: evm.idPrefix, nextId: count)
+    }
+
+    private func hex(_ call: RPCCall, what: String) async throws(SourceError) -> String {
+        let outcome: RPCOutcome
+        do {
+            outcome = try await client.send(call)
+        } catch {
+            throw SourceError(.unreadable, at: displayName, "cannot read \(what): \(error.description)")
+        }
+        guard case .result(let value) = outcome else {
+            throw SourceError(.unreadable, at: displayName, "cannot read \(what): the node answered an error")
+        }
+        return value
+    }
+
+    private func quantity(_ call: RPCCall, what: String) async throws(SourceError) -> UInt64 {
+        let text = try await hex(call, what: what)
+        guard text.hasPrefix("0x"), let value = UInt64(text.dropFirst(2), radix: 16) else {
+            throw SourceError(.malformed, at: displayName, "\(what) is not a hex quantity: '\(text.prefix(40))'")
+        }
+        return value
+    }
+}

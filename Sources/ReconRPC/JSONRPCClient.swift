@@ -1,0 +1,196 @@
+import Foundation
+import Synchronization
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// One JSON-RPC call: a method and its parameters (strings, or an `eth_call` object).
+public struct RPCCall: Sendable {
+    public enum Parameter: Sendable {
+        case string(String)
+        case call(to: String, data: String)
+    }
+
+    public var method: String
+    public var params: [Parameter]
+
+    public init(_ method: String, _ params: [Parameter] = []) {
+        self.method = method
+        self.params = params
+    }
+}
+
+/// The answer to one call: its hex result, or the error object the node returned.
+public enum RPCOutcome: Sendable, Equatable {
+    case result(String)
+    /// A JSON-RPC error; `data` is the revert data of an `eth_call` that reverted.
+    case error(code: Int, message: String, data: String?)
+
+    /// Whether this is a contract revert (geth's code 3, or a message that says so), as opposed to a node error.
+    public var isRevert: Bool {
+        guard case .error(let code, let message, _) = self else { return false }
+        return code == 3 || message.lowercased().contains("revert")
+    }
+}
+
+/// Why a request got no usable answer after every retry. Names the endpoint's display name only.
+public struct RPCFailure: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// How the client retries and waits.
+public struct RPCPolicy: Sendable {
+    /// Seconds a request may take (including a connection that never answers).
+    public var timeout: TimeInterval = 30
+    /// Attempts per request, the first included.
+    public var attempts = 5
+    /// The first backoff; it doubles each retry, with ±50% jitter, up to `maxBackoff`.
+    public var backoff: TimeInterval = 0.25
+    public var maxBackoff: TimeInterval = 10
+    /// The longest `Retry-After` honoured.
+    public var maxRetryAfter: TimeInterval = 60
+
+    public init() {}
+}
+
+/// JSON-RPC 2.0 over HTTP(S): batch arrays, and retries with exponential backoff and jitter on
+/// transport errors, timeouts, 429 (honouring `Retry-After`), 5xx, and answers that are not
+/// valid JSON-RPC (malformed, ids missing). A JSON-RPC error (a revert) is an answer, never retried.
+public final class JSONRPCClient: Sendable {
+    public let endpoint: RPCEndpoint
+    public let policy: RPCPolicy
+    private let session: URLSession
+    private let counter = RequestCounter()
+
+    public init(endpoint: RPCEndpoint, policy: RPCPolicy = RPCPolicy()) {
+        self.endpoint = endpoint
+        self.policy = policy
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = policy.timeout
+        configuration.timeoutIntervalForResource = policy.timeout
+        configuration.httpMaximumConnectionsPerHost = 8
+        session = URLSession(configuration: configuration)
+    }
+
+    deinit { session.invalidateAndCancel() }
+
+    /// HTTP requests sent so far, retries included.
+    public var requestsSent: Int { counter.value }
+
+    /// Sends `calls` as one batch (a single call as a plain request) and returns their outcomes in order.
+    public func send(_ calls: [RPCCall]) async throws(RPCFailure) -> [RPCOutcome] {
+        guard !calls.isEmpty else { return [] }
+        let body = Self.encode(calls)
+        var lastProblem = ""
+        for attempt in 0..<policy.attempts {
+            if Task.isCancelled { throw RPCFailure("\(endpoint.displayName): stopped") }
+            var wait = min(policy.maxBackoff, policy.backoff * pow(2, Double(attempt))) * Double.random(in: 0.5...1.5)
+            switch await exchange(body) {
+            case .success(let data):
+                switch Self.decode(data, count: calls.count) {
+                case .success(let outcomes): return outcomes
+                case .failure(let problem): lastProblem = problem.description
+                }
+            case .failure(let problem):
+                lastProblem = problem.message
+                if !problem.retry { throw RPCFailure("\(endpoint.displayName): \(problem.message)") }
+                if let retryAfter = problem.retryAfter { wait = min(retryAfter, policy.maxRetryAfter) }
+            }
+            if attempt + 1 < policy.attempts { try? await Task.sleep(for: .seconds(wait)) }
+        }
+        throw RPCFailure("\(endpoint.displayName): no usable answer after \(policy.attempts) attempts; last: \(lastProblem)")
+    }
+
+    /// One call alone.
+    public func send(_ call: RPCCall) async throws(RPCFailure) -> RPCOutcome {
+        try await send([call])[0]
+    }
+
+    private struct Problem: Error {
+        var message: String
+        var retry: Bool
+        var retryAfter: TimeInterval?
+    }
+
+    private func exchange(_ body: Data) async -> Result<Data, Problem> {
+        var request = URLRequest(url: endpoint.url, timeoutInterval: policy.timeout)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = body
+        counter.increment()
+        let data: Data, response: URLResponse
+        do {
+            (data, response) = try await session.data(for: request)
+        } catch let error as URLError {
+            let what = error.code == .timedOut ? "no answer within \(Int(policy.timeout)) s" : "transport error (\(error.code.rawValue))"
+            return .failure(Problem(message: what, retry: true))
+        } catch {
+            return .failure(Problem(message: "transport error", retry: true))
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        switch status {
+        case 200..<300:
+            return .success(data)
+        case 429:
+            let after = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After").flatMap { TimeInterval($0) }
+            return .failure(Problem(message: "HTTP 429 (rate limited)", retry: true, retryAfter: after))
+        case 500..<600:
+            return .failure(Problem(message: "HTTP \(status)", retry: true))
+        default:
+            return .failure(Problem(message: "HTTP \(status)", retry: false))
+        }
+    }
+
+    static func encode(_ calls: [RPCCall]) -> Data {
+        let objects: [[String: Any]] = calls.enumerated().map { index, call in
+            let params: [Any] = call.params.map {
+                switch $0 {
+                case .string(let text): text
+                case .call(let to, let data): ["to": to, "data": data]
+                }
+            }
+            return ["jsonrpc": "2.0", "id": index, "method": call.method, "params": params]
+        }
+        let payload: Any = objects.count == 1 ? objects[0] : objects
+        return (try? JSONSerialization.data(withJSONObject: payload)) ?? Data()
+    }
+
+    /// The outcomes by id, in call order; a problem when the answer is not a complete JSON-RPC answer.
+    static func decode(_ data: Data, count: Int) -> Result<[RPCOutcome], RPCFailure> {
+        guard let json = try? JSONSerialization.jsonObject(with: data) else { return .failure(RPCFailure("the answer is not valid JSON")) }
+        let objects: [[String: Any]]
+        if let array = json as? [[String: Any]] {
+            objects = array
+        } else if let object = json as? [String: Any] {
+            objects = [object]
+        } else {
+            return .failure(RPCFailure("the answer is not a JSON-RPC response"))
+        }
+        var outcomes = [RPCOutcome?](repeating: nil, count: count)
+        for object in objects {
+            guard let id = (object["id"] as? NSNumber)?.intValue, outcomes.indices.contains(id) else {
+                if count == 1, let error = object["error"] as? [String: Any] { // an error about the request itself
+                    return .failure(RPCFailure("the node answered an error: \(error["message"] as? String ?? "?")"))
+                }
+                continue
+            }
+            if let result = object["result"] as? String {
+                outcomes[id] = .result(result)
+            } else if let error = object["error"] as? [String: Any] {
+                outcomes[id] = .error(code: (error["code"] as? NSNumber)?.intValue ?? 0, message: error["message"] as? String ?? "",
+                                      data: error["data"] as? String)
+            }
+        }
+        let missing = outcomes.count { $0 == nil }
+        guard missing == 0 else { return .failure(RPCFailure("the answer lacks \(missing) of \(count) ids")) }
+        return .success(outcomes.compactMap { $0 })
+    }
+}
+
+/// A thread-safe count of HTTP requests.
+final class RequestCounter: Sendable {
+    private let storage = Mutex(0)
+    var value: Int { storage.withLock { $0 } }
+    func increment() { storage.withLock { $0 += 1 } }
+}
