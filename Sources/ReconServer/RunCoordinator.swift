@@ -104,6 +104,9 @@ public actor RunCoordinator {
             case .store(let sourceError):
                 metrics.notStarted("unavailable")
                 return .unavailable("cannot record the run: \(sourceError)")
+            case .source(let sourceError):
+                metrics.notStarted("unavailable")
+                return .unavailable(sourceError.description)
             }
         }
     }

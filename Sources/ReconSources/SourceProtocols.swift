@@ -62,7 +62,13 @@ extension RecordPages {
 /// The chain: one consistent view per run (a pinned block or a snapshot file).
 public protocol ChainSource: Sendable {
     var displayName: String { get }
+    /// Whether this source can serve the rules at all, checked before a run starts (and is recorded).
+    func check(_ query: SourceQuery) throws(SourceError)
     func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView
+}
+
+extension ChainSource {
+    public func check(_ query: SourceQuery) throws(SourceError) {}
 }
 
 /// The result of looking one key up on chain.

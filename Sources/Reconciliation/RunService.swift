@@ -35,6 +35,8 @@ public struct RunService: Sendable {
     public enum StartError: Error, Sendable {
         case rules(RulesError)
         case store(SourceError)
+        /// A source cannot serve these rules (a JSON-RPC node for rules without an `evm` section).
+        case source(SourceError)
     }
 
     public let compiler: RulesCompiler
@@ -73,6 +75,12 @@ public struct RunService: Sendable {
                                                              "errors": .stringConvertible(compiled.diagnostics.count { $0.severity == .error })])
             throw .rules(RulesError(diagnostics: compiled.diagnostics))
         }
+        do {
+            try request.chain.check(SourceQuery(ruleSet: ruleSet, batchSize: request.batchSize))
+        } catch {
+            logger?.error("the chain source cannot serve these rules", metadata: ["error": .string(error.description)])
+            throw .source(error)
+        }
         let rules = RunReport.Rules(name: ruleSet.name, sha256: SHA256.hash(data: Data(source.utf8)).map { String(format: "%02x", $0) }.joined())
         let startedAt = RunReport.timestamp(Date())
         logger?.info("run started", metadata: ["rules": .string(rules.name), "dry_run": .stringConvertible(request.store == nil),
@@ -108,7 +116,8 @@ public struct RunService: Sendable {
             report.status = outcome.findings.contains { $0.kind == .sourceError } ? .failed : outcome.findings.isEmpty ? .clean : .drift
             if report.status == .failed { report.error = "some records could not be read; see the source_error discrepancies" }
         } catch {
-            report.status = error.kind == .cancelled ? .aborted : .failed
+            // A stop can surface as any read error (a cancelled HTTP request, say): it is still a stop.
+            report.status = error.kind == .cancelled || Task.isCancelled ? .aborted : .failed
             report.error = error.description
             report.discrepancies = found.sorted(by: Finding.reportOrder)
             report.summary = .init(streamsChecked: 0, discrepancies: found.count, byKind: RunReport.byKind(found), streamsByStatus: [:])

@@ -95,6 +95,9 @@ extension StreamRecon {
                 case .store(let sourceError):
                     Terminal.printError("error: cannot record the run: \(sourceError)")
                     throw ExitCode(ExitStatus.failed)
+                case .source(let sourceError):
+                    Terminal.printError("error: \(sourceError)")
+                    throw ExitCode(sourceError.kind == .unsupported ? ExitStatus.usage : ExitStatus.failed)
                 }
             } catch {
                 reportOutput.discard()

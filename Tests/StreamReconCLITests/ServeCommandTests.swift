@@ -1,4 +1,5 @@
 import Foundation
+import EVMRigSupport
 import GRDB
 import LoopbackHTTP
 import Testing
@@ -35,7 +36,9 @@ struct ServeCommandTests {
     }
 
     @Test func sigtermDuringARunLetsItFinishAndRecordIt() async throws {
-        let data = try LargeDemo(streams: 60_000)
+        // A node that answers every request after 400 ms: a run lasts about two seconds.
+        let rig = try EVMRig(["--delay-ms", "400"])
+        let data = try SlowDemo(rig: rig)
         let server = try ServeProcess.start(data: data, extra: ["--shutdown-grace", "60"])
         async let answer = LoopbackHTTP.post(port: server.port, token: Self.token)
         let runId = try await data.runningRun()
@@ -53,8 +56,9 @@ struct ServeCommandTests {
     }
 
     @Test func sigtermWithNoGraceStopsTheRunAndRecordsItAborted() async throws {
-        let data = try LargeDemo(streams: 60_000)
-        let server = try ServeProcess.start(data: data, extra: ["--shutdown-grace", "0", "--batch-size", "100"])
+        let rig = try EVMRig(["--delay-ms", "400"])
+        let data = try SlowDemo(rig: rig)
+        let server = try ServeProcess.start(data: data, extra: ["--shutdown-grace", "0"])
         async let answer = LoopbackHTTP.post(port: server.port, token: Self.token)
         let runId = try await data.runningRun()
         kill(server.process.processIdentifier, SIGTERM)
@@ -69,38 +73,23 @@ struct ServeCommandTests {
     }
 }
 
-/// A demo-shaped app DB and chain snapshot with many streams (stream 7 drifts), so that a run
-/// lasts long enough to be interrupted.
-struct LargeDemo {
+/// The demo app DB and the rig's rules in a scratch directory, against a slow node.
+struct SlowDemo {
     let directory: URL
     let dbPath: String
-    let chainPath: String
+    let chain: String
+    let rulesPath: String
 
-    init(streams: Int) throws {
+    init(rig: EVMRig) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-serve-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         dbPath = directory.appendingPathComponent("app.sqlite").path
-        chainPath = directory.appendingPathComponent("chain.json").path
-        let recipient = "0x52908400098527886E0F7030069857D2E4169EE7"
         let queue = try DatabaseQueue(path: dbPath)
-        try queue.write { db in
-            try db.execute(sql: "CREATE TABLE streams (id TEXT PRIMARY KEY, total_amount TEXT, released_amount TEXT, status TEXT, recipient TEXT)")
-            let insert = try db.makeStatement(sql: "INSERT INTO streams VALUES (?, ?, ?, 'active', ?)")
-            for index in 0..<streams {
-                try insert.execute(arguments: ["stream_\(index)", "1000", index == 7 ? "600" : "500", recipient])
-            }
-        }
+        try queue.write { try $0.execute(sql: String(contentsOf: CLIRunner.packageRoot.appendingPathComponent("Fixtures/demo.sql"), encoding: .utf8)) }
         try queue.close()
-        var json = #"{"blockNumber":19000000,"records":["#
-        json.reserveCapacity(streams * 110)
-        for index in 0..<streams {
-            if index > 0 { json += "," }
-            json += #"{"id":"stream_\#(index)","deposited":"1000","withdrawn":"500","state":1,"recipient":"\#(recipient)"}"#
-        }
-        json += "]}"
-        try json.write(toFile: chainPath, atomically: true, encoding: .utf8)
+        chain = rig.url
+        rulesPath = try rig.demoRules(in: directory)
     }
-
     func runStatuses() throws -> [String: String] {
         var configuration = Configuration()
         configuration.readonly = true
@@ -131,12 +120,12 @@ struct ServeProcess {
     let port: Int
     let logPath: String
 
-    static func start(data: LargeDemo, extra: [String]) throws -> ServeProcess {
+    static func start(data: SlowDemo, extra: [String]) throws -> ServeProcess {
         let logPath = data.directory.appendingPathComponent("serve.log").path
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let process = Process()
         process.executableURL = CLIRunner.binary
-        process.arguments = ["serve", "--port", "0", "--db", data.dbPath, "--chain", data.chainPath] + extra
+        process.arguments = ["serve", "--port", "0", "--db", data.dbPath, "--chain", data.chain, "--rules", data.rulesPath] + extra
         process.currentDirectoryURL = CLIRunner.packageRoot
         var environment = ServeCommandTests.cleanEnvironment
         environment["STREAMRECON_INTERNAL_TOKEN"] = ServeCommandTests.token
