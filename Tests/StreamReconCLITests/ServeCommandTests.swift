@@ -73,8 +73,8 @@ struct ServeCommandTests {
     }
 }
 
-/// The demo app DB and the rig's rules in a scratch directory, against a slow node.
-struct SlowDemo {
+/// The demo app DB and the rig's rules in a scratch directory (removed when released), against a slow node.
+final class SlowDemo {
     let directory: URL
     let dbPath: String
     let chain: String
@@ -90,6 +90,8 @@ struct SlowDemo {
         chain = rig.url
         rulesPath = try rig.demoRules(in: directory)
     }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
     func runStatuses() throws -> [String: String] {
         var configuration = Configuration()
         configuration.readonly = true
