@@ -24,7 +24,7 @@ extension StreamRecon {
         @Option(help: "The app database: an SQLite file path. Default: the demo DB.")
         var db: String?
 
-        @Option(help: "The chain: a chain snapshot file (JSON). Default: the demo snapshot.")
+        @Option(help: "The chain: a chain snapshot file (JSON), or an http(s) JSON-RPC node URL for rules with an 'evm' section. Default: the demo snapshot.")
         var chain: String?
 
         @Flag(help: "Compute and print the full report; write nothing anywhere.")
