@@ -82,7 +82,8 @@ let package = Package(
         .executableTarget(name: "streamrecon", dependencies: ["StreamReconCLI"], swiftSettings: strict),
         .executableTarget(
             name: "streamrecon-bench",
-            dependencies: ["ReconEngine", "ReconSources", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ReconEngine", "ReconSources", "ReconChain", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: strict
         ),
         .testTarget(name: "ReconEngineTests", dependencies: ["ReconEngine"], swiftSettings: strict),

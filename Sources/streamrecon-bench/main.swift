@@ -4,6 +4,7 @@ import Foundation
 //   swift run -c release streamrecon-bench engine [--fields 1000] [--invariants 200] [--pairs 1000000]
 //   swift run -c release streamrecon-bench run [--streams 1000000]
 //   swift build -c release && .build/release/streamrecon-bench serve [--requests 1000] [--unauthenticated 10000] [--clients 16]
+//   swift build -c release && .build/release/streamrecon-bench rpc [--streams 10000] [--delay-ms 5] [--batch-size 200]
 // Figures and commands are recorded in docs/performance.md.
 
 struct BenchError: Error, CustomStringConvertible {
@@ -41,12 +42,14 @@ do {
     case "run": try RunBenchmark.run()
     case "phases": try await PhaseBenchmark.run()
     case "serve": try await ServeBenchmark.run()
+    case "rpc": try await RPCBenchmark.run()
     default:
         print("""
             usage: streamrecon-bench engine [--fields N] [--invariants N] [--pairs N]
                    streamrecon-bench run [--streams N] [--keep]
                    streamrecon-bench phases DIR   (a directory kept by run --keep)
                    streamrecon-bench serve [--requests N] [--unauthenticated N] [--clients N]   (from the repository root)
+                   streamrecon-bench rpc [--streams N] [--delay-ms N] [--batch-size N]
             """)
         exit(2)
     }

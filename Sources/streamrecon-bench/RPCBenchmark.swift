@@ -1,0 +1,210 @@
+import Foundation
+import GRDB
+import Hummingbird
+import ReconChain
+import Synchronization
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Reading N streams × 3 views from a loopback JSON-RPC node that answers every HTTP request
+/// after a fixed delay: the naive way (one request per read, in sequence) against
+/// `streamrecon run` (batches or Multicall3, a few in flight), both measured in one run.
+enum RPCBenchmark {
+    static let contract = try! EthereumAddress("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed")
+    static let views = [
+        try! ViewSignature(parsing: "getDepositedAmount(uint256) returns (uint128)"),
+        try! ViewSignature(parsing: "getWithdrawnAmount(uint256) returns (uint128)"),
+        try! ViewSignature(parsing: "statusOf(uint256) returns (uint8)"),
+    ]
+    static let count = try! ViewSignature(parsing: "nextStreamId() returns (uint256)")
+
+    static func run() async throws {
+        let streams = option("--streams", default: 10_000)
+        let delay = option("--delay-ms", default: 5)
+        let batchSize = option("--batch-size", default: 200)
+        let node = SyntheticNode(streams: streams, delay: .milliseconds(delay))
+        let scratch = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let (port, server) = try await node.start()
+        defer { server.cancel() }
+        let url = "http://127.0.0.1:\(port)"
+        let db = scratch.appendingPathComponent("app.sqlite").path
+        try writeDatabase(db, streams: streams)
+        print("node: 127.0.0.1:\(port), every HTTP request answered after \(delay) ms; \(streams) streams × \(views.count) views")
+
+        node.reset()
+        let naive = try await timed { try await naiveReads(url: url, streams: streams) }
+        let naiveRequests = node.requests
+        print(String(format: "naive (one request per read, in sequence): %6d HTTP requests  %8.2f s", naiveRequests, naive))
+
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("streamrecon")
+        for multicall in [true, false] {
+            node.multicall = multicall
+            node.reset()
+            let rules = scratch.appendingPathComponent("rules-\(multicall).yaml").path
+            try rulesText(batchSize: batchSize, multicall: multicall).write(toFile: rules, atomically: true, encoding: .utf8)
+            var status: Int32 = 0
+            let wall = try await timed {
+                status = try runChild(binary, ["run", "--rules", rules, "--db", db, "--chain", url, "--dry-run", "--format", "json",
+                                               "--output", scratch.appendingPathComponent("report.json").path])
+            }
+            guard status == 0 else { throw BenchError("streamrecon run exited \(status); expected 0 (no drift)") }
+            let requests = node.requests
+            let label = multicall ? "streamrecon, Multicall3 aggregate3" : "streamrecon, JSON-RPC batch arrays"
+            print(String(format: "%@ (batch_size %d): %6d HTTP requests  %8.2f s   %.0f× fewer requests, %.0f× less time",
+                         label, batchSize, requests, wall, Double(naiveRequests) / Double(requests), naive / wall))
+        }
+    }
+
+    static func rulesText(batchSize: Int, multicall: Bool) -> String {
+        """
+        version: 1
+        name: rpc-bench
+        key: { db: id, chain: id }
+        db: { table: streams }
+        evm:
+          contract: "\(contract.checksummed)"
+          confirmations: 2
+          count: nextStreamId() returns (uint256)
+          batch_size: \(batchSize)
+          multicall: \(multicall ? "auto" : "off")
+        fields:
+          deposited: { type: amount, chain: getDepositedAmount(uint256) returns (uint128) }
+          withdrawn: { type: amount, chain: getWithdrawnAmount(uint256) returns (uint128) }
+          state: { type: integer, chain: statusOf(uint256) returns (uint8) }
+
+        """
+    }
+
+    static func writeDatabase(_ path: String, streams: Int) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE streams (id TEXT PRIMARY KEY, deposited TEXT, withdrawn TEXT, state INTEGER)")
+            let insert = try db.makeStatement(sql: "INSERT INTO streams VALUES (?, ?, ?, ?)")
+            for id in 1...streams {
+                let values = SyntheticNode.values(UInt64(id))
+                try insert.execute(arguments: [String(id), values[0].description, values[1].description, Int(values[2].description)])
+            }
+        }
+        try queue.close()
+    }
+
+    /// One `eth_call` per read, each awaited before the next: what a loop over the views does.
+    static func naiveReads(url: String, streams: Int) async throws {
+        let session = URLSession(configuration: .ephemeral)
+        func call(_ data: [UInt8]) async throws {
+            var request = URLRequest(url: URL(string: url)!)
+            request.httpMethod = "POST"
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            let body = #"{"jsonrpc":"2.0","id":1,"method":"eth_call","params":[{"to":"\#(contract.lowercased)","data":"\#(Hex.encode(data))"},"latest"]}"#
+            request.httpBody = Data(body.utf8)
+            let (answer, _) = try await session.data(for: request)
+            guard answer.count > 40 else { throw BenchError("a naive read got no result") }
+        }
+        try await call(try count.encodeCall([]))
+        for id in 1...streams {
+            for view in views { try await call(try view.encodeCall([.uint(UInt256(UInt64(id)))])) }
+        }
+    }
+
+    static func timed(_ body: () async throws -> Void) async rethrows -> Double {
+        let start = ContinuousClock.now
+        try await body()
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    static func runChild(_ binary: URL, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+/// A JSON-RPC node with one synthetic stream contract (and Multicall3 when `multicall`), in
+/// this process: answers `eth_blockNumber`, `eth_getCode`, `eth_call` and batches of them.
+final class SyntheticNode: Sendable {
+    let streams: Int
+    let delay: Duration
+    private let state = Mutex((requests: 0, multicall: true))
+
+    init(streams: Int, delay: Duration) {
+        self.streams = streams
+        self.delay = delay
+    }
+
+    var requests: Int { state.withLock { $0.requests } }
+    var multicall: Bool {
+        get { state.withLock { $0.multicall } }
+        set { state.withLock { $0.multicall = newValue } }
+    }
+    func reset() { state.withLock { $0.requests = 0 } }
+
+    /// Stream `id`'s deposited, withdrawn and status.
+    static func values(_ id: UInt64) -> [UInt256] {
+        [UInt256(1_000_000 + id), UInt256(id % 1000), UInt256(id % 3)]
+    }
+
+    func start() async throws -> (port: Int, task: Task<Void, any Error>) {
+        let router = Router()
+        router.post("/") { request, _ -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: 64 << 20)
+            self.state.withLock { $0.requests += 1 }
+            try await Task.sleep(for: self.delay)
+            let answer = self.answer(Data(body.readableBytesView))
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
+        }
+        let (ports, sink) = AsyncStream.makeStream(of: Int.self)
+        var quiet = Logger(label: "rpc-bench.node")
+        quiet.logLevel = .critical // the cancellation at the end is expected
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { sink.yield($0.localAddress?.port ?? 0) }, logger: quiet)
+        let task = Task { try await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw BenchError("the node did not start") }
+        return (port, task)
+    }
+
+    private func answer(_ body: Data) -> Data {
+        let json = try? JSONSerialization.jsonObject(with: body)
+        let calls = (json as? [[String: Any]]) ?? (json as? [String: Any]).map { [$0] } ?? []
+        let answers: [[String: Any]] = calls.map { call in
+            var answer: [String: Any] = ["jsonrpc": "2.0", "id": call["id"] ?? NSNull()]
+            answer["result"] = result(call["method"] as? String ?? "", call["params"] as? [Any] ?? [])
+            return answer
+        }
+        let payload: Any = json is [Any] ? answers : (answers.first ?? [:])
+        return (try? JSONSerialization.data(withJSONObject: payload)) ?? Data()
+    }
+
+    private func result(_ method: String, _ params: [Any]) -> String {
+        switch method {
+        case "eth_blockNumber": return "0x64"
+        case "eth_getCode":
+            let address = (params.first as? String)?.lowercased()
+            return address == Multicall3.address.lowercased && multicall ? "0x6080" : "0x"
+        case "eth_call":
+            guard let call = params.first as? [String: String], let to = call["to"], let data = call["data"] ?? call["input"],
+                  let bytes = try? Hex.decode(data) else { return "0x" }
+            if to.lowercased() == Multicall3.address.lowercased, let subcalls = try? Multicall3.decodeAggregate3Call(bytes) {
+                return Hex.encode(Multicall3.encodeAggregate3Result(subcalls.map { Multicall3.Result(success: true, returnData: view($0.callData)) }))
+            }
+            return Hex.encode(view(bytes))
+        default: return "0x"
+        }
+    }
+
+    /// The return data of one view call.
+    private func view(_ data: [UInt8]) -> [UInt8] {
+        let selector = ABISelector(prefixOf: data)
+        if selector == RPCBenchmark.count.selector { return UInt256(UInt64(streams + 1)).bigEndianBytes }
+        guard data.count == 36, let id = UInt256(bigEndianBytes: data.suffix(32)), let index = RPCBenchmark.views.firstIndex(where: { $0.selector == selector }),
+              let small = UInt64(exactly: id.low) else { return [] }
+        return Self.values(small)[index].bigEndianBytes
+    }
+}
