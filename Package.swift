@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "streamrecon-bench",
             dependencies: ["ReconEngine", "ReconSources", "ReconChain", .product(name: "GRDB", package: "GRDB.swift"),
-                           .product(name: "Hummingbird", package: "hummingbird")],
+                           .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(name: "ReconEngineTests", dependencies: ["ReconEngine"], swiftSettings: strict),

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Hummingbird
+import Logging
 import ReconChain
 import Synchronization
 #if canImport(FoundationNetworking)
