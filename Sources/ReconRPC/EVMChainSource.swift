@@ -18,6 +18,9 @@ public struct EVMChainSource: ChainSource {
 
     public var displayName: String { client.endpoint.displayName }
 
+    /// The most streams a count call may announce: more is a wrong call, not a contract.
+    static let maximumCount: UInt64 = 100_000_000
+
     public func check(_ query: SourceQuery) throws(SourceError) {
         guard query.evm != nil, query.views.allSatisfy({ $0 != nil }) else {
             throw SourceError(.unsupported, at: displayName, "reading the chain over JSON-RPC needs an 'evm' section in the rules (see docs/rules.md)")
@@ -34,6 +37,10 @@ public struct EVMChainSource: ChainSource {
         }
         let block = latest - UInt64(evm.confirmations)
         let tag = "0x" + String(block, radix: 16)
+        let code = try await hex(RPCCall("eth_getCode", [.string(evm.contract.lowercased), .string(tag)]), what: "the contract's code")
+        guard code.count > 2 else {
+            throw SourceError(.notFound, at: displayName, "no contract at \(evm.contract.checksummed) at block \(block); check 'evm.contract' and the chain")
+        }
         var multicall = false
         if evm.multicall {
             let code = try await hex(RPCCall("eth_getCode", [.string(Multicall3.address.lowercased), .string(tag)]), what: "Multicall3's code")
@@ -45,8 +52,8 @@ public struct EVMChainSource: ChainSource {
             let answer = try await hex(RPCCall("eth_call", [.call(to: evm.contract.lowercased, data: Hex.encode(data)), .string(tag)]),
                                        what: "\(counter.name)()")
             guard let bytes = try? Hex.decode(answer), let value = try? counter.decodeResult(bytes), case .uint(let number) = value,
-                  let total = UInt64(exactly: number.low), number.high == 0 else {
-                throw SourceError(.malformed, at: displayName, "\(counter.name)() did not return a stream count")
+                  let total = UInt64(exactly: number.low), number.high == 0, total <= Self.maximumCount else {
+                throw SourceError(.malformed, at: displayName, "\(counter.name)() did not return a stream count up to \(Self.maximumCount)")
             }
             count = total
         }
@@ -63,7 +70,10 @@ public struct EVMChainSource: ChainSource {
             throw SourceError(.unreadable, at: displayName, "cannot read \(what): \(error.description)")
         }
         guard case .result(let value) = outcome else {
-            throw SourceError(.unreadable, at: displayName, "cannot read \(what): the node answered an error")
+            if case .error(let code, let message, _) = outcome {
+                throw SourceError(.unreadable, at: displayName, "cannot read \(what): the node answered error \(code): \(message.prefix(120))")
+            }
+            throw SourceError(.unreadable, at: displayName, "cannot read \(what)")
         }
         return value
     }

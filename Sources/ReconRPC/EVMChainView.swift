@@ -15,6 +15,8 @@ final class EVMChainView: ChainView {
 
     private struct State {
         var seen: Set<UInt256> = []
+        /// Keys that name no id, answered `.missing` once.
+        var unnamed: Set<String> = []
         var cursor: UInt64 = 1
         var unreadable: [(key: String, reason: String)] = []
     }
@@ -37,16 +39,25 @@ final class EVMChainView: ChainView {
         return UInt256(String(digits))
     }
 
+    /// A stopped run turns every read into a failure: end it as stopped instead.
+    private func stopIfCancelled() throws(SourceError) {
+        if Task.isCancelled { throw SourceError(.cancelled, at: reader.client.endpoint.displayName, "the run was stopped before it finished") }
+    }
+
     func records(for keys: [String]) async throws(SourceError) -> [ChainLookup] {
         var lookups = [ChainLookup](repeating: .missing, count: keys.count)
         var toRead: [(index: Int, id: UInt256)] = []
         state.withLock { state in
             for (index, key) in keys.enumerated() {
-                guard let id = id(key) else { continue }
+                guard let id = id(key) else {
+                    if !state.unnamed.insert(key).inserted { lookups[index] = .alreadySeen }
+                    continue
+                }
                 if !state.seen.insert(id).inserted { lookups[index] = .alreadySeen } else { toRead.append((index, id)) }
             }
         }
         let read = await reader.read(toRead.map(\.id))
+        try stopIfCancelled()
         for (slot, lookup) in zip(toRead, read) { lookups[slot.index] = lookup }
         return lookups
     }
@@ -59,13 +70,15 @@ final class EVMChainView: ChainView {
                 while ids.count < limit, state.cursor < nextId {
                     let id = UInt256(state.cursor)
                     state.cursor += 1
-                    if state.seen.insert(id).inserted { ids.append(id) }
+                    if !state.seen.contains(id) { ids.append(id) }
                 }
                 return ids
             }
             if ids.isEmpty { return [] }
             var records: [SourceRecord] = []
-            for (id, lookup) in zip(ids, await reader.read(ids)) {
+            let read = await reader.read(ids)
+            try stopIfCancelled()
+            for (id, lookup) in zip(ids, read) {
                 let key = idPrefix + id.description
                 switch lookup {
                 case .record(let values): records.append(SourceRecord(key: key, values: values))

@@ -30,11 +30,19 @@ struct EVMReader: Sendable {
             if let failure = own.lazy.compactMap({ if case .failed(let reason) = $0 { reason } else { nil } }).first {
                 return .failed(failure)
             }
-            if own.allSatisfy({ if case .reverted = $0 { true } else { false } }) { return .missing }
-            return .record(zip(views, own).map { view, answer in
-                guard case .returned(let data) = answer else { return .null } // one view reverted: the field has no value
-                return Self.raw(data, as: view)
-            })
+            let reverted = zip(views, own).filter { if case .reverted = $1 { true } else { false } }.map(\.0.name)
+            if reverted.count == views.count { return .missing }
+            // Some views answered and some reverted: not an id that does not exist; say which.
+            if !reverted.isEmpty { return .failed("\(reverted.joined(separator: ", ")) reverted while the other views answered") }
+            var values: [RawValue] = []
+            for (view, answer) in zip(views, own) {
+                guard case .returned(let data) = answer, data.count == 32 else {
+                    let count = if case .returned(let data) = answer { data.count } else { 0 }
+                    return .failed("\(view.name) returned \(count) bytes, not one 32-byte word (is the contract address right?)")
+                }
+                values.append(Self.raw(data, as: view))
+            }
+            return .record(values)
         }
     }
 

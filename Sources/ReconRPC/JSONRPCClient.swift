@@ -29,7 +29,16 @@ public enum RPCOutcome: Sendable, Equatable {
     /// Whether this is a contract revert (geth's code 3, or a message that says so), as opposed to a node error.
     public var isRevert: Bool {
         guard case .error(let code, let message, _) = self else { return false }
-        return code == 3 || message.lowercased().contains("revert")
+        let text = message.lowercased()
+        return code == 3 || text.contains("revert") || text.contains("vm execution error")
+    }
+
+    /// Whether this error says the node is busy or behind (rate limited, a backend without the block yet): worth asking again.
+    public var isTransient: Bool {
+        guard case .error(let code, let message, _) = self, !isRevert else { return false }
+        let text = message.lowercased()
+        return code == 429 || code == -32005 || text.contains("rate limit") || text.contains("too many requests")
+            || text.contains("header not found") || text.contains("timeout") || text.contains("try again")
     }
 }
 
@@ -89,13 +98,16 @@ public final class JSONRPCClient: Sendable {
             switch await exchange(body) {
             case .success(let data):
                 switch Self.decode(data, count: calls.count) {
-                case .success(let outcomes): return outcomes
+                case .success(let outcomes):
+                    // A node that rate-limits or lags inside an HTTP 200 answers error objects: ask again.
+                    guard let busy = outcomes.first(where: \.isTransient), attempt + 1 < policy.attempts else { return outcomes }
+                    if case .error(let code, let message, _) = busy { lastProblem = "the node answered error \(code): \(message.prefix(120))" }
                 case .failure(let problem): lastProblem = problem.description
                 }
             case .failure(let problem):
                 lastProblem = problem.message
                 if !problem.retry { throw RPCFailure("\(endpoint.displayName): \(problem.message)") }
-                if let retryAfter = problem.retryAfter { wait = min(retryAfter, policy.maxRetryAfter) }
+                if let retryAfter = problem.retryAfter, retryAfter.isFinite { wait = min(max(0, retryAfter), policy.maxRetryAfter) }
             }
             if attempt + 1 < policy.attempts { try? await Task.sleep(for: .seconds(wait)) }
         }
@@ -133,13 +145,24 @@ public final class JSONRPCClient: Sendable {
         case 200..<300:
             return .success(data)
         case 429:
-            let after = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After").flatMap { TimeInterval($0) }
+            let after = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After").flatMap(Self.retryAfter)
             return .failure(Problem(message: "HTTP 429 (rate limited)", retry: true, retryAfter: after))
         case 500..<600:
             return .failure(Problem(message: "HTTP \(status)", retry: true))
         default:
             return .failure(Problem(message: "HTTP \(status)", retry: false))
         }
+    }
+
+    /// A `Retry-After` value in seconds: whole seconds, or an HTTP date; nil for anything else.
+    static func retryAfter(_ text: String) -> TimeInterval? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let seconds = UInt32(trimmed) { return TimeInterval(seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: trimmed).map { max(0, $0.timeIntervalSinceNow) }
     }
 
     static func encode(_ calls: [RPCCall]) -> Data {
@@ -169,9 +192,10 @@ public final class JSONRPCClient: Sendable {
         }
         var outcomes = [RPCOutcome?](repeating: nil, count: count)
         for object in objects {
-            guard let id = (object["id"] as? NSNumber)?.intValue, outcomes.indices.contains(id) else {
+            let id = (object["id"] as? NSNumber)?.intValue ?? (object["id"] as? String).flatMap { Int($0) }
+            guard let id, outcomes.indices.contains(id) else {
                 if count == 1, let error = object["error"] as? [String: Any] { // an error about the request itself
-                    return .failure(RPCFailure("the node answered an error: \(error["message"] as? String ?? "?")"))
+                    return .failure(RPCFailure("the node answered an error: \((error["message"] as? String ?? "?").prefix(120))"))
                 }
                 continue
             }

@@ -188,6 +188,7 @@ final class SyntheticNode: Sendable {
         case "eth_blockNumber": return "0x64"
         case "eth_getCode":
             let address = (params.first as? String)?.lowercased()
+            if address == RPCBenchmark.contract.lowercased { return "0x6080" }
             return address == Multicall3.address.lowercased && multicall ? "0x6080" : "0x"
         case "eth_call":
             guard let call = params.first as? [String: String], let to = call["to"], let data = call["data"] ?? call["input"],

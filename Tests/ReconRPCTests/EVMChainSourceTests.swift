@@ -83,16 +83,45 @@ struct EVMChainSourceTests {
         #expect(ContinuousClock.now - started < .seconds(15))
     }
 
-    @Test func aBlockNumberThatGoesBackwardsDoesNotMoveThePin() async throws {
+    @Test func aBlockNumberThatGoesBackwardsMovesNoRunsPin() async throws {
+        // The node answers 7, then 6, 5…: each run pins once, from its own answer, and reads only there.
         let rig = try EVMRig(server: "fault_server.py", ["--mode", "block_backwards"])
         let directory = try DemoDirectory()
-        let (result, _) = try await reconcileDemo(rig, directory: directory)
-        let outcome = try result.get()
-        #expect(summary(outcome.findings) == demoDrift)
-        // Read once, pinned once: every eth_call is at that block.
+        let first = try await reconcileDemo(rig, directory: directory).outcome.get()
+        let second = try await reconcileDemo(rig, directory: directory).outcome.get()
+        #expect(summary(first.findings) == demoDrift && summary(second.findings) == demoDrift)
+        #expect(first.chainBlock == UInt64(rig.pinnedBlock))
+        #expect(second.chainBlock == UInt64(rig.pinnedBlock - 1))
         let blocks = try rig.stats()["ethCallBlocks"] as? [String: Int] ?? [:]
-        #expect(blocks.keys.count == 1)
-        #expect(outcome.chainBlock.map { "0x" + String($0, radix: 16) } == blocks.keys.first)
+        #expect(Set(blocks.keys) == ["0x\(String(rig.pinnedBlock, radix: 16))", "0x\(String(rig.pinnedBlock - 1, radix: 16))"])
+    }
+
+    @Test func aContractThatIsNotThereFailsTheRunInsteadOfReportingNulls() async throws {
+        let rig = try EVMRig()
+        let directory = try DemoDirectory()
+        let rules = try rig.demoRules(in: directory.url)
+        let elsewhere = try String(contentsOfFile: rules, encoding: .utf8)
+            .replacingOccurrences(of: rig.escrow, with: "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed")
+        try elsewhere.write(toFile: rules, atomically: true, encoding: .utf8)
+        let ruleSet = try RulesCompiler().load(path: rules)
+        let source = EVMChainSource(endpoint: RPCEndpoint(rig.url)!)
+        await #expect(throws: SourceError(.notFound, at: "http://127.0.0.1:\(rig.port)",
+                                          "no contract at 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed at block \(rig.pinnedBlock); check 'evm.contract' and the chain")) {
+            _ = try await Reconciler(ruleSet: ruleSet).reconcile(db: SQLiteAppDatabase(path: directory.dbPath), chain: source)
+        }
+    }
+
+    @Test func theNodesCredentialsReachNoFindingAndNoError() async throws {
+        let rig = try EVMRig(server: "fault_server.py", ["--mode", "missing_ids", "--no-multicall3"])
+        let directory = try DemoDirectory()
+        let ruleSet = try RulesCompiler().load(path: try rig.demoRules(in: directory.url))
+        // Through the registry, as `--chain` builds it (default policy: this takes a few seconds of retries).
+        let source = try #require(try SourceRegistry.standard.chain("http://user:s3cret@127.0.0.1:\(rig.port)/v3/k3y?apikey=s4cret") as? EVMChainSource)
+        let outcome = try await Reconciler(ruleSet: ruleSet).reconcile(db: SQLiteAppDatabase(path: directory.dbPath), chain: source)
+        let text = outcome.findings.map(\.message).joined(separator: "\n")
+        #expect(text.contains("lacks"))
+        for secret in ["s3cret", "k3y", "s4cret", "user"] { #expect(!text.contains(secret)) }
+        #expect(source.displayName == "http://127.0.0.1:\(rig.port)/…")
     }
 }
 
