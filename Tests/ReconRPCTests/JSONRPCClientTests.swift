@@ -1,4 +1,6 @@
 import Foundation
+import ReconChain
+import ReconEngine
 @testable import ReconRPC
 import Testing
 
@@ -47,5 +49,45 @@ struct JSONRPCClientTests {
         #expect(RPCOutcome.error(code: -32000, message: "VM execution error.", data: "0x").isRevert)
         #expect(!RPCOutcome.error(code: -32602, message: "invalid argument", data: nil).isTransient)
         #expect(!RPCOutcome.result("0x").isRevert)
+    }
+}
+
+@Suite("EVM return values")
+struct EVMReturnValueTests {
+    static let amountRules = """
+        version: 1
+        name: t
+        key: { db: id, chain: id }
+        db: { table: streams }
+        evm: { contract: "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", confirmations: 0 }
+        fields:
+          deposited: { type: amount, chain: getDepositedAmount(uint256) returns (uint256) }
+          small: { type: amount, chain: getSmall(uint256) returns (uint128) }
+        """
+
+    @Test func aUint256ThatAnAmountCannotHoldIsAnInvalidValueNeverWrapped() throws {
+        let ruleSet = try #require(RulesCompiler().compile(yaml: Self.amountRules, file: "r.yaml").ruleSet)
+        let views = ruleSet.fields.compactMap(\.view)
+        let huge = UInt256(high: 1, low: 5) // 2^128 + 5
+        let raw = EVMReader.raw(huge.bigEndianBytes, as: views[0])
+        #expect(raw == .text("340282366920938463463374607431768211461"))
+        guard case .failure = ruleSet.fields[0].parseChain(raw) else {
+            Issue.record("an amount took 2^128 + 5")
+            return
+        }
+        // Declared uint128 but with high bits set: handed on whole, refused the same way.
+        let dirty = EVMReader.raw(huge.bigEndianBytes, as: views[1])
+        #expect(dirty == .text("340282366920938463463374607431768211461"))
+        // What fits is read exactly, beyond 64 bits.
+        let fits = EVMReader.raw(UInt256(UInt128(10) << 70).bigEndianBytes, as: views[0])
+        #expect(fits == .text((UInt128(10) << 70).description))
+        guard case .success = ruleSet.fields[0].parseChain(fits) else {
+            Issue.record("an amount refused 10 << 70")
+            return
+        }
+        var findings: [Finding] = []
+        ruleSet.reconcile(streamId: "1", db: [.text("5"), .text("5")], chain: [raw, .text("5")], into: &findings)
+        #expect(findings.map(\.kind) == [.invalidValue])
+        #expect(findings.first?.side == .chain)
     }
 }
