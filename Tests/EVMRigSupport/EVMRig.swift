@@ -50,11 +50,11 @@ public final class EVMRig: @unchecked Sendable {
         process.standardInput = stdin // the server exits when this closes, so it never outlives the tests
         process.standardError = FileHandle.standardError
         try process.run()
-        var line = Data()
-        while true {
-            let byte = stdout.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line += byte
+        // The ready line, read on a thread of its own so that a server that hangs cannot hang the tests.
+        let reader = ReadyLine(stdout.fileHandleForReading)
+        guard let line = reader.wait(seconds: 120) else {
+            process.terminate()
+            throw Failure(description: "\(server) printed no ready line within 120 s")
         }
         guard let ready = try? JSONSerialization.jsonObject(with: line) as? [String: Any], ready["port"] is Int else {
             process.terminate()
@@ -94,5 +94,26 @@ public final class EVMRig: @unchecked Sendable {
         try template.replacingOccurrences(of: "0xF2E246BB76DF876Cef8b38ae84130F4F55De395b", with: escrow)
             .write(toFile: path, atomically: true, encoding: .utf8)
         return path
+    }
+}
+
+/// Reads one line from a pipe on its own thread; the caller waits for it with a limit.
+private final class ReadyLine: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var line = Data()
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            while true {
+                let byte = handle.readData(ofLength: 1)
+                if byte.isEmpty || byte == Data("\n".utf8) { break }
+                line += byte
+            }
+            done.signal()
+        }
+    }
+
+    func wait(seconds: Int) -> Data? {
+        done.wait(timeout: .now() + .seconds(seconds)) == .success ? line : nil
     }
 }
