@@ -18,14 +18,7 @@ extension StreamRecon {
                 """
         )
 
-        @Option(help: "The rules file.")
-        var rules = "Rules/streams.yaml"
-
-        @Option(help: "The app database: an SQLite file path. Default: the demo DB.")
-        var db: String?
-
-        @Option(help: "The chain: a chain snapshot file (JSON), or an http(s) JSON-RPC node URL for rules with an 'evm' section. Default: the demo snapshot.")
-        var chain: String?
+        @OptionGroup var sources: SourceOptions
 
         @Flag(help: "Compute and print the full report; write nothing anywhere.")
         var dryRun = false
@@ -39,14 +32,10 @@ extension StreamRecon {
         @Option(help: "Exit 1 when a discrepancy is at least this severe: info, warning or critical.")
         var failOn: Severity = .info
 
-        @Option(help: "DB rows read per page.")
-        var batchSize = 1000
-
         func validate() throws {
             if let format, ReportFormats.named(format) == nil {
                 throw ValidationError("unknown format '\(format)'; use \(ReportFormats.all.map { $0.identifier }.joined(separator: ", "))")
             }
-            guard batchSize > 0 else { throw ValidationError("--batch-size must be a positive number") }
         }
 
         func run() async throws {
@@ -57,15 +46,15 @@ extension StreamRecon {
             defer { try? FileManager.default.removeItem(at: scratch) }
             do {
                 var demoPath = demo.databasePath
-                if db == nil, dryRun, !FileManager.default.fileExists(atPath: demoPath) {
+                if sources.db == nil, dryRun, !FileManager.default.fileExists(atPath: demoPath) {
                     demoPath = scratch.appendingPathComponent("demo.sqlite").path
                     try demo.prepareDatabase(at: demoPath)
-                } else if db == nil, try demo.prepareDatabase() {
+                } else if sources.db == nil, try demo.prepareDatabase() {
                     Terminal.printError("note: built the demo app DB \(demo.databasePath) from \(demo.sqlPath)")
                 }
-                storePath = db ?? demoPath
+                storePath = sources.db ?? demoPath
                 database = try SourceRegistry.standard.appDatabase(storePath)
-                chainSource = try SourceRegistry.standard.chain(chain ?? demo.chainPath)
+                chainSource = try SourceRegistry.standard.chain(sources.chain ?? demo.chainPath)
             } catch where error.kind == .unsupported {
                 throw ValidationError(error.description)
             } catch {
@@ -84,7 +73,7 @@ extension StreamRecon {
             let report: RunReport
             do {
                 let store = dryRun ? nil : try RunStore(path: (database as? SQLiteAppDatabase)?.path ?? storePath)
-                let request = RunService.Request(rulesPath: rules, db: database, chain: chainSource, store: store, batchSize: batchSize)
+                let request = RunService.Request(rulesPath: sources.rules, db: database, chain: chainSource, store: store, batchSize: sources.batchSize)
                 report = try await RunService().run(request) { writer.found($0) }
             } catch let error as RunService.StartError {
                 reportOutput.discard()

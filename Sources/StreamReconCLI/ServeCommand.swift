@@ -27,17 +27,7 @@ extension StreamRecon {
         @Option(help: "The port to listen on; 0 picks a free one (logged at start).")
         var port = 8080
 
-        @Option(help: "The rules file, re-read for every run.")
-        var rules = "Rules/streams.yaml"
-
-        @Option(help: "The app database: an SQLite file path. Default: the demo DB.")
-        var db: String?
-
-        @Option(help: "The chain: a chain snapshot file (JSON), or an http(s) JSON-RPC node URL for rules with an 'evm' section. Default: the demo snapshot.")
-        var chain: String?
-
-        @Option(help: "DB rows read per page.")
-        var batchSize = 1000
+        @OptionGroup var sources: SourceOptions
 
         @Option(help: "Seconds a shutdown waits for a run in progress before stopping it.")
         var shutdownGrace = 30
@@ -47,7 +37,6 @@ extension StreamRecon {
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-            guard batchSize > 0 else { throw ValidationError("--batch-size must be a positive number") }
             guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must be 0 or more seconds") }
         }
 
@@ -61,7 +50,7 @@ extension StreamRecon {
             }
             let demo = DemoData(root: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
             do {
-                if db == nil, try demo.prepareDatabase() {
+                if sources.db == nil, try demo.prepareDatabase() {
                     Terminal.printError("note: built the demo app DB \(demo.databasePath) from \(demo.sqlPath)")
                 }
             } catch {
@@ -69,8 +58,8 @@ extension StreamRecon {
                 throw ExitCode(ExitStatus.failed)
             }
             let configuration = ServerConfiguration(
-                host: host, port: port, rulesPath: rules, database: db ?? demo.databasePath, chain: chain ?? demo.chainPath,
-                batchSize: batchSize, tokens: tokens, shutdownGrace: .seconds(shutdownGrace)
+                host: host, port: port, rulesPath: sources.rules, database: sources.db ?? demo.databasePath, chain: sources.chain ?? demo.chainPath,
+                batchSize: sources.batchSize, tokens: tokens, shutdownGrace: .seconds(shutdownGrace)
             )
             let level = logLevel
             let logger = Logger(label: "streamrecon.serve") { JSONLogHandler(label: $0, logLevel: level) }
