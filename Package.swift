@@ -95,7 +95,7 @@ let package = Package(
         // Starts the Python EVM rig (Tests/EVM), installing its venv on first use.
         .target(name: "EVMRigSupport", path: "Tests/EVMRigSupport", swiftSettings: strict),
         .testTarget(name: "ReconRPCTests", dependencies: ["ReconRPC", "ReconChain", "ReconEngine", "ReconSources", "Reconciliation",
-                                                         "EVMRigSupport"], swiftSettings: strict),
+                                                         "EVMRigSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "ReconServerTests", dependencies: ["ReconServer", "LoopbackHTTP", "Reconciliation", "ReconSources", "ReconEngine",
                                                             .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI", "streamrecon", "LoopbackHTTP", "EVMRigSupport", .product(name: "GRDB", package: "GRDB.swift")],

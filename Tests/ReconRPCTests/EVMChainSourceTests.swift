@@ -1,5 +1,6 @@
 import EVMRigSupport
 import Foundation
+import GRDB
 import ReconEngine
 import ReconRPC
 import ReconSources
@@ -109,6 +110,32 @@ struct EVMChainSourceTests {
                                           "no contract at 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed at block \(rig.pinnedBlock); check 'evm.contract' and the chain")) {
             _ = try await Reconciler(ruleSet: ruleSet).reconcile(db: SQLiteAppDatabase(path: directory.dbPath), chain: source)
         }
+    }
+
+    @Test func anIdWhoseViewsPartlyRevertIsASourceErrorNotMissing() async throws {
+        // isStream never reverts: for id 4 it answers false while every other view reverts.
+        let rig = try EVMRig()
+        let directory = try DemoDirectory()
+        let rules = try rig.demoRules(in: directory.url)
+        let text = try String(contentsOfFile: rules, encoding: .utf8).replacingOccurrences(of: "fields:\n", with: """
+            fields:
+              listed:
+                type: bool
+                chain: isStream(uint256) returns (bool)
+
+            """)
+        try text.write(toFile: rules, atomically: true, encoding: .utf8)
+        let queue = try DatabaseQueue(path: directory.dbPath)
+        try await queue.write { try $0.execute(sql: "ALTER TABLE streams ADD COLUMN listed INTEGER NOT NULL DEFAULT 1") }
+        try queue.close()
+        let ruleSet = try RulesCompiler().load(path: rules)
+        let outcome = try await Reconciler(ruleSet: ruleSet).reconcile(db: SQLiteAppDatabase(path: directory.dbPath),
+                                                                         chain: EVMChainSource(endpoint: RPCEndpoint(rig.url)!))
+        let stream4 = outcome.findings.filter { $0.streamId == "stream_4" }
+        #expect(stream4.map(\.kind) == [.sourceError])
+        #expect(stream4.first?.message == "on-chain record of stream 'stream_4' could not be read: getDepositedAmount, getWithdrawnAmount, "
+            + "statusOf, getRecipient reverted while the other views answered")
+        #expect(outcome.findings.contains { $0.streamId == "stream_2" && $0.kind == .mismatch })
     }
 
     @Test func theNodesCredentialsReachNoFindingAndNoError() async throws {
