@@ -23,15 +23,17 @@ public struct Reconciler: Sendable {
         public var chainBlock: UInt64?
     }
 
-    /// Reconciles every stream on either side; `onFinding` sees each finding as it is found.
+    /// Reconciles every stream on either side; `onPinned` learns the chain's block once it is
+    /// pinned, and `onFinding` sees each finding as it is found.
     public func reconcile(
-        db: any AppDatabaseSource, chain: any ChainSource, onFinding: (Finding) -> Void = { _ in }
+        db: any AppDatabaseSource, chain: any ChainSource, onFinding: (Finding) -> Void = { _ in }, onPinned: (UInt64?) -> Void = { _ in }
     ) async throws(SourceError) -> Outcome {
         let query = SourceQuery(ruleSet: ruleSet, batchSize: batchSize)
         // The DB's checks (a duplicate-key scan of the whole table) run while the snapshot loads;
         // a chain error still comes first.
         async let opening = Self.open(db, query)
         let view = try await chain.open(query)
+        onPinned(view.block) // known even if the run fails later
         let pages = try await opening.get()
         var tally = Tally(ruleSet: ruleSet)
         var findings: [Finding] = []

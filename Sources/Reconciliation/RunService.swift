@@ -105,10 +105,10 @@ public struct RunService: Sendable {
         var found: [Finding] = []
         do {
             let outcome = try await Reconciler(ruleSet: ruleSet, batchSize: request.batchSize)
-                .reconcile(db: request.db, chain: request.chain) { finding in
+                .reconcile(db: request.db, chain: request.chain, onFinding: { finding in
                     found.append(finding)
                     onFinding(finding)
-                }
+                }, onPinned: { report.source.chainBlock = $0 })
             report.source.chainBlock = outcome.chainBlock
             report.discrepancies = outcome.findings
             report.summary = .init(streamsChecked: outcome.streamsChecked, discrepancies: outcome.findings.count,

@@ -145,7 +145,7 @@ struct RunServiceTests {
             func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView { View() }
             final class View: ChainView {
                 let calls = Mutex(0)
-                var block: UInt64? { nil }
+                var block: UInt64? { 777 }
                 var duplicateKeys: [(key: String, count: Int)] { [] }
                 func records(for keys: [String]) async throws(SourceError) -> [ChainLookup] {
                     guard calls.withLock({ $0 += 1; return $0 }) == 1 else { throw SourceError(.unreadable, at: "node", "connection reset") }
@@ -160,6 +160,8 @@ struct RunServiceTests {
         let report = try await RunService().run(request) { streamed.append($0) }
         #expect(report.status == .failed)
         #expect(report.error == "node: connection reset")
+        #expect(report.source.chainBlock == 777, "the pinned block is reported even when the run fails")
+        #expect(try await RunHistory(path: path).show(id: report.runId)?.run.chainBlock == 777)
         #expect(report.discrepancies.count == streamed.count && !streamed.isEmpty)
         #expect(report.summary.discrepancies == streamed.count)
         #expect(try await RunHistory(path: path).show(id: report.runId)?.discrepancies.count == streamed.count)
