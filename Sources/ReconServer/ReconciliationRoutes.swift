@@ -22,6 +22,19 @@ struct ReconciliationRoutes {
         let api = router.group("api/internal/reconciliation").add(middleware: ServiceAuthMiddleware<Context>(tokens: configuration.tokens))
         api.post { request, context in try await startRun(request, context: context) }
         api.get("runs/latest") { _, context in await latestRun(context: context) }
+        // Another method on a route that exists is 405 with the one it takes, not 404.
+        for method: HTTPRequest.Method in [.get, .put, .patch, .delete] {
+            api.on("", method: method) { _, _ in Self.methodNotAllowed(allow: "POST") }
+        }
+        for method: HTTPRequest.Method in [.post, .put, .patch, .delete] {
+            api.on("runs/latest", method: method) { _, _ in Self.methodNotAllowed(allow: "GET") }
+        }
+    }
+
+    static func methodNotAllowed(allow: String) -> Response {
+        var response = APIResponse.error(.methodNotAllowed, "this route takes \(allow) only")
+        response.headers[.allow] = allow
+        return response
     }
 
     private func startRun(_ request: Request, context: some RequestContext) async throws -> Response {

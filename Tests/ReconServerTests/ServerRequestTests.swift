@@ -47,6 +47,23 @@ struct ServerRequestTests {
         }
     }
 
+    @Test func anotherMethodOnARouteIs405WithAllow() async throws {
+        try await ServerHarness.with { server in
+            let auth = [("Authorization", "Bearer \(tokenA)")]
+            let get = try await LoopbackHTTP.send(port: server.port, path: "/api/internal/reconciliation", headers: auth)
+            #expect(get.status == 405)
+            #expect(get.header("allow") == "POST")
+            #expect(try get.json()["error"] as? String == "this route takes POST only")
+            let delete = try await LoopbackHTTP.send(port: server.port, method: "DELETE", path: "/api/internal/reconciliation/runs/latest", headers: auth)
+            #expect(delete.status == 405)
+            #expect(delete.header("allow") == "GET")
+            // Still behind auth: without a token it is the same 401 as everywhere.
+            let anonymous = try await LoopbackHTTP.send(port: server.port, path: "/api/internal/reconciliation")
+            #expect(anonymous.status == 401)
+            #expect(try server.recordedRuns().isEmpty)
+        }
+    }
+
     @Test func anUnknownRouteIs404() async throws {
         try await ServerHarness.with { server in
             let unknownRun = try await server.get("/api/internal/reconciliation/runs/first")
