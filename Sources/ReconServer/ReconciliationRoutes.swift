@@ -91,7 +91,7 @@ struct ReconciliationRoutes {
 
     private func latestRun(context: some RequestContext) async -> Response {
         do {
-            let history = try RunHistory(path: configuration.database)
+            let history = try RunHistory(path: configuration.storePath)
             guard let latest = try await history.latest(), let shown = try await history.show(id: latest.id) else {
                 return APIResponse.error(.notFound, "no run has been recorded yet")
             }

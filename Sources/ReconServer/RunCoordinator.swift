@@ -60,7 +60,7 @@ public actor RunCoordinator {
         var logger = requestLogger
         logger[metadataKey: "run_id"] = .string(runId)
         let configuration = configuration
-        let storePath = dryRun ? nil : configuration.database
+        let storePath = dryRun ? nil : configuration.storePath
         let task = Task {
             let outcome = await Self.execute(runId: runId, dryRun: dryRun, configuration: configuration, metrics: metrics, logger: logger)
             self.finish(runId: runId, outcome)
@@ -84,7 +84,7 @@ public actor RunCoordinator {
         do {
             let db = try configuration.sources.appDatabase(configuration.database)
             let chain = try configuration.sources.chain(configuration.chain)
-            let store = dryRun ? nil : try RunStore(path: (db as? SQLiteAppDatabase)?.path ?? configuration.database)
+            let store = dryRun ? nil : try RunStore(path: configuration.storePath)
             request = RunService.Request(rulesPath: configuration.rulesPath, db: db, chain: chain, store: store,
                                          batchSize: configuration.batchSize, runId: runId, logger: logger)
         } catch {

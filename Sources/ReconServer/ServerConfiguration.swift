@@ -20,6 +20,9 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     public var sources: SourceRegistry
 
+    /// The SQLite file that holds the run records: the app database's file.
+    public var storePath: String { SourceRegistry.filePath(database) ?? database }
+
     public init(host: String = "127.0.0.1", port: Int = 8080, rulesPath: String, database: String, chain: String,
                 batchSize: Int = 1000, tokens: ServiceTokens, shutdownGrace: Duration = .seconds(30),
                 maxBodyBytes: Int = 64 * 1024, sources: SourceRegistry = .standard) {

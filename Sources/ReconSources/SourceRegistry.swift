@@ -26,6 +26,12 @@ public struct SourceRegistry: Sendable {
         return (location[..<range.lowerBound].lowercased(), location)
     }
 
+    /// The file a location names (`sqlite:`/`file:` prefix removed), or nil for a URL of another scheme.
+    public static func filePath(_ location: String) -> String? {
+        let (scheme, rest) = split(location)
+        return scheme.isEmpty ? rest : nil
+    }
+
     public func appDatabase(_ location: String) throws(SourceError) -> any AppDatabaseSource {
         let (scheme, rest) = Self.split(location)
         guard let factory = databases[scheme] else {

@@ -72,7 +72,7 @@ extension StreamRecon {
             var writer = ReportFormats.named(formatName)!.init(output: reportOutput)
             let report: RunReport
             do {
-                let store = dryRun ? nil : try RunStore(path: (database as? SQLiteAppDatabase)?.path ?? storePath)
+                let store = dryRun ? nil : try RunStore(path: SourceRegistry.filePath(storePath) ?? storePath)
                 let request = RunService.Request(rulesPath: sources.rules, db: database, chain: chainSource, store: store, batchSize: sources.batchSize)
                 report = try await RunService().run(request) { writer.found($0) }
             } catch let error as RunService.StartError {

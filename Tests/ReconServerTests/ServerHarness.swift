@@ -67,9 +67,10 @@ struct ServerHarness {
 
     /// Starts a server, runs `body` against it, and stops it.
     /// `database` replaces the fresh demo DB with a copy of that file.
+    /// `locationPrefix` goes before the DB's path in `--db` (such as `sqlite:`).
     static func with(tokens: [String] = [tokenA], gate: Gate? = nil, shutdownGrace: Duration = .seconds(30), database: String? = nil,
-                     _ body: (ServerHarness) async throws -> Void) async throws {
-        let harness = try await start(tokens: tokens, gate: gate, shutdownGrace: shutdownGrace, database: database)
+                     locationPrefix: String = "", _ body: (ServerHarness) async throws -> Void) async throws {
+        let harness = try await start(tokens: tokens, gate: gate, shutdownGrace: shutdownGrace, database: database, locationPrefix: locationPrefix)
         do {
             try await body(harness)
         } catch {
@@ -79,7 +80,7 @@ struct ServerHarness {
         await harness.stop()
     }
 
-    static func start(tokens: [String], gate: Gate?, shutdownGrace: Duration, database: String?) async throws -> ServerHarness {
+    static func start(tokens: [String], gate: Gate?, shutdownGrace: Duration, database: String?, locationPrefix: String) async throws -> ServerHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let demo = DemoData(root: repositoryRoot)
@@ -98,7 +99,7 @@ struct ServerHarness {
             }
             sources.chains[""] = gated
         }
-        let configuration = ServerConfiguration(port: 0, rulesPath: rulesPath, database: dbPath, chain: demo.chainPath,
+        let configuration = ServerConfiguration(port: 0, rulesPath: rulesPath, database: locationPrefix + dbPath, chain: demo.chainPath,
                                                 tokens: try ServiceTokens(tokens), shutdownGrace: shutdownGrace, sources: sources)
         let logs = LogCapture()
         let logger = Logger(label: "test.serve") { JSONLogHandler(label: $0, logLevel: .debug, sink: logs.sink) }

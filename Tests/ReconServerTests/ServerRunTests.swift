@@ -30,6 +30,18 @@ struct ServerRunTests {
         }
     }
 
+    @Test(arguments: ["sqlite:", "file://"])
+    func aDatabaseNamedWithAPrefixHoldsTheRunRecords(prefix: String) async throws {
+        try await ServerHarness.with(locationPrefix: prefix) { server in
+            let report = try await server.post().json()
+            let runId = try #require(report["runId"] as? String)
+            #expect(try server.recordedRuns() == [runId: "drift"])
+            let latest = try await server.get("/api/internal/reconciliation/runs/latest")
+            #expect(latest.status == 200)
+            #expect((try latest.json()["run"] as? [String: Any])?["id"] as? String == runId)
+        }
+    }
+
     @Test(arguments: [("{\"dryRun\": true}", ""), ("", "?dryRun=true"), ("{\"dryRun\":true}", "?dryRun=true")])
     func aDryRunWritesNothing(body: String, query: String) async throws {
         try await ServerHarness.with { server in
