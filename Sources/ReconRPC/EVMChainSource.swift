@@ -22,15 +22,20 @@ public struct EVMChainSource: ChainSource {
     static let maximumCount: UInt64 = 100_000_000
 
     public func check(_ query: SourceQuery) throws(SourceError) {
-        guard query.evm != nil, query.views.allSatisfy({ $0 != nil }) else {
+        _ = try binding(query)
+    }
+
+    /// The rules' `evm` section and every field's view; refused when the rules have none.
+    private func binding(_ query: SourceQuery) throws(SourceError) -> (evm: EVMBinding, views: [ViewSignature]) {
+        let views = query.views.compactMap { $0 }
+        guard let evm = query.evm, views.count == query.views.count else {
             throw SourceError(.unsupported, at: displayName, "reading the chain over JSON-RPC needs an 'evm' section in the rules (see docs/rules.md)")
         }
+        return (evm, views)
     }
 
     public func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView {
-        try check(query)
-        guard let evm = query.evm else { return EmptyChainView() }
-        let views = query.views.compactMap { $0 }
+        let (evm, views) = try binding(query)
         let latest = try await quantity(RPCCall("eth_blockNumber"), what: "the latest block number")
         guard latest >= UInt64(evm.confirmations) else {
             throw SourceError(.malformed, at: displayName, "the chain is at block \(latest), fewer than the \(evm.confirmations) confirmations asked for")
@@ -85,12 +90,4 @@ public struct EVMChainSource: ChainSource {
         }
         return value
     }
-}
-
-/// Never served: `check` refuses rules without an `evm` section first.
-private final class EmptyChainView: ChainView {
-    var block: UInt64? { nil }
-    var duplicateKeys: [(key: String, count: Int)] { [] }
-    func records(for keys: [String]) async throws(SourceError) -> [ChainLookup] { keys.map { _ in .missing } }
-    func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord] { [] }
 }

@@ -35,7 +35,7 @@ final class EVMChainView: ChainView {
     func id(_ key: String) -> UInt256? {
         guard key.hasPrefix(idPrefix) else { return nil }
         let digits = key.dropFirst(idPrefix.count)
-        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), digits == "0" || digits.first != "0" else { return nil }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits == "0" || digits.first != "0" else { return nil }
         return UInt256(String(digits))
     }
 
