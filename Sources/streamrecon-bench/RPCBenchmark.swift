@@ -35,7 +35,7 @@ enum RPCBenchmark {
         print("node: 127.0.0.1:\(port), every HTTP request answered after \(delay) ms; \(streams) streams × \(views.count) views")
 
         node.reset()
-        let naive = try await timed { try await naiveReads(url: url, streams: streams) }
+        let naive = try await seconds { try await naiveReads(url: url, streams: streams) }
         let naiveRequests = node.requests
         print(String(format: "naive (one request per read, in sequence): %6d HTTP requests  %8.2f s", naiveRequests, naive))
 
@@ -46,7 +46,7 @@ enum RPCBenchmark {
             let rules = scratch.appendingPathComponent("rules-\(multicall).yaml").path
             try rulesText(batchSize: batchSize, multicall: multicall).write(toFile: rules, atomically: true, encoding: .utf8)
             var status: Int32 = 0
-            let wall = try await timed {
+            let wall = try await seconds {
                 status = try runChild(binary, ["run", "--rules", rules, "--db", db, "--chain", url, "--dry-run", "--format", "json",
                                                "--output", scratch.appendingPathComponent("report.json").path])
             }
@@ -109,12 +109,6 @@ enum RPCBenchmark {
         }
     }
 
-    static func timed(_ body: () async throws -> Void) async rethrows -> Double {
-        let start = ContinuousClock.now
-        try await body()
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
 
     static func runChild(_ binary: URL, _ arguments: [String]) throws -> Int32 {
         let process = Process()

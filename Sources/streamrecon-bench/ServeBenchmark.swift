@@ -58,10 +58,10 @@ enum ServeBenchmark {
         for round in 1...option("--rounds", default: 3) {
             print("round \(round)")
             var dry = Tally(), refused = Tally()
-            var wall = try await timed { dry = try await load(session: session, count: authenticated, clients: clients) { _ in dryRun() } }
+            var wall = try await seconds { dry = try await load(session: session, count: authenticated, clients: clients) { _ in dryRun() } }
             report("  authenticated dry runs", dry, wall: wall)
             let afterDry = rss(server.process.processIdentifier)
-            wall = try await timed {
+            wall = try await seconds {
                 refused = try await load(session: session, count: unauthenticated, clients: clients) { index in
                     var request = URLRequest(url: URL(string: index % 2 == 0 ? base : base + "/runs/latest")!)
                     request.httpMethod = index % 2 == 0 ? "POST" : "GET"
@@ -97,8 +97,7 @@ enum ServeBenchmark {
                         } catch {
                             tally.failures.append("\(error)")
                         }
-                        let elapsed = ContinuousClock.now - start
-                        tally.latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                        tally.latencies.append(seconds(since: start))
                     }
                     return tally
                 }
@@ -109,12 +108,6 @@ enum ServeBenchmark {
         }
     }
 
-    private static func timed(_ body: () async throws -> Void) async rethrows -> Double {
-        let start = ContinuousClock.now
-        try await body()
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
 
     private static func report(_ name: String, _ tally: Tally, wall: Double) {
         let total = tally.latencies.count
