@@ -92,13 +92,15 @@ let package = Package(
                                                                .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         // A plain HTTP client over a loopback socket, for the server's tests.
         .target(name: "LoopbackHTTP", path: "Tests/LoopbackHTTP", swiftSettings: strict),
+        // Reads a test's run tables.
+        .target(name: "TestSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Tests/TestSupport", swiftSettings: strict),
         // Starts the Python EVM rig (Tests/EVM), installing its venv on first use.
         .target(name: "EVMRigSupport", path: "Tests/EVMRigSupport", swiftSettings: strict),
         .testTarget(name: "ReconRPCTests", dependencies: ["ReconRPC", "ReconChain", "ReconEngine", "ReconSources", "Reconciliation",
                                                          "EVMRigSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
-        .testTarget(name: "ReconServerTests", dependencies: ["ReconServer", "LoopbackHTTP", "Reconciliation", "ReconSources", "ReconEngine",
+        .testTarget(name: "ReconServerTests", dependencies: ["ReconServer", "LoopbackHTTP", "TestSupport", "Reconciliation", "ReconSources", "ReconEngine",
                                                             .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
-        .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI", "streamrecon", "LoopbackHTTP", "EVMRigSupport", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI", "streamrecon", "LoopbackHTTP", "EVMRigSupport", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

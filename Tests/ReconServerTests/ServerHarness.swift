@@ -1,6 +1,6 @@
 import Foundation
 import LoopbackHTTP
-import GRDB
+import TestSupport
 import Logging
 import ReconServer
 import ReconSources
@@ -129,26 +129,12 @@ struct ServerHarness {
 
     /// Run ids recorded in the app DB, with their statuses.
     func recordedRuns() throws -> [String: String] {
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(10) // the server may be writing a run record
-        let queue = try DatabaseQueue(path: dbPath, configuration: configuration)
-        defer { try? queue.close() }
-        return try queue.read { db in
-            guard try db.tableExists("reconciliation_runs") else { return [:] }
-            return Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, status FROM reconciliation_runs").map {
-                ($0["id"] as String, $0["status"] as String)
-            })
-        }
+        try RunTables.statuses(at: dbPath)
     }
 
     /// Waits until a run is recorded `running` in the app DB, and returns its id.
     func runRecorded() async throws -> String {
-        for _ in 0..<500 {
-            if let (id, _) = try recordedRuns().first(where: { $0.value == "running" }) { return id }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw LoopbackHTTP.Failure("no run was recorded")
+        try await RunTables.runningRun(at: dbPath, attempts: 500, interval: .milliseconds(10))
     }
 
     /// Waits until the coordinator has a run in progress, and returns its id.

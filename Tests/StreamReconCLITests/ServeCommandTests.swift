@@ -2,6 +2,7 @@ import Foundation
 import EVMRigSupport
 import GRDB
 import LoopbackHTTP
+import TestSupport
 import Testing
 
 /// `streamrecon serve` as a process: started, called over HTTP, and stopped with a signal.
@@ -92,27 +93,14 @@ final class SlowDemo {
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
+
     func runStatuses() throws -> [String: String] {
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(10)
-        let queue = try DatabaseQueue(path: dbPath, configuration: configuration)
-        defer { try? queue.close() }
-        return try queue.read { db in
-            guard try db.tableExists("reconciliation_runs") else { return [:] }
-            return Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, status FROM reconciliation_runs").map {
-                ($0["id"] as String, $0["status"] as String)
-            })
-        }
+        try RunTables.statuses(at: dbPath)
     }
 
     /// Waits until a run is recorded `running`, and returns its id.
     func runningRun() async throws -> String {
-        for _ in 0..<3000 {
-            if let (id, _) = try runStatuses().first(where: { $0.value == "running" }) { return id }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        throw LoopbackHTTP.Failure("no run was recorded running")
+        try await RunTables.runningRun(at: dbPath, attempts: 3000, interval: .milliseconds(5))
     }
 }
 
