@@ -27,7 +27,7 @@ public actor RunCoordinator {
     private struct Running {
         var id: String
         var task: Task<Void, Never>
-        var storePath: String?
+        var dryRun: Bool
         var waiter: CheckedContinuation<Outcome, Never>?
     }
 
@@ -60,12 +60,11 @@ public actor RunCoordinator {
         var logger = requestLogger
         logger[metadataKey: "run_id"] = .string(runId)
         let configuration = configuration
-        let storePath = dryRun ? nil : configuration.storePath
         let task = Task {
             let outcome = await Self.execute(runId: runId, dryRun: dryRun, configuration: configuration, metrics: metrics, logger: logger)
             self.finish(runId: runId, outcome)
         }
-        current = Running(id: runId, task: task, storePath: storePath)
+        current = Running(id: runId, task: task, dryRun: dryRun)
         metrics.running(true)
         return await withCheckedContinuation { current?.waiter = $0 }
     }
@@ -128,8 +127,9 @@ public actor RunCoordinator {
         current = nil
         metrics.running(false)
         logger.error("run aborted at shutdown", metadata: ["run_id": .string(running.id)])
-        var recorded = running.storePath == nil // a dry run has no record to fix
-        if let path = running.storePath {
+        var recorded = running.dryRun // a dry run has no record to fix
+        if !running.dryRun {
+            let path = configuration.storePath
             // In a task of its own: a drain that is itself cancelled must still write the record.
             let runId = running.id
             let write = Task { () throws(SourceError) -> Bool in
