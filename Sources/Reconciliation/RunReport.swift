@@ -77,42 +77,40 @@ public struct RunReport: Sendable, Codable, Equatable {
     }
 
     /// The report as JSON with sorted keys, so two runs over the same data print alike. The
-    /// envelope goes through `JSONEncoder`; the discrepancies, which can number in the
-    /// hundreds of thousands, through `FindingJSON`, which writes the same text.
+    /// other members go through `JSONEncoder`; the discrepancies, which can number in the
+    /// hundreds of thousands, through `FindingJSON`, which writes the same text. `discrepancies`
+    /// sorts before every other key, so it is the object's first member: it is written right
+    /// after the opening brace, and the encoder's object follows from its first member on.
     public func json(pretty: Bool = true) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        // Strings, numbers and booleans always encode.
-        let envelope = String(decoding: (try? encoder.encode(summaryOnly)) ?? Data(), as: UTF8.self)
-        let empty = pretty ? "\"discrepancies\" : [\n\n  ]" : "\"discrepancies\":[]"
-        guard !discrepancies.isEmpty, let range = envelope.range(of: empty) else { return Data(envelope.utf8) }
-        // Two halves written on two threads when there are many.
-        let halves = discrepancies.count > 10_000 ? 2 : 1
-        let parts = Mutex([[UInt8]](repeating: [], count: halves))
-        DispatchQueue.concurrentPerform(iterations: halves) { half in
-            let range = discrepancies.count * half / halves..<discrepancies.count * (half + 1) / halves
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(range.count * (pretty ? 400 : 300))
-            for index in range {
-                if pretty { bytes.append(contentsOf: "    ".utf8) }
-                FindingJSON.append(discrepancies[index], pretty: pretty, indent: 4, to: &bytes)
-                if index < discrepancies.count - 1 { bytes.append(contentsOf: (pretty ? ",\n" : ",").utf8) }
+        // Strings, numbers and booleans always encode; the object always has members (runId, …).
+        guard let envelope = try? encoder.encode(NDJSONReport.SummaryLine(report: self)), envelope.first == UInt8(ascii: "{"),
+              envelope.count > 2 else { return (try? encoder.encode(self)) ?? Data() }
+        var data = Data((pretty ? "{\n  \"discrepancies\" : [" : "{\"discrepancies\":[").utf8)
+        if discrepancies.isEmpty {
+            data.append(contentsOf: (pretty ? "\n\n  ]," : "],").utf8)
+        } else {
+            if pretty { data.append(UInt8(ascii: "\n")) }
+            // Two halves written on two threads when there are many.
+            let halves = discrepancies.count > 10_000 ? 2 : 1
+            let parts = Mutex([[UInt8]](repeating: [], count: halves))
+            DispatchQueue.concurrentPerform(iterations: halves) { half in
+                let range = discrepancies.count * half / halves..<discrepancies.count * (half + 1) / halves
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(range.count * (pretty ? 400 : 300))
+                for index in range {
+                    if pretty { bytes.append(contentsOf: "    ".utf8) }
+                    FindingJSON.append(discrepancies[index], pretty: pretty, indent: 4, to: &bytes)
+                    if index < discrepancies.count - 1 { bytes.append(contentsOf: (pretty ? ",\n" : ",").utf8) }
+                }
+                parts.withLock { $0[half] = bytes }
             }
-            parts.withLock { $0[half] = bytes }
+            parts.withLock { parts in for part in parts { data.append(contentsOf: part) } }
+            data.append(contentsOf: (pretty ? "\n  ]," : "],").utf8)
         }
-        var data = Data(envelope[..<range.lowerBound].utf8)
-        data.append(contentsOf: (pretty ? "\"discrepancies\" : [\n" : "\"discrepancies\":[").utf8)
-        parts.withLock { parts in for part in parts { data.append(contentsOf: part) } }
-        data.append(contentsOf: (pretty ? "\n  ]" : "]").utf8)
-        data.append(contentsOf: envelope[range.upperBound...].utf8)
+        data.append(envelope.dropFirst())
         return data
-    }
-
-    /// The report without its discrepancies: the last line of `ndjson`.
-    public var summaryOnly: RunReport {
-        var copy = self
-        copy.discrepancies = []
-        return copy
     }
 
     /// `2026-11-25T12:00:00.123Z`: milliseconds, so runs started in one second still order.

@@ -21,8 +21,8 @@ struct ReportTests {
         let path = scratch.path("report.out")
         let output = try ReportOutput(file: path)
         var writer = format.init(output: output)
-        for finding in Self.report.discrepancies { writer.found(finding) }
-        writer.finish(Self.report)
+        for finding in Self.report.discrepancies { try writer.found(finding) }
+        try writer.finish(Self.report)
         try output.commit()
         return try String(contentsOfFile: path, encoding: .utf8)
     }
@@ -124,7 +124,7 @@ struct ReportTests {
         let scratch = try Scratch()
         let output = try ReportOutput(file: scratch.path("r"))
         var writer = TableReport(output: output)
-        writer.finish(report)
+        try writer.finish(report)
         try output.commit()
         #expect(try String(contentsOfFile: scratch.path("r"), encoding: .utf8) == """
         Reconciliation run-1: FAILED (dry run, nothing written)
@@ -142,13 +142,13 @@ struct ReportTests {
         let path = scratch.path("report.json")
         try "old".write(toFile: path, atomically: true, encoding: .utf8)
         let output = try ReportOutput(file: path)
-        output.write("new")
+        try output.write("new")
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "old")
         output.discard()
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "old")
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path) == ["report.json"])
         let second = try ReportOutput(file: path)
-        second.write("new")
+        try second.write("new")
         try second.commit()
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "new")
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path) == ["report.json"])

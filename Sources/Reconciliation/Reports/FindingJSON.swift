@@ -5,13 +5,6 @@ import ReconEngine
 /// in the generic encoder. Writes UTF-8 bytes: appending many short strings to a `String`
 /// was most of the time left.
 enum FindingJSON {
-    /// Appends `finding` as a JSON object; `indent` is the indentation of its opening brace.
-    static func append(_ finding: Finding, pretty: Bool, indent: String, to out: inout String) {
-        var bytes: [UInt8] = []
-        append(finding, pretty: pretty, indent: indent.utf8.count, to: &bytes)
-        out += String(decoding: bytes, as: UTF8.self)
-    }
-
     /// Appends `finding` as a JSON object; `indent` is the number of spaces before its opening brace.
     static func append(_ finding: Finding, pretty: Bool, indent: Int, to out: inout [UInt8]) {
         let inner = pretty ? indent + 2 : 0
@@ -71,12 +64,6 @@ enum FindingJSON {
     }
 
     /// A JSON string literal, escaped as `JSONEncoder` escapes it (slashes left as they are).
-    static func appendString(_ text: String, to out: inout String) {
-        var bytes: [UInt8] = []
-        appendString(text, to: &bytes)
-        out += String(decoding: bytes, as: UTF8.self)
-    }
-
     static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {

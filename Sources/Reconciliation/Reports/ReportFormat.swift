@@ -6,10 +6,10 @@ public protocol ReportFormat: Sendable {
     static var identifier: String { get }
     static var summary: String { get }
     init(output: ReportOutput)
-    /// Called once per finding, as it is found.
-    mutating func found(_ finding: Finding)
-    /// Called once, with the complete report.
-    mutating func finish(_ report: RunReport)
+    /// Called once per finding, as it is found; a write that fails throws.
+    mutating func found(_ finding: Finding) throws(ReportOutput.WriteFailure)
+    /// Called once, with the complete report; a write that fails throws.
+    mutating func finish(_ report: RunReport) throws(ReportOutput.WriteFailure)
 }
 
 /// The report formats `run` offers. Adding one is adding its type here.
@@ -29,11 +29,12 @@ public struct JSONReport: ReportFormat {
 
     public init(output: ReportOutput) { self.output = output }
 
-    public mutating func found(_ finding: Finding) {}
+    public mutating func found(_ finding: Finding) throws(ReportOutput.WriteFailure) {}
 
-    public mutating func finish(_ report: RunReport) {
-        output.write(report.json())
-        output.write("\n")
+    public mutating func finish(_ report: RunReport) throws(ReportOutput.WriteFailure) {
+        var json = report.json()
+        json.append(UInt8(ascii: "\n"))
+        try output.write(json)
     }
 }
 
@@ -45,15 +46,18 @@ public struct NDJSONReport: ReportFormat {
 
     public init(output: ReportOutput) { self.output = output }
 
-    public mutating func found(_ finding: Finding) {
-        var line = ""
-        FindingJSON.append(finding, pretty: false, indent: "", to: &line)
-        output.write(line + "\n")
+    public mutating func found(_ finding: Finding) throws(ReportOutput.WriteFailure) {
+        var line: [UInt8] = []
+        FindingJSON.append(finding, pretty: false, indent: 0, to: &line)
+        line.append(UInt8(ascii: "\n"))
+        try output.write(Data(line))
     }
 
-    public mutating func finish(_ report: RunReport) {
-        output.write((try? JSONEncoder.sorted.encode(SummaryLine(report: report))) ?? Data())
-        output.write("\n")
+    public mutating func finish(_ report: RunReport) throws(ReportOutput.WriteFailure) {
+        // Strings, numbers and booleans always encode.
+        var line = (try? JSONEncoder.sorted.encode(SummaryLine(report: report))) ?? Data()
+        line.append(UInt8(ascii: "\n"))
+        try output.write(line)
     }
 
     /// The report's keys except `discrepancies`.

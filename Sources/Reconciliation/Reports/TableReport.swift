@@ -8,7 +8,7 @@ public struct TableReport: ReportFormat {
 
     public init(output: ReportOutput) { self.output = output }
 
-    public mutating func found(_ finding: Finding) {}
+    public mutating func found(_ finding: Finding) throws(ReportOutput.WriteFailure) {}
 
     private func paint(_ text: String, _ code: String) -> String {
         output.isColorTerminal ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
@@ -18,7 +18,7 @@ public struct TableReport: ReportFormat {
         paint(severity.rawValue, severity == .critical ? "31" : severity == .warning ? "33" : "36")
     }
 
-    public mutating func finish(_ report: RunReport) {
+    public mutating func finish(_ report: RunReport) throws(ReportOutput.WriteFailure) {
         let status = paint(report.status.rawValue.uppercased(), report.status == .clean ? "32" : "31;1")
         let recorded = report.dryRun ? "dry run, nothing written" : report.persisted ? "recorded" : "not recorded"
         var lines = ["Reconciliation \(report.runId): \(status) (\(recorded))"]
@@ -30,7 +30,7 @@ public struct TableReport: ReportFormat {
         lines.append("  found    \(report.summary.discrepancies) discrepanc\(report.summary.discrepancies == 1 ? "y" : "ies")"
             + (kinds.isEmpty ? "" : " (\(kinds.joined(separator: ", ")))"))
         if let error = report.error { lines.append("  error    " + paint(error, "31")) }
-        output.write(lines.joined(separator: "\n") + "\n")
+        try output.write(lines.joined(separator: "\n") + "\n")
         guard !report.discrepancies.isEmpty else { return }
         let header = ["STREAM", "KIND", "FIELD/RULE", "SIDE", "DB", "CHAIN", "SEVERITY"]
         let rows = report.discrepancies.map { finding in
@@ -49,7 +49,7 @@ public struct TableReport: ReportFormat {
             table.append(line(row, severity: finding.severity))
             table.append("    " + finding.message)
         }
-        output.write(table.joined(separator: "\n") + "\n")
+        try output.write(table.joined(separator: "\n") + "\n")
     }
 
     /// Long values (a 40-digit amount, an address) shortened to keep the table readable.
