@@ -41,6 +41,18 @@ public struct EVMChainSource: ChainSource {
             throw SourceError(.malformed, at: displayName, "the chain is at block \(latest), fewer than the \(evm.confirmations) confirmations asked for")
         }
         let block = latest - UInt64(evm.confirmations)
+        do {
+            return try await open(evm: evm, views: views, at: block)
+        } catch {
+            // A failure after pinning still names the block, so the failed run reports it.
+            var pinned = error
+            pinned.chainBlock = block
+            throw pinned
+        }
+    }
+
+    /// The view at a pinned block: the contract (and Multicall3) checked there, and the count read.
+    private func open(evm: EVMBinding, views: [ViewSignature], at block: UInt64) async throws(SourceError) -> any ChainView {
         let tag = "0x" + String(block, radix: 16)
         let code = try await hex(RPCCall("eth_getCode", [.string(evm.contract.lowercased), .string(tag)]), what: "the contract's code")
         guard code.count > 2 else {

@@ -208,12 +208,13 @@ public enum SQLiteErrorText {
 }
 
 /// Opens an existing SQLite app database, read-only or for writing run records, waiting up to
-/// ten seconds for a lock the app holds.
+/// `busyTimeout` (ten seconds) for a lock the app holds.
 public enum AppDatabaseFile {
     /// `leaveNoTrace`: a read-only open of a WAL database that no one has open creates its
     /// `-wal` and `-shm` files, and leaves them; in that case the file is opened immutable
     /// instead (nothing else has it open, so nothing is writing it), so a dry run writes nothing.
-    public static func open(path: String, readonly: Bool, label: String, leaveNoTrace: Bool = false) throws(SourceError) -> DatabaseQueue {
+    public static func open(path: String, readonly: Bool, label: String, leaveNoTrace: Bool = false,
+                            busyTimeout: Duration = .seconds(10)) throws(SourceError) -> DatabaseQueue {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw SourceError(.notFound, at: path, "app database not found") }
         guard !isDirectory.boolValue else { throw SourceError(.unreadable, at: path, "is a directory, not an SQLite database file") }
@@ -223,7 +224,7 @@ public enum AppDatabaseFile {
         }
         var configuration = Configuration()
         configuration.readonly = readonly
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(Double(busyTimeout.components.seconds) + Double(busyTimeout.components.attoseconds) / 1e18)
         configuration.label = label
         do {
             return try DatabaseQueue(path: location, configuration: configuration)

@@ -24,11 +24,15 @@ public struct SourceError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file, `file:line:column`, or the source's redacted location.
     public var location: String
     public var message: String
+    /// The block the chain source had pinned when it failed, if it had: a failed run still
+    /// reports the block its error speaks of.
+    public var chainBlock: UInt64?
 
-    public init(_ kind: Kind, at location: String, _ message: String) {
+    public init(_ kind: Kind, at location: String, _ message: String, chainBlock: UInt64? = nil) {
         self.kind = kind
         self.location = location
         self.message = message
+        self.chainBlock = chainBlock
     }
 
     public var description: String { "\(location): \(message)" }

@@ -25,13 +25,18 @@ public struct SourceQuery: Sendable {
     public var evm: EVMBinding?
     public var views: [ViewSignature?]
 
+    /// The largest page a run reads: a page is held in memory, so a larger one is refused (the CLI's
+    /// `--batch-size`) or clamped (a library caller's).
+    public static let maximumBatchSize = 100_000
+
+    /// `batchSize` is clamped to 1 through `maximumBatchSize`.
     public init(ruleSet: CompiledRuleSet, batchSize: Int = 1000) {
         table = ruleSet.table
         keyColumn = ruleSet.keyColumn
         columns = ruleSet.dbColumns
         keyField = ruleSet.keyChainField
         fields = ruleSet.chainFields
-        self.batchSize = batchSize
+        self.batchSize = min(max(1, batchSize), Self.maximumBatchSize)
         evm = ruleSet.evm
         views = ruleSet.fields.map(\.view)
     }

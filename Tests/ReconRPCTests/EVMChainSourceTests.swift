@@ -106,10 +106,14 @@ struct EVMChainSourceTests {
         try elsewhere.write(toFile: rules, atomically: true, encoding: .utf8)
         let ruleSet = try RulesCompiler().load(path: rules)
         let source = EVMChainSource(endpoint: RPCEndpoint(rig.url)!)
-        await #expect(throws: SourceError(.notFound, at: "http://127.0.0.1:\(rig.port)",
-                                          "no contract at 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed at block \(rig.pinnedBlock); check 'evm.contract' and the chain")) {
+        let stopped = await #expect(throws: Reconciler.Stopped.self) {
             _ = try await Reconciler(ruleSet: ruleSet).reconcile(db: SQLiteAppDatabase(path: directory.dbPath), chain: source)
         }
+        #expect(stopped?.error == SourceError(.notFound, at: "http://127.0.0.1:\(rig.port)",
+                                              "no contract at 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed at block \(rig.pinnedBlock); check 'evm.contract' and the chain",
+                                              chainBlock: UInt64(rig.pinnedBlock)))
+        // The run failed after pinning: its report names the block its error speaks of.
+        #expect(stopped?.partial.chainBlock == UInt64(rig.pinnedBlock))
     }
 
     @Test func anIdWhoseViewsPartlyRevertIsASourceErrorNotMissing() async throws {

@@ -28,7 +28,7 @@ func reconcileDemo(_ rig: EVMRig, policy: RPCPolicy = RPCPolicy(), directory: De
     do {
         return (.success(try await Reconciler(ruleSet: ruleSet).reconcile(db: SQLiteAppDatabase(path: directory.dbPath), chain: source)), source)
     } catch {
-        return (.failure(error), source)
+        return (.failure(error.error), source)
     }
 }
 
