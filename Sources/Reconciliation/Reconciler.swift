@@ -8,10 +8,10 @@ public struct Reconciler: Sendable {
     public let ruleSet: CompiledRuleSet
     public let batchSize: Int
 
+    /// `batchSize` is clamped to 1 through `SourceQuery.maximumBatchSize`.
     public init(ruleSet: CompiledRuleSet, batchSize: Int = 1000) {
-        precondition(batchSize > 0, "batch size must be positive")
         self.ruleSet = ruleSet
-        self.batchSize = batchSize
+        self.batchSize = min(max(1, batchSize), SourceQuery.maximumBatchSize)
     }
 
     /// What one reconciliation found.
@@ -23,22 +23,55 @@ public struct Reconciler: Sendable {
         public var chainBlock: UInt64?
     }
 
+    /// A reconciliation that a source failure or a stop ended early: what was found until then.
+    public struct Stopped: Error, Sendable {
+        public var error: SourceError
+        /// The findings so far (in report order), the streams checked so far, and the block the
+        /// chain was pinned at if it was.
+        public var partial: Outcome
+    }
+
+    /// What a pass has found so far.
+    private struct Progress {
+        var tally: Tally
+        var findings: [Finding] = []
+        var block: UInt64?
+
+        var outcome: Outcome {
+            Outcome(findings: findings.sorted(by: Finding.reportOrder), streamsChecked: tally.streams, streamsByStatus: tally.byStatus,
+                    chainBlock: block)
+        }
+    }
+
     /// Reconciles every stream on either side; `onPinned` learns the chain's block once it is
-    /// pinned, and `onFinding` sees each finding as it is found.
+    /// pinned, and `onFinding` sees each finding as it is found. A source failure or a stop
+    /// (the task cancelled) throws `Stopped` with what was found until then.
     public func reconcile(
         db: any AppDatabaseSource, chain: any ChainSource, onFinding: (Finding) -> Void = { _ in }, onPinned: (UInt64?) -> Void = { _ in }
-    ) async throws(SourceError) -> Outcome {
+    ) async throws(Stopped) -> Outcome {
+        var progress = Progress(tally: Tally(ruleSet: ruleSet))
+        do {
+            try await pass(db: db, chain: chain, progress: &progress, onFinding: onFinding, onPinned: onPinned)
+        } catch {
+            progress.block = progress.block ?? error.chainBlock
+            throw Stopped(error: error, partial: progress.outcome)
+        }
+        return progress.outcome
+    }
+
+    private func pass(
+        db: any AppDatabaseSource, chain: any ChainSource, progress: inout Progress, onFinding: (Finding) -> Void, onPinned: (UInt64?) -> Void
+    ) async throws(SourceError) {
         let query = SourceQuery(ruleSet: ruleSet, batchSize: batchSize)
         // The DB's checks (a duplicate-key scan of the whole table) run while the snapshot loads;
         // a chain error still comes first.
         async let opening = Self.open(db, query)
         let view = try await chain.open(query)
+        progress.block = view.block
         onPinned(view.block) // known even if the run fails later
         let pages = try await opening.get()
-        var tally = Tally(ruleSet: ruleSet)
-        var findings: [Finding] = []
-        func emit(_ new: ArraySlice<Finding>) {
-            for finding in new { onFinding(finding) }
+        func emit(from start: Int, _ findings: [Finding]) {
+            for finding in findings[start...] { onFinding(finding) }
         }
         let dbDuplicates = Dictionary(pages.duplicateKeys.map { ($0.key, $0.count) }, uniquingKeysWith: { first, _ in first })
         var duplicatesSeen = Set<String>()
@@ -55,23 +88,23 @@ public struct Reconciler: Sendable {
             for (row, lookup) in zip(rows, lookups) {
                 // The second row of a duplicated key is skipped (and reported below).
                 if !dbDuplicates.isEmpty, dbDuplicates[row.key] != nil, !duplicatesSeen.insert(row.key).inserted { continue }
-                let start = findings.count
+                let start = progress.findings.count
                 switch lookup {
                 case .alreadySeen:
                     continue // the same stream read again: the app rewrote its row while the run read the table
                 case .record(let chainValues):
-                    ruleSet.reconcile(streamId: row.key, db: row.values, chain: chainValues, into: &findings)
+                    ruleSet.reconcile(streamId: row.key, db: row.values, chain: chainValues, into: &progress.findings)
                 case .missing:
-                    ruleSet.reconcile(streamId: row.key, db: row.values, chain: nil, into: &findings)
+                    ruleSet.reconcile(streamId: row.key, db: row.values, chain: nil, into: &progress.findings)
                 case .failed(let reason):
                     var dbSide: [Finding] = []
                     ruleSet.reconcile(streamId: row.key, db: row.values, chain: nil, into: &dbSide)
-                    findings += dbSide.filter { $0.kind != .missingOnChain }
-                    findings.append(Finding(streamId: row.key, kind: .sourceError, rule: "key", severity: .critical,
-                                            message: "on-chain record of stream '\(row.key)' could not be read: \(reason)"))
+                    progress.findings += dbSide.filter { $0.kind != .missingOnChain }
+                    progress.findings.append(Finding(streamId: row.key, kind: .sourceError, rule: "key", severity: .critical,
+                                                     message: "on-chain record of stream '\(row.key)' could not be read: \(reason)"))
                 }
-                tally.count(db: row.values, chain: lookup)
-                emit(findings[start...])
+                progress.tally.count(db: row.values, chain: lookup)
+                emit(from: start, progress.findings)
             }
             do {
                 next = try await upcoming
@@ -82,31 +115,31 @@ public struct Reconciler: Sendable {
             }
         }
         while case let records = try await view.unvisited(limit: batchSize), !records.isEmpty {
+            if Task.isCancelled { throw SourceError(.cancelled, at: chain.displayName, "the run was stopped before it finished") }
             for record in records {
-                let start = findings.count
-                ruleSet.reconcile(streamId: record.key, db: nil, chain: record.values, into: &findings)
-                tally.count(db: nil, chain: .record(record.values))
-                emit(findings[start...])
+                let start = progress.findings.count
+                ruleSet.reconcile(streamId: record.key, db: nil, chain: record.values, into: &progress.findings)
+                progress.tally.count(db: nil, chain: .record(record.values))
+                emit(from: start, progress.findings)
             }
         }
-        let start = findings.count
+        let start = progress.findings.count
         for row in pages.skippedRows {
-            findings.append(Finding(streamId: "", kind: .sourceError, rule: "key", severity: .critical,
-                                    message: "\(row); it was not reconciled"))
+            progress.findings.append(Finding(streamId: "", kind: .sourceError, rule: "key", severity: .critical,
+                                             message: "\(row); it was not reconciled"))
         }
         for (key, count) in dbDuplicates.sorted(by: { $0.key < $1.key }) {
-            findings.append(duplicate(key, count: count, side: "DB rows"))
+            progress.findings.append(duplicate(key, count: count, side: "DB rows"))
         }
         for (key, reason) in view.unreadableKeys {
-            findings.append(Finding(streamId: key, kind: .sourceError, rule: "key", severity: .critical,
-                                    message: "on-chain record of stream '\(key)' could not be read: \(reason)"))
+            progress.findings.append(Finding(streamId: key, kind: .sourceError, rule: "key", severity: .critical,
+                                             message: "on-chain record of stream '\(key)' could not be read: \(reason)"))
         }
         for (key, count) in view.duplicateKeys {
-            findings.append(duplicate(key, count: count, side: "on-chain records"))
+            progress.findings.append(duplicate(key, count: count, side: "on-chain records"))
         }
-        emit(findings[start...])
-        findings.sort(by: Finding.reportOrder)
-        return Outcome(findings: findings, streamsChecked: tally.streams, streamsByStatus: tally.byStatus, chainBlock: view.block)
+        emit(from: start, progress.findings)
+        progress.findings.sort(by: Finding.reportOrder)
     }
 
     private static func open(_ db: any AppDatabaseSource, _ query: SourceQuery) async -> Result<any RecordPages, SourceError> {

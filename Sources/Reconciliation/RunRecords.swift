@@ -23,14 +23,18 @@ public struct RunRecord: Sendable, Codable, Equatable, FetchableRecord, Persista
     public var streamsChecked: Int?
     public var discrepancyCount: Int?
     public var error: String?
-    /// `host:pid` of the process running it, so a later run can tell a live run from a crashed one.
+    /// `host:pid` of the process running it.
     public var owner: String?
+    /// Until when a `running` row is claimed; the run renews it while it runs (see `RunStore.lease`).
+    public var leaseExpiresAt: String?
 
     public init(
         id: String, startedAt: String, finishedAt: String? = nil, status: RunStatus, dryRun: Bool, rulesName: String, rulesSha256: String,
-        chainBlock: Int64? = nil, streamsChecked: Int? = nil, discrepancyCount: Int? = nil, error: String? = nil, owner: String? = nil
+        chainBlock: Int64? = nil, streamsChecked: Int? = nil, discrepancyCount: Int? = nil, error: String? = nil, owner: String? = nil,
+        leaseExpiresAt: String? = nil
     ) {
         self.owner = owner
+        self.leaseExpiresAt = leaseExpiresAt
         self.id = id
         self.startedAt = startedAt
         self.finishedAt = finishedAt
@@ -48,7 +52,7 @@ public struct RunRecord: Sendable, Codable, Equatable, FetchableRecord, Persista
         case id, status, error, owner
         case startedAt = "started_at", finishedAt = "finished_at", dryRun = "dry_run", rulesName = "rules_name"
         case rulesSha256 = "rules_sha256", chainBlock = "chain_block", streamsChecked = "streams_checked"
-        case discrepancyCount = "discrepancy_count"
+        case discrepancyCount = "discrepancy_count", leaseExpiresAt = "lease_expires_at"
     }
 }
 
@@ -106,7 +110,7 @@ public struct DiscrepancyRecord: Sendable, Codable, Equatable, FetchableRecord, 
 /// the first version are added to older tables by `upgrade`.
 enum RunSchema {
     /// Columns added after the first release of the tables: `(table, column, type)`.
-    static let addedColumns = [("reconciliation_runs", "owner", "TEXT")]
+    static let addedColumns = [("reconciliation_runs", "owner", "TEXT"), ("reconciliation_runs", "lease_expires_at", "TEXT")]
 
     static func create(_ db: Database) throws {
         for statement in statements { try db.execute(sql: statement) }
@@ -129,7 +133,8 @@ enum RunSchema {
             streams_checked INTEGER,
             discrepancy_count INTEGER,
             error TEXT,
-            owner TEXT
+            owner TEXT,
+            lease_expires_at TEXT
         )
         """,
         """

@@ -45,8 +45,11 @@ public struct RunService: Sendable {
         self.compiler = compiler
     }
 
+    /// How long marking a run failed keeps trying while the store stays locked.
+    public var failPatience: Duration = .seconds(120)
+
     /// Completes the run's record; when that fails, marks it failed, saying why.
-    private static func record(_ report: RunReport, in store: RunStore) async -> RunReport {
+    private func record(_ report: RunReport, in store: RunStore, logger: Logger?) async -> RunReport {
         var report = report
         do {
             try await store.complete(report)
@@ -54,10 +57,35 @@ public struct RunService: Sendable {
         } catch {
             report.status = .failed
             report.error = [report.error, "the run record could not be completed: \(error.description)"].compactMap { $0 }.joined(separator: "; ")
+            logger?.error("the run record could not be completed; marking the run failed", metadata: ["error": .string(error.description)])
             // Never leave the row `running`: record at least that the run failed, and why.
-            try? await store.fail(runId: report.runId, finishedAt: report.finishedAt, error: report.error ?? "")
+            do {
+                try await store.fail(runId: report.runId, finishedAt: report.finishedAt, error: report.error ?? "", patience: failPatience)
+            } catch {
+                logger?.critical("the run could not be marked failed; a later run will mark it aborted once its lease runs out",
+                                 metadata: ["error": .string(error.description)])
+            }
         }
         return report
+    }
+
+    /// Renews the run's lease every third of it until cancelled. A renewal that fails is logged
+    /// and tried again at the next beat; the lease covers two missed beats.
+    private static func heartbeat(_ store: RunStore, runId: String, logger: Logger?) -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: store.lease / 3)
+                guard !Task.isCancelled else { return }
+                do {
+                    if try await !store.renew(runId: runId) {
+                        logger?.error("the run's record is no longer running (a later run marked it aborted); its outcome will not be recorded")
+                        return
+                    }
+                } catch {
+                    logger?.warning("cannot renew the run's lease", metadata: ["error": .string("\(error)")])
+                }
+            }
+        }
     }
 
     /// A fresh run id: a lowercase UUID.
@@ -85,11 +113,13 @@ public struct RunService: Sendable {
         let startedAt = RunReport.timestamp(Date())
         logger?.info("run started", metadata: ["rules": .string(rules.name), "dry_run": .stringConvertible(request.store == nil),
                                                "db": .string(request.db.displayName), "chain": .string(request.chain.displayName)])
+        var heartbeat: Task<Void, Never>?
         if let store = request.store {
             do {
                 let aborted = try await store.begin(RunRecord(id: runId, startedAt: startedAt, status: .running, dryRun: false,
                                                               rulesName: rules.name, rulesSha256: rules.sha256))
                 for id in aborted { logger?.warning("marked an interrupted run aborted", metadata: ["aborted_run_id": .string(id)]) }
+                heartbeat = Self.heartbeat(store, runId: runId, logger: logger)
             } catch {
                 logger?.error("cannot record the run", metadata: ["error": .string(error.description)])
                 throw .store(error)
@@ -100,33 +130,34 @@ public struct RunService: Sendable {
             rules: rules, source: .init(chainBlock: nil),
             summary: .init(streamsChecked: 0, discrepancies: 0, byKind: [:], streamsByStatus: [:]), discrepancies: []
         )
-        // Findings as they are found: when a source fails midway they are still reported and
-        // recorded, with the run `failed`, so nothing already printed is lost.
-        var found: [Finding] = []
+        // A run that ends early (a source fails, or it is stopped) keeps what it found until
+        // then: its report and its record hold the discrepancies found and the streams checked
+        // so far, so nothing already printed is lost and the counts agree with the rows.
+        let outcome: Reconciler.Outcome
         do {
-            let outcome = try await Reconciler(ruleSet: ruleSet, batchSize: request.batchSize)
-                .reconcile(db: request.db, chain: request.chain, onFinding: { finding in
-                    found.append(finding)
-                    onFinding(finding)
-                }, onPinned: { report.source.chainBlock = $0 })
-            report.source.chainBlock = outcome.chainBlock
-            report.discrepancies = outcome.findings
-            report.summary = .init(streamsChecked: outcome.streamsChecked, discrepancies: outcome.findings.count,
-                                   byKind: RunReport.byKind(outcome.findings), streamsByStatus: outcome.streamsByStatus)
+            outcome = try await Reconciler(ruleSet: ruleSet, batchSize: request.batchSize)
+                .reconcile(db: request.db, chain: request.chain, onFinding: onFinding)
             report.status = outcome.findings.contains { $0.kind == .sourceError } ? .failed : outcome.findings.isEmpty ? .clean : .drift
             if report.status == .failed { report.error = "some records could not be read; see the source_error discrepancies" }
         } catch {
+            outcome = error.partial
             // A stop can surface as any read error (a cancelled HTTP request, say): it is still a stop.
-            report.status = error.kind == .cancelled || Task.isCancelled ? .aborted : .failed
-            report.error = error.description
-            report.discrepancies = found.sorted(by: Finding.reportOrder)
-            report.summary = .init(streamsChecked: 0, discrepancies: found.count, byKind: RunReport.byKind(found), streamsByStatus: [:])
+            report.status = error.error.kind == .cancelled || Task.isCancelled ? .aborted : .failed
+            report.error = error.error.description
+            if outcome.streamsChecked > 0 || !outcome.findings.isEmpty {
+                report.error! += " (stopped after \(outcome.streamsChecked) streams; the \(outcome.findings.count) discrepancies found until then are kept)"
+            }
         }
+        heartbeat?.cancel()
+        report.source.chainBlock = outcome.chainBlock
+        report.discrepancies = outcome.findings
+        report.summary = .init(streamsChecked: outcome.streamsChecked, discrepancies: outcome.findings.count,
+                               byKind: RunReport.byKind(outcome.findings), streamsByStatus: outcome.streamsByStatus)
         report.finishedAt = RunReport.timestamp(Date())
         if let store = request.store {
             // Recorded in a task of its own, which a stopped (cancelled) run does not cancel:
             // the record of a stopped run must still be written, never left `running`.
-            report = await Task { [report] in await Self.record(report, in: store) }.value
+            report = await Task { [report, self, logger] in await record(report, in: store, logger: logger) }.value
         }
         let level: Logger.Level = report.status == .failed || report.status == .aborted ? .error : .info
         logger?.log(level: level, "run finished", metadata: [

@@ -4,16 +4,27 @@ import GRDBSQLite
 import ReconEngine
 import ReconSources
 
-/// Run records in the app database (SPEC §6): a `running` row when a run starts, and its
-/// completion with every discrepancy in one transaction.
+/// Run records in the app database (docs/operations.md, "Run records"): a `running` row when a
+/// run starts, kept alive by a lease the run renews, and its completion with every discrepancy
+/// in one transaction.
 public struct RunStore: Sendable {
     private let queue: DatabaseQueue
     public let path: String
+    /// How long a `running` row stays claimed without a renewal: a run renews it every third of
+    /// this, and a later run marks a row whose lease ran out `aborted`.
+    public let lease: Duration
 
-    /// Opens the app database for writing run records; it must exist.
-    public init(path: String) throws(SourceError) {
-        queue = try AppDatabaseFile.open(path: path, readonly: false, label: "streamrecon.run-store")
+    /// Opens the app database for writing run records; it must exist. `busyTimeout` is how long
+    /// one write waits for a lock the app holds.
+    public init(path: String, busyTimeout: Duration = .seconds(10), lease: Duration = .seconds(60)) throws(SourceError) {
+        queue = try AppDatabaseFile.open(path: path, readonly: false, label: "streamrecon.run-store", busyTimeout: busyTimeout)
         self.path = path
+        self.lease = lease
+    }
+
+    /// `now + lease`, as the run tables write times.
+    private func leaseEnd(from now: Date = Date()) -> String {
+        RunReport.timestamp(now.addingTimeInterval(Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18))
     }
 
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(SourceError) -> T {
@@ -26,19 +37,24 @@ public struct RunStore: Sendable {
         }
     }
 
-    /// Creates the run tables if absent, marks runs left `running` by a process that is gone as
-    /// `aborted`, and records this run as `running`. Returns the ids of the runs it marked aborted.
-    /// A run still in progress in a live process on this host is left alone.
+    /// Creates the run tables if absent, marks runs left `running` by a run that is gone as
+    /// `aborted`, and records this run as `running`, with its lease. Returns the ids of the runs it
+    /// marked aborted. A run is gone when its lease ran out, or at once when it ran on this host
+    /// and its process no longer exists; a run whose lease holds is left alone.
     @discardableResult
     public func begin(_ run: RunRecord) async throws(SourceError) -> [String] {
         var run = run
         run.owner = run.owner ?? RunOwner.current
+        run.leaseExpiresAt = leaseEnd()
         let record = run
+        let now = RunReport.timestamp(Date())
         return try await write { db in
             try RunSchema.create(db)
-            let running = try Row.fetchAll(db, sql: "SELECT id, owner FROM reconciliation_runs WHERE status = 'running' ORDER BY started_at")
+            let running = try Row.fetchAll(db, sql: """
+                SELECT id, owner, lease_expires_at FROM reconciliation_runs WHERE status = 'running' ORDER BY started_at
+                """)
             var aborted: [String] = []
-            for row in running where !RunOwner.isAlive(row["owner"]) {
+            for row in running where RunOwner.isGone(owner: row["owner"], leaseExpiresAt: row["lease_expires_at"], now: now) {
                 let id: String = row["id"]
                 try db.execute(sql: """
                     UPDATE reconciliation_runs SET status = 'aborted', finished_at = ?,
@@ -51,12 +67,36 @@ public struct RunStore: Sendable {
         }
     }
 
+    /// Renews a running run's lease. Returns false when the row is no longer `running` (a later
+    /// run took it for gone and marked it aborted).
+    @discardableResult
+    public func renew(runId: String) async throws(SourceError) -> Bool {
+        let until = leaseEnd()
+        return try await write { db in
+            try db.execute(sql: "UPDATE reconciliation_runs SET lease_expires_at = ? WHERE id = ? AND status = 'running'",
+                           arguments: [until, runId])
+            return db.changesCount > 0
+        }
+    }
+
     /// Marks a run failed without its discrepancies: the fallback when completing it failed.
     /// A run that is no longer `running` (another process marked it aborted) is left as it is.
-    public func fail(runId: String, finishedAt: String, error: String) async throws(SourceError) {
-        try await write { db in
-            try db.execute(sql: "UPDATE reconciliation_runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ? AND status = 'running'",
-                           arguments: [finishedAt, error, runId])
+    /// While the database stays locked (the app holds a long write) it tries again, with
+    /// backoff, for up to `patience`: a run row must not stay `running` for want of one write.
+    public func fail(runId: String, finishedAt: String, error: String, patience: Duration = .zero) async throws(SourceError) {
+        let deadline = ContinuousClock.now + patience
+        var pause = Duration.milliseconds(200)
+        while true {
+            do {
+                return try await write { db in
+                    try db.execute(sql: "UPDATE reconciliation_runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ? AND status = 'running'",
+                                   arguments: [finishedAt, error, runId])
+                }
+            } catch {
+                guard ContinuousClock.now + pause < deadline else { throw error }
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(5))
+            }
         }
     }
 
@@ -167,16 +207,19 @@ public struct RunHistory: Sendable {
     }
 }
 
-/// Who runs a reconciliation: `host:pid`.
+/// Who runs a reconciliation: `host:pid`, for the operator and for a fast check on this host.
 enum RunOwner {
     static var current: String { "\(ProcessInfo.processInfo.hostName):\(getpid())" }
 
-    /// Whether the process that owns a run is still running on this host. Unknown owners (and
-    /// other hosts' runs, which cannot be checked from here) count as gone.
-    static func isAlive(_ owner: String?) -> Bool {
+    /// Whether a `running` row belongs to a run that is gone: its lease ran out (or it has none,
+    /// from a version without leases), or it ran on this host and its process no longer exists.
+    /// A live process with the owner's pid proves nothing (a restarted container is PID 1 again
+    /// under the same host name): only the lease says a run is alive.
+    static func isGone(owner: String?, leaseExpiresAt: String?, now: String) -> Bool {
+        guard let leaseExpiresAt, leaseExpiresAt > now else { return true }
         guard let owner, let separator = owner.lastIndex(of: ":"), let pid = pid_t(owner[owner.index(after: separator)...]),
               String(owner[..<separator]) == ProcessInfo.processInfo.hostName, pid > 0
         else { return false }
-        return kill(pid, 0) == 0 || errno == EPERM
+        return kill(pid, 0) != 0 && errno == ESRCH
     }
 }

@@ -135,8 +135,10 @@ struct ReconcilerTests {
 
     @Test func sourceErrorsPropagate() async throws {
         let db = SQLiteAppDatabase(path: try scratch.database(sql: "CREATE TABLE other (id TEXT);"))
-        await #expect(throws: SourceError.self) {
+        let stopped = await #expect(throws: Reconciler.Stopped.self) {
             try await Reconciler(ruleSet: ruleSet).reconcile(db: db, chain: ChainSnapshotFile(path: demoChainPath))
         }
+        #expect(stopped?.error.kind == .missingTable)
+        #expect(stopped?.partial.streamsChecked == 0)
     }
 }

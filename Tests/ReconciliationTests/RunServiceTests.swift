@@ -159,7 +159,11 @@ struct RunServiceTests {
         request.batchSize = 3
         let report = try await RunService().run(request) { streamed.append($0) }
         #expect(report.status == .failed)
-        #expect(report.error == "node: connection reset")
+        // Report and row agree: the streams checked and the discrepancies found before the failure.
+        #expect(report.error == "node: connection reset (stopped after 3 streams; the \(streamed.count) discrepancies found until then are kept)")
+        #expect(report.summary.streamsChecked == 3)
+        let row = try #require(try await RunHistory(path: path).show(id: report.runId)?.run)
+        #expect(row.streamsChecked == 3 && row.discrepancyCount == streamed.count && row.error == report.error)
         #expect(report.source.chainBlock == 777, "the pinned block is reported even when the run fails")
         #expect(try await RunHistory(path: path).show(id: report.runId)?.run.chainBlock == 777)
         #expect(report.discrepancies.count == streamed.count && !streamed.isEmpty)
