@@ -24,7 +24,7 @@ extension StreamRecon.Rules {
                 Terminal.printError("error: \(error.description)")
                 throw ExitCode(ExitStatus.usage)
             }
-            Terminal.write(format.render(report))
+            try Terminal.write(format.render(report))
             if report.errorCount > 0 { throw ExitCode(ExitStatus.problems) }
         }
     }

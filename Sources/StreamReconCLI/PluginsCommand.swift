@@ -15,7 +15,7 @@ extension StreamRecon {
 
         func run() async throws {
             let listing = PluginListing(registry: .builtIn)
-            Terminal.write(format == .json ? listing.json() : listing.text())
+            try Terminal.write(format == .json ? listing.json() : listing.text())
         }
     }
 }

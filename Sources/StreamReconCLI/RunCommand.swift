@@ -4,6 +4,7 @@ import ReconEngine
 import ReconSources
 import ReconRPC
 import Reconciliation
+import UnixSignals
 
 extension Severity: ExpressibleByArgument {}
 
@@ -14,7 +15,8 @@ extension StreamRecon {
             discussion: """
                 With no options it reconciles the bundled demo: Rules/streams.yaml, the demo app DB built from \
                 Fixtures/demo.sql into var/demo.sqlite on first use, and Fixtures/demo-chain.json.
-                Exit status: 0 clean, 1 drift at or above --fail-on, 2 usage or rules error, 3 the run failed.
+                Exit status: 0 clean, 1 drift at or above --fail-on, 2 usage or rules error, 3 the run failed or was stopped.
+                SIGTERM, SIGINT or SIGHUP stops the run and records it aborted. See docs/operations.md.
                 """
         )
 
@@ -26,7 +28,7 @@ extension StreamRecon {
         @Option(help: "Report format: table, json or ndjson. Default: table on a terminal, json otherwise.")
         var format: String?
 
-        @Option(help: "Write the report to this file (atomically) instead of standard output.")
+        @Option(help: "Write the report to this file (atomically) instead of standard output. Refused when it is an input file, a symbolic link or not a regular file.")
         var output: String?
 
         @Option(help: "Exit 1 when a discrepancy is at least this severe: info, warning or critical.")
@@ -38,70 +40,152 @@ extension StreamRecon {
             }
         }
 
-        func run() async throws {
-            let demo = DemoData(root: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-            let database: any AppDatabaseSource, chainSource: any ChainSource, storePath: String
-            // A dry run writes nothing: without a demo DB yet, it builds a throwaway one.
-            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-demo-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: scratch) }
+        /// The run's sources, resolved; the demo's when none are given.
+        private struct Resolved {
+            var database: any AppDatabaseSource
+            var chain: any ChainSource
+            /// The SQLite file the run is recorded in.
+            var storePath: String
+            /// Every file the run reads, for `--output` to refuse.
+            var inputs: [ReportOutput.Input]
+        }
+
+        private func resolve(_ demo: DemoData, scratch: URL) throws -> Resolved {
             do {
                 var demoPath = demo.databasePath
                 if sources.db == nil, dryRun, !FileManager.default.fileExists(atPath: demoPath) {
+                    // A dry run writes nothing: without a demo DB yet, it builds a throwaway one.
                     demoPath = scratch.appendingPathComponent("demo.sqlite").path
                     try demo.prepareDatabase(at: demoPath)
                 } else if sources.db == nil, try demo.prepareDatabase() {
                     Terminal.printError("note: built the demo app DB \(demo.databasePath) from \(demo.sqlPath)")
                 }
-                storePath = sources.db ?? demoPath
-                database = try SourceRegistry.standard.appDatabase(storePath)
-                chainSource = try SourceRegistry.standard.chain(sources.chain ?? demo.chainPath)
+                let database = sources.db ?? demoPath
+                let chain = sources.chain ?? demo.chainPath
+                let storePath = SourceRegistry.filePath(database) ?? database
+                // The DB's journal files too: a report written over a WAL would lose its transactions.
+                var inputs = ["", "-wal", "-shm", "-journal"].map { ReportOutput.Input(option: "--db", path: storePath + $0) }
+                inputs.append(ReportOutput.Input(option: "--rules", path: sources.rules))
+                if let chainFile = SourceRegistry.filePath(chain) { inputs.append(ReportOutput.Input(option: "--chain", path: chainFile)) }
+                return Resolved(database: try SourceRegistry.standard.appDatabase(database), chain: try SourceRegistry.standard.chain(chain),
+                                storePath: storePath, inputs: inputs)
             } catch where error.kind == .unsupported {
                 throw ValidationError(error.description)
             } catch {
                 Terminal.printError("error: \(error)")
                 throw ExitCode(ExitStatus.failed)
             }
-            let formatName = format ?? (isatty(STDOUT_FILENO) == 1 && output == nil ? "table" : "json")
+        }
+
+        func run() async throws {
+            let demo = DemoData(root: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-demo-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            let resolved = try resolve(demo, scratch: scratch)
             let reportOutput: ReportOutput
             do {
-                reportOutput = try output.map { try ReportOutput(file: $0) } ?? ReportOutput()
+                reportOutput = try output.map { path throws(ReportOutput.Unwritable) in try ReportOutput(file: path, inputs: resolved.inputs) }
+                    ?? ReportOutput()
             } catch {
                 Terminal.printError("error: cannot write --output \(output ?? ""): \(error)")
                 throw ExitCode(ExitStatus.usage)
             }
-            var writer = ReportFormats.named(formatName)!.init(output: reportOutput)
-            let report: RunReport
+            let formatName = format ?? (isatty(STDOUT_FILENO) == 1 && output == nil ? "table" : "json")
+            guard let formatType = ReportFormats.named(formatName) else { throw ValidationError("unknown format '\(formatName)'") }
+            let store: RunStore?
             do {
-                let store = dryRun ? nil : try RunStore(path: SourceRegistry.filePath(storePath) ?? storePath)
-                let request = RunService.Request(rulesPath: sources.rules, db: database, chain: chainSource, store: store, batchSize: sources.batchSize)
-                report = try await RunService().run(request) { writer.found($0) }
-            } catch let error as RunService.StartError {
-                reportOutput.discard()
-                switch error {
-                case .rules(let rulesError):
-                    Terminal.printError(rulesError.description)
-                    throw ExitCode(ExitStatus.usage)
-                case .store(let sourceError):
-                    Terminal.printError("error: cannot record the run: \(sourceError)")
-                    throw ExitCode(ExitStatus.failed)
-                case .source(let sourceError):
-                    Terminal.printError("error: \(sourceError)")
-                    throw ExitCode(sourceError.kind == .unsupported ? ExitStatus.usage : ExitStatus.failed)
-                }
+                store = dryRun ? nil : try RunStore(path: resolved.storePath)
             } catch {
                 reportOutput.discard()
                 Terminal.printError("error: \(error)")
                 throw ExitCode(ExitStatus.failed)
             }
-            writer.finish(report)
-            do {
-                try reportOutput.commit()
-            } catch {
-                Terminal.printError("error: cannot write \(output ?? "the report"): \(error.localizedDescription)")
+            let request = RunService.Request(rulesPath: sources.rules, db: resolved.database, chain: resolved.chain, store: store,
+                                             batchSize: sources.batchSize)
+            let ended = await Self.perform(request, writer: formatType.init(output: reportOutput))
+            let report: RunReport
+            switch ended.result {
+            case .failure(let error):
+                reportOutput.discard()
+                Terminal.printError(error.operatorText)
+                throw ExitCode(error.exitStatus)
+            case .success(let finished):
+                report = finished
+            }
+            var writer = ended.writer
+            if let failure = ended.writeFailure {
+                reportOutput.discard()
+                Terminal.printError("error: \(failure); the run was stopped and \(Self.recorded(report))")
                 throw ExitCode(ExitStatus.failed)
             }
-            if let error = report.error { Terminal.printError("error: \(error)") }
+            do {
+                try writer.finish(report)
+                try reportOutput.commit()
+            } catch {
+                reportOutput.discard()
+                Terminal.printError("error: \(error); the run \(Self.recorded(report))")
+                throw ExitCode(ExitStatus.failed)
+            }
+            if let signal = ended.signal, report.status == .aborted {
+                Terminal.printError("error: stopped by \(signal); the run \(Self.recorded(report))")
+            } else if let error = report.error {
+                Terminal.printError("error: \(error)")
+            }
             throw ExitCode(Self.exitStatus(report, failOn: failOn))
+        }
+
+        /// How a run ended, for a one-line message: "was recorded as aborted (run ID)".
+        static func recorded(_ report: RunReport) -> String {
+            report.dryRun ? "was a dry run (nothing recorded)"
+                : report.persisted ? "was recorded as \(report.status.rawValue) (run \(report.runId))"
+                : "could not be recorded completely (run \(report.runId)); see its row"
+        }
+
+        /// What `perform` gives back: the run's result, the writer (with what it has written),
+        /// a write that failed mid-run, and the signal that stopped it, if one did.
+        struct Ended: Sendable {
+            var result: Result<RunReport, RunService.StartError>
+            var writer: any ReportFormat
+            var writeFailure: ReportOutput.WriteFailure?
+            var signal: UnixSignal?
+        }
+
+        /// Runs one reconciliation, writing findings as they are found. SIGTERM, SIGINT and SIGHUP
+        /// stop it, as does a write that fails (a full disk, a closed pipe): it then ends `aborted`,
+        /// and is recorded so, never left `running`.
+        static func perform(_ request: RunService.Request, writer: any ReportFormat,
+                            signals: [UnixSignal] = [.sigterm, .sigint, .sighup]) async -> Ended {
+            let trapped = await UnixSignalsSequence(trapping: signals)
+            let work = Task { () -> Ended in
+                var writer = writer
+                var failure: ReportOutput.WriteFailure?
+                let result: Result<RunReport, RunService.StartError>
+                do throws(RunService.StartError) {
+                    result = .success(try await RunService().run(request) { finding in
+                        guard failure == nil else { return }
+                        do throws(ReportOutput.WriteFailure) {
+                            try writer.found(finding)
+                        } catch {
+                            failure = error
+                            withUnsafeCurrentTask { $0?.cancel() }
+                        }
+                    })
+                } catch {
+                    result = .failure(error)
+                }
+                return Ended(result: result, writer: writer, writeFailure: failure)
+            }
+            let watcher = Task { () -> UnixSignal? in
+                for await signal in trapped {
+                    work.cancel()
+                    return signal
+                }
+                return nil
+            }
+            var ended = await work.value
+            watcher.cancel()
+            ended.signal = await watcher.value
+            return ended
         }
 
         static func exitStatus(_ report: RunReport, failOn: Severity) -> Int32 {
@@ -110,6 +194,25 @@ extension StreamRecon {
             case .clean: ExitStatus.clean
             case .drift: (report.highestSeverity ?? .info) >= failOn ? ExitStatus.problems : ExitStatus.clean
             }
+        }
+    }
+}
+
+extension RunService.StartError {
+    /// The operator's one line (or the lint diagnostics) for a run that did not start.
+    var operatorText: String {
+        switch self {
+        case .rules(let rulesError): rulesError.description
+        case .store(let sourceError): "error: cannot record the run: \(sourceError)"
+        case .source(let sourceError): "error: \(sourceError)"
+        }
+    }
+
+    var exitStatus: Int32 {
+        switch self {
+        case .rules: ExitStatus.usage
+        case .store: ExitStatus.failed
+        case .source(let sourceError): sourceError.kind == .unsupported ? ExitStatus.usage : ExitStatus.failed
         }
     }
 }

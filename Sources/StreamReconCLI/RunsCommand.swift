@@ -42,8 +42,12 @@ extension StreamRecon {
 
             @OptionGroup var options: Options
 
-            @Option(help: "How many runs to list.")
+            @Option(help: "How many runs to list, 1 to 10000.")
             var limit = 20
+
+            func validate() throws {
+                guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be a whole number from 1 to 10000") }
+            }
 
             func run() async throws {
                 let runs: [RunRecord]
@@ -53,11 +57,11 @@ extension StreamRecon {
                     Terminal.printError("error: \(error)")
                     throw ExitCode(ExitStatus.failed)
                 }
-                guard options.format == .table else { return Terminal.write(Runs.encode(runs)) }
+                guard options.format == .table else { return try Terminal.write(Runs.encode(runs)) }
                 let header = ["RUN", "STARTED", "STATUS", "STREAMS", "DISCREPANCIES", "BLOCK"]
                 let rows = runs.map { [$0.id, $0.startedAt, $0.status.rawValue, $0.streamsChecked.map(String.init) ?? "-",
                                        $0.discrepancyCount.map(String.init) ?? "-", $0.chainBlock.map(String.init) ?? "-"] }
-                Terminal.write(TextTable.render([header] + rows))
+                try Terminal.write(TextTable.render([header] + rows))
             }
         }
 
@@ -86,7 +90,7 @@ extension StreamRecon {
                     Terminal.printError("error: no run with id '\(id)' in \(options.db)")
                     throw ExitCode(ExitStatus.failed)
                 }
-                guard options.format == .table else { return Terminal.write(Runs.encode(Shown(run: found.run, discrepancies: found.discrepancies))) }
+                guard options.format == .table else { return try Terminal.write(Runs.encode(Shown(run: found.run, discrepancies: found.discrepancies))) }
                 let run = found.run
                 var lines = [
                     "Run \(run.id): \(run.status.rawValue)",
@@ -96,12 +100,12 @@ extension StreamRecon {
                     "  streams   \(run.streamsChecked.map(String.init) ?? "-") checked, \(run.discrepancyCount.map(String.init) ?? "-") discrepancies",
                 ]
                 if let error = run.error { lines.append("  error     \(error)") }
-                Terminal.write(lines.joined(separator: "\n") + "\n")
+                try Terminal.write(lines.joined(separator: "\n") + "\n")
                 guard !found.discrepancies.isEmpty else { return }
                 let header = ["STREAM", "KIND", "FIELD/RULE", "SIDE", "DB", "CHAIN", "SEVERITY", "MESSAGE"]
                 let rows = found.discrepancies.map { [$0.streamId, $0.kind, $0.field ?? $0.rule, $0.side ?? "-", $0.dbValue ?? "-",
                                                       $0.onChainValue ?? "-", $0.severity, $0.message] }
-                Terminal.write("\n" + TextTable.render([header] + rows))
+                try Terminal.write("\n" + TextTable.render([header] + rows))
             }
         }
     }

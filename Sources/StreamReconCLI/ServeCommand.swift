@@ -10,7 +10,7 @@ extension Logger.Level: @retroactive ExpressibleByArgument {}
 extension StreamRecon {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Serve the internal HTTP endpoint that runs reconciliations on request (SPEC §7).",
+            abstract: "Serve the internal HTTP endpoint that runs reconciliations on request (docs/operations.md).",
             discussion: """
                 Routes: POST /api/internal/reconciliation, GET /api/internal/reconciliation/runs/latest (both need \
                 Authorization: Bearer <token>), GET /healthz and GET /metrics.
@@ -32,12 +32,16 @@ extension StreamRecon {
         @Option(help: "Seconds a shutdown waits for a run in progress before stopping it.")
         var shutdownGrace = 30
 
+        @Option(help: "Seconds a connection may sit idle, or take to send a request's headers, before it is closed; a client waiting for a run's answer is never cut.")
+        var idleTimeout = 30
+
         @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
         var logLevel: Logger.Level = .info
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-            guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must be 0 or more seconds") }
+            guard (0...3600).contains(shutdownGrace) else { throw ValidationError("--shutdown-grace must be from 0 to 3600 seconds") }
+            guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be from 1 to 3600 seconds") }
         }
 
         func run() async throws {
@@ -59,7 +63,8 @@ extension StreamRecon {
             }
             let configuration = ServerConfiguration(
                 host: host, port: port, rulesPath: sources.rules, database: sources.db ?? demo.databasePath, chain: sources.chain ?? demo.chainPath,
-                batchSize: sources.batchSize, tokens: tokens, shutdownGrace: .seconds(shutdownGrace)
+                batchSize: sources.batchSize, tokens: tokens, shutdownGrace: .seconds(shutdownGrace),
+                idleTimeout: .seconds(idleTimeout)
             )
             let level = logLevel
             let logger = Logger(label: "streamrecon.serve") { JSONLogHandler(label: $0, logLevel: level) }

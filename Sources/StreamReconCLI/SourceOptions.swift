@@ -1,4 +1,5 @@
 import ArgumentParser
+import ReconSources
 
 /// The rules and data sources `run` and `serve` share.
 struct SourceOptions: ParsableArguments {
@@ -11,10 +12,12 @@ struct SourceOptions: ParsableArguments {
     @Option(help: "The chain: a chain snapshot file (JSON), or an http(s) JSON-RPC node URL for rules with an 'evm' section. Default: the demo snapshot.")
     var chain: String?
 
-    @Option(help: "DB rows read per page.")
+    @Option(help: "DB rows read per page, 1 to \(SourceQuery.maximumBatchSize).")
     var batchSize = 1000
 
     func validate() throws {
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be a positive number") }
+        guard (1...SourceQuery.maximumBatchSize).contains(batchSize) else {
+            throw ValidationError("--batch-size must be a whole number from 1 to \(SourceQuery.maximumBatchSize)")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reconciliation
 
 /// The `streamrecon` command line: parsing and printing only; the work is in ReconEngine.
 public struct StreamRecon: AsyncParsableCommand {
@@ -14,6 +15,9 @@ public struct StreamRecon: AsyncParsableCommand {
     /// Runs the command line and returns the process exit status: 0 clean, 1 problems found,
     /// 2 usage or rules error, 3 the command failed.
     public static func execute(_ arguments: [String]) async -> Int32 {
+        // A closed pipe (`| head -1`) is a write error to handle, not a signal that kills the
+        // process mid-run and leaves its record `running`.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -24,9 +28,17 @@ public struct StreamRecon: AsyncParsableCommand {
             return ExitStatus.clean
         } catch let code as ExitCode {
             return code.rawValue
+        } catch let failure as Terminal.WriteFailure {
+            Terminal.printError("error: \(failure)")
+            return ExitStatus.failed
         } catch {
             if exitCode(for: error) == .success {
-                print(fullMessage(for: error))
+                do {
+                    try Terminal.write(fullMessage(for: error) + "\n")
+                } catch {
+                    Terminal.printError("error: \(error)")
+                    return ExitStatus.failed
+                }
                 return ExitStatus.clean
             }
             Terminal.printError(fullMessage(for: error))
@@ -44,11 +56,22 @@ enum ExitStatus {
 }
 
 enum Terminal {
+    /// Writes a line to standard error; when even that fails there is no one left to tell.
     static func printError(_ message: String) {
-        FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
     }
 
-    static func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+    /// A write to standard output that failed (a full disk, a closed pipe).
+    struct WriteFailure: Error, CustomStringConvertible {
+        var reason: String
+        var description: String { "cannot write to standard output: \(reason)" }
+    }
+
+    static func write(_ text: String) throws(WriteFailure) {
+        do {
+            try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+        } catch {
+            throw WriteFailure(reason: ReportOutput.reason(error))
+        }
     }
 }
