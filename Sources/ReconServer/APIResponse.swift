@@ -27,8 +27,9 @@ enum APIResponse {
 
     /// The one body of every refused credential: missing, malformed or wrong look the same.
     static var unauthorized: Response {
-        var response = error(.unauthorized, "unauthorized")
-        response.headers[.wwwAuthenticate] = "Bearer"
-        return response
+        Response(status: .unauthorized, headers: unauthorizedFields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: unauthorizedBody)))
     }
+
+    static let unauthorizedBody = Data(#"{"error":"unauthorized"}"#.utf8)
+    static let unauthorizedFields: HTTPFields = [.contentType: "application/json; charset=utf-8", .wwwAuthenticate: "Bearer"]
 }

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 import Reconciliation
 import ServiceLifecycle
 import UnixSignals
@@ -31,8 +32,11 @@ public struct ReconServer: Sendable {
         router.middlewares.add(AccessLogMiddleware())
         ReconciliationRoutes(configuration: configuration, coordinator: coordinator, metrics: metrics).add(to: router)
         let logger = logger
+        let idleTimeout = TimeAmount.nanoseconds(Int64(configuration.idleTimeout / .nanoseconds(1)))
         let app = Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [CloseAfterWritesHandler(limit: idleTimeout), UnreadableRequestHandler()],
+                                                idleTimeout: idleTimeout)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "streamrecon"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0

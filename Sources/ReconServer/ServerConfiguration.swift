@@ -16,6 +16,9 @@ public struct ServerConfiguration: Sendable {
     public var tokens: ServiceTokens
     /// How long a shutdown waits for a run in progress before it stops the run and records it `aborted`.
     public var shutdownGrace: Duration
+    /// How long a connection may sit idle, or take to send a request's headers, before it is
+    /// closed; a client waiting for a run's answer is never cut.
+    public var idleTimeout: Duration
     /// Request bodies over this many bytes get 413.
     public var maxBodyBytes: Int
     public var sources: SourceRegistry
@@ -24,7 +27,7 @@ public struct ServerConfiguration: Sendable {
     public var storePath: String { SourceRegistry.filePath(database) ?? database }
 
     public init(host: String = "127.0.0.1", port: Int = 8080, rulesPath: String, database: String, chain: String,
-                batchSize: Int = 1000, tokens: ServiceTokens, shutdownGrace: Duration = .seconds(30),
+                batchSize: Int = 1000, tokens: ServiceTokens, shutdownGrace: Duration = .seconds(30), idleTimeout: Duration = .seconds(30),
                 maxBodyBytes: Int = 64 * 1024, sources: SourceRegistry = .standard) {
         self.host = host
         self.port = port
@@ -34,6 +37,7 @@ public struct ServerConfiguration: Sendable {
         self.batchSize = batchSize
         self.tokens = tokens
         self.shutdownGrace = shutdownGrace
+        self.idleTimeout = idleTimeout
         self.maxBodyBytes = maxBodyBytes
         self.sources = sources
     }

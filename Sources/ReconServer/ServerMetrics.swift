@@ -42,8 +42,8 @@ public struct ServerMetrics: Sendable {
     /// Sets the last-run gauges from the run tables at start, so that they survive a restart.
     func restore(_ latest: RunRecord) {
         guard latest.status != .running, let finished = latest.finishedAt,
-              let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(finished)
-                ?? Date.ISO8601FormatStyle().parse(finished) else { return }
+              let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(finished))
+                ?? (try? Date.ISO8601FormatStyle().parse(finished)) else { return }
         lastRun(status: latest.status, finishedAt: date, discrepancies: latest.discrepancyCount ?? 0)
     }
 

@@ -110,3 +110,56 @@ public enum LoopbackHTTP {
         return out
     }
 }
+
+/// One raw connection to a loopback port, for tests that send a request in pieces or read the
+/// answer late: bytes in, bytes out, and whether the server has closed it.
+public final class LoopbackConnection {
+    private let fd: Int32
+
+    public init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw LoopbackHTTP.Failure("socket: \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw LoopbackHTTP.Failure("connect to 127.0.0.1:\(port): errno \(errno)")
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Writes all of `bytes` (or as much as the server takes before it closes).
+    public func send(_ bytes: Data) {
+        bytes.withUnsafeBytes { raw in
+            var sent = 0
+            while sent < raw.count {
+                let n = Glibc.send(fd, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
+                if n <= 0 { return }
+                sent += n
+            }
+        }
+    }
+
+    public func send(_ text: String) { send(Data(text.utf8)) }
+
+    /// Reads until the server closes the connection or `timeout` passes with nothing to read;
+    /// returns what arrived and whether the server closed it.
+    public func readUntilClosed(timeout: Duration) -> (data: Data, closed: Bool) {
+        var received = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        while true {
+            guard poll(&descriptor, 1, milliseconds) > 0 else { return (received, false) }
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n > 0 { received.append(contentsOf: buffer[0..<n]); continue }
+            return (received, true)
+        }
+    }
+}

@@ -9,8 +9,8 @@ import Synchronization
 import Testing
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
-let tokenA = "token-alpha-0123456789abcdef"
-let tokenB = "token-bravo-fedcba9876543210"
+let tokenA = "token-alpha-0123456789abcdefghijkl"
+let tokenB = "token-bravo-fedcba9876543210zyxwvu"
 
 /// Log lines the server wrote, parsed.
 final class LogCapture: Sendable {
@@ -68,9 +68,10 @@ struct ServerHarness {
     /// Starts a server, runs `body` against it, and stops it.
     /// `database` replaces the fresh demo DB with a copy of that file.
     /// `locationPrefix` goes before the DB's path in `--db` (such as `sqlite:`).
-    static func with(tokens: [String] = [tokenA], gate: Gate? = nil, shutdownGrace: Duration = .seconds(30), database: String? = nil,
-                     locationPrefix: String = "", _ body: (ServerHarness) async throws -> Void) async throws {
-        let harness = try await start(tokens: tokens, gate: gate, shutdownGrace: shutdownGrace, database: database, locationPrefix: locationPrefix)
+    static func with(tokens: [String] = [tokenA], gate: Gate? = nil, shutdownGrace: Duration = .seconds(30), idleTimeout: Duration = .seconds(30),
+                     database: String? = nil, locationPrefix: String = "", _ body: (ServerHarness) async throws -> Void) async throws {
+        let harness = try await start(tokens: tokens, gate: gate, shutdownGrace: shutdownGrace, idleTimeout: idleTimeout, database: database,
+                                      locationPrefix: locationPrefix)
         do {
             try await body(harness)
         } catch {
@@ -80,7 +81,8 @@ struct ServerHarness {
         await harness.stop()
     }
 
-    static func start(tokens: [String], gate: Gate?, shutdownGrace: Duration, database: String?, locationPrefix: String) async throws -> ServerHarness {
+    static func start(tokens: [String], gate: Gate?, shutdownGrace: Duration, idleTimeout: Duration = .seconds(30), database: String?,
+                      locationPrefix: String) async throws -> ServerHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let demo = DemoData(root: repositoryRoot)
@@ -100,7 +102,8 @@ struct ServerHarness {
             sources.chains[""] = gated
         }
         let configuration = ServerConfiguration(port: 0, rulesPath: rulesPath, database: locationPrefix + dbPath, chain: demo.chainPath,
-                                                tokens: try ServiceTokens(tokens), shutdownGrace: shutdownGrace, sources: sources)
+                                                tokens: try ServiceTokens(tokens), shutdownGrace: shutdownGrace, idleTimeout: idleTimeout,
+                                                sources: sources)
         let logs = LogCapture()
         let logger = Logger(label: "test.serve") { JSONLogHandler(label: $0, logLevel: .debug, sink: logs.sink) }
         let server = ReconServer(configuration: configuration, logger: logger)
