@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// The bearer tokens the internal endpoint accepts (SPEC §7). Only their SHA-256 digests are
+/// The bearer tokens the internal endpoint accepts (docs/operations.md, "The internal HTTP endpoint"). Only their SHA-256 digests are
 /// kept, and a presented token is compared with every one of them in constant time, so neither
 /// a token's bytes nor its length leak through timing.
 public struct ServiceTokens: Sendable {
@@ -9,8 +9,11 @@ public struct ServiceTokens: Sendable {
     public static let environmentVariable = "STREAMRECON_INTERNAL_TOKEN"
     /// The environment variable naming a file with one token per line (or comma-separated).
     public static let fileVariable = "STREAMRECON_INTERNAL_TOKEN_FILE"
-    /// Shorter tokens are refused: a service token is a long random secret.
-    public static let minimumLength = 16
+    /// Shorter tokens are refused: a service token is a long random secret
+    /// (`openssl rand -base64 33` gives 44 characters).
+    public static let minimumLength = 32
+    /// Tokens with fewer different characters are refused: `aaaa…` or `abababab…` is not random.
+    public static let minimumDistinctCharacters = 16
 
     private let digests: [SHA256.Digest]
 
@@ -28,7 +31,13 @@ public struct ServiceTokens: Sendable {
                 throw .invalid(origin: origin, position: index + 1, reason: "holds a character other than printable ASCII")
             }
             guard token.utf8.count >= Self.minimumLength else {
-                throw .invalid(origin: origin, position: index + 1, reason: "is shorter than \(Self.minimumLength) characters")
+                throw .invalid(origin: origin, position: index + 1,
+                               reason: "is \(token.utf8.count) characters long; at least \(Self.minimumLength) are required")
+            }
+            let distinct = Set(token.utf8).count
+            guard distinct >= Self.minimumDistinctCharacters else {
+                throw .invalid(origin: origin, position: index + 1, reason: "has only \(distinct) different characters; "
+                               + "at least \(Self.minimumDistinctCharacters) are required (use a random token: openssl rand -base64 33)")
             }
             digests.append(SHA256.hash(data: Data(token.utf8)))
         }
@@ -49,6 +58,12 @@ public struct ServiceTokens: Sendable {
         case (let direct?, nil):
             return try ServiceTokens(direct.split(separator: ",", omittingEmptySubsequences: false).map(String.init), origin: environmentVariable)
         case (nil, let path?):
+            var status = stat()
+            guard stat(path, &status) == 0 else { throw .unreadableFile(path: path) }
+            // Like ssh with a private key: a secret others can read is refused, not used.
+            guard status.st_mode & 0o077 == 0 else {
+                throw .fileOpenToOthers(path: path, mode: String(status.st_mode & 0o777, radix: 8))
+            }
             let text: String
             do {
                 text = try String(contentsOfFile: path, encoding: .utf8)
@@ -81,6 +96,7 @@ public enum ServiceTokenError: Error, Sendable, Equatable, CustomStringConvertib
     case notConfigured
     case ambiguous
     case unreadableFile(path: String)
+    case fileOpenToOthers(path: String, mode: String)
     case none(origin: String)
     case invalid(origin: String, position: Int, reason: String)
 
@@ -93,6 +109,9 @@ public enum ServiceTokenError: Error, Sendable, Equatable, CustomStringConvertib
             "both \(ServiceTokens.environmentVariable) and \(ServiceTokens.fileVariable) are set; set only one"
         case .unreadableFile(let path):
             "cannot read the token file \(path) named by \(ServiceTokens.fileVariable)"
+        case .fileOpenToOthers(let path, let mode):
+            "the token file \(path) named by \(ServiceTokens.fileVariable) can be read or written by group or others "
+                + "(mode \(mode)); make it private to the server's user: chmod 600 \(path)"
         case .none(let origin):
             "\(origin) holds no token; the server does not start without one"
         case .invalid(let origin, let position, let reason):

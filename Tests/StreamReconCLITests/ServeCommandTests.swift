@@ -8,7 +8,7 @@ import Testing
 /// `streamrecon serve` as a process: started, called over HTTP, and stopped with a signal.
 @Suite("streamrecon serve (the binary)")
 struct ServeCommandTests {
-    static let token = "cli-serve-token-0123456789"
+    static let token = "cli-serve-token-0123456789abcdefgh"
 
     /// The environment without any token variable.
     static var cleanEnvironment: [String: String] {
@@ -23,7 +23,7 @@ struct ServeCommandTests {
         environment["STREAMRECON_INTERNAL_TOKEN"] = "short"
         let short = try CLIRunner.run(["serve", "--port", "0"], environment: environment)
         #expect(short.status == 2)
-        #expect(short.stderr.contains("token 1 in STREAMRECON_INTERNAL_TOKEN is shorter than 16 characters"))
+        #expect(short.stderr.contains("token 1 in STREAMRECON_INTERNAL_TOKEN is 5 characters long; at least 32 are required"))
         #expect(!short.stderr.contains("short\n"))
     }
 
