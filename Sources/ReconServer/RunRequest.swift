@@ -54,7 +54,13 @@ struct RunRequest: Equatable {
     private static func bodyDryRun(_ body: Data) throws(Invalid) -> Bool? {
         guard body.contains(where: { !$0.isJSONWhitespace }) else { return nil }
         do {
-            return try JSONDecoder().decode(Body.self, from: body).dryRun
+            let dryRun = try JSONDecoder().decode(Body.self, from: body).dryRun
+            // JSONDecoder keeps the last of a repeated member, so `{"dryRun":false,"dryRun":true}`
+            // would start a real run. Decoded, the body is a flat object whose every member is
+            // named `dryRun` (escapes spell only its letters) and holds true, false or null: no
+            // ':' can occur but one per member.
+            guard body.count(where: { $0 == UInt8(ascii: ":") }) <= 1 else { throw Invalid("dryRun is given more than once in the body") }
+            return dryRun
         } catch let invalid as Invalid {
             throw invalid
         } catch DecodingError.typeMismatch {

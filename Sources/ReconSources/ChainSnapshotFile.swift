@@ -1,7 +1,9 @@
 import Foundation
 import ReconEngine
 
-/// The chain as a snapshot file (SPEC §4): `{ "blockNumber": N, "records": [ { ... } ] }`.
+/// The chain as a snapshot file (docs/operations.md, "Running it"): `{ "blockNumber": N, "records": [ { ... } ] }`.
+/// `blockNumber` is required, a member named twice (in the document or in a record) is an
+/// error naming it, and a UTF-8 byte order mark is skipped.
 /// Streamed through `JSONTokenizer`; only the key and the mapped fields of each record are kept.
 public struct ChainSnapshotFile: ChainSource {
     public let path: String
@@ -60,6 +62,8 @@ struct SnapshotReader {
     var originalKeys: [Int: String] = [:]
     /// One record's values, reused from record to record.
     private var values: [RawValue]
+    /// The member names of the record being read, to find one named twice.
+    private var memberNames: Set<String> = []
 
     init(tokens: JSONTokenizer, query: SourceQuery) {
         self.tokens = tokens
@@ -73,6 +77,7 @@ struct SnapshotReader {
     }
 
     mutating func read() throws(JSONTokenizer.Failure) {
+        try tokens.skipByteOrderMark()
         guard try tokens.next() == .beginObject else { throw tokens.fail("a chain snapshot is a JSON object with 'blockNumber' and 'records'") }
         var sawRecords = false
         try members { reader, name throws(JSONTokenizer.Failure) in
@@ -93,6 +98,10 @@ struct SnapshotReader {
         }
         guard try tokens.next() == .end else { throw tokens.fail("unexpected content after the snapshot object") }
         guard sawRecords else { throw JSONTokenizer.Failure(message: "the snapshot has no 'records' array", line: 1, column: 1) }
+        guard block != nil else {
+            throw JSONTokenizer.Failure(message: "the snapshot has no 'blockNumber'; a snapshot names the block its records were read at",
+                                        line: 1, column: 1)
+        }
     }
 
     /// Calls `body` for each member name of the object whose `{` was just read; `body` reads the value.
@@ -101,8 +110,14 @@ struct SnapshotReader {
             _ = try tokens.next()
             return
         }
+        var seen: Set<String> = []
         while true {
+            let position = try tokens.peek()
             guard case .string(let name) = try tokens.next() else { throw tokens.fail("expected a member name in double quotes") }
+            guard seen.insert(name).inserted else {
+                throw JSONTokenizer.Failure(message: "'\(name)' appears twice in the snapshot object; give each member once",
+                                            line: position.line, column: position.column)
+            }
             guard try tokens.next() == .colon else { throw tokens.fail("expected ':' after '\(name)'") }
             try body(&self, name)
             switch try tokens.next() {
@@ -138,8 +153,14 @@ struct SnapshotReader {
         for slot in values.indices { values[slot] = .null }
         var empty = try tokens.peek().token == .endObject
         if empty { _ = try tokens.next() }
+        memberNames.removeAll(keepingCapacity: true)
         members: while !empty {
+            let position = try tokens.peek()
             guard case .string(let name) = try tokens.next() else { throw tokens.fail("expected a member name in double quotes") }
+            guard memberNames.insert(name).inserted else {
+                throw JSONTokenizer.Failure(message: "record \(number) has '\(name)' twice; which value holds is ambiguous",
+                                            line: position.line, column: position.column)
+            }
             guard try tokens.next() == .colon else { throw tokens.fail("expected ':' after '\(name)'") }
             let isKey = name == keyField
             let mapped = names.firstIndex { $0.name == name }

@@ -76,6 +76,14 @@ struct JSONTokenizer {
         return byte
     }
 
+    /// Skips a UTF-8 byte order mark at the start of the file (editors on Windows write one).
+    mutating func skipByteOrderMark() throws(Failure) {
+        for mark: UInt8 in [0xEF, 0xBB, 0xBF] {
+            guard try peekByte() == mark else { return }
+            index += 1
+        }
+    }
+
     /// A failure at the next token when one was peeked, else at the token just read.
     func fail(_ message: String) -> Failure {
         Failure(message: message, line: peeked?.line ?? last.line, column: peeked?.column ?? last.column)

@@ -53,6 +53,7 @@ enum SnapshotFastPath {
 
         mutating func read() throws(SnapshotScanner.Bail) -> Snapshot {
             try cursor.step { scanner throws(SnapshotScanner.Bail) in
+                scanner.skipByteOrderMark()
                 try scanner.expect(UInt8(ascii: "{"))
                 guard scanner.peek() != UInt8(ascii: "}") else { throw .init() }
             }
@@ -65,7 +66,9 @@ enum SnapshotFastPath {
                     return String(decoding: UnsafeBufferPointer(start: scanner.base + name.start, count: name.count), as: UTF8.self)
                 }
                 switch name {
-                case "blockNumber": snapshot.block = try cursor.step { scanner throws(SnapshotScanner.Bail) in try scanner.blockNumber() }
+                case "blockNumber":
+                    guard snapshot.block == nil else { throw .init() }
+                    snapshot.block = try cursor.step { scanner throws(SnapshotScanner.Bail) in try scanner.blockNumber() }
                 case "records":
                     guard !sawRecords else { throw .init() }
                     sawRecords = true
@@ -74,7 +77,7 @@ enum SnapshotFastPath {
                 }
                 if try cursor.step({ scanner throws(SnapshotScanner.Bail) in try scanner.separator(closing: UInt8(ascii: "}")) }) { break members }
             }
-            guard sawRecords, cursor.atEndOfFile() else { throw .init() }
+            guard sawRecords, snapshot.block != nil, cursor.atEndOfFile() else { throw .init() }
             snapshot.arena = cursor.scanner.arena
             return snapshot
         }

@@ -46,6 +46,8 @@ struct SnapshotScanner {
     let layout: Layout
     var arena = RecordArena()
     private var pending: [Pending]
+    /// The member names of the record being read, to find one named twice.
+    private var memberNames: [(start: Int, count: Int)] = []
 
     init(base: UnsafePointer<UInt8>, end: Int, position: Int, layout: Layout) {
         self.base = base
@@ -80,6 +82,11 @@ struct SnapshotScanner {
             return 0
         }
         return base[position]
+    }
+
+    /// Skips a UTF-8 byte order mark at `position` (editors on Windows write one).
+    mutating func skipByteOrderMark() {
+        if end - position >= 3, base[position] == 0xEF, base[position + 1] == 0xBB, base[position + 2] == 0xBF { position += 3 }
     }
 
     mutating func expect(_ byte: UInt8) throws(Bail) {
@@ -212,12 +219,18 @@ struct SnapshotScanner {
         try expect(UInt8(ascii: "{"))
         for slot in pending.indices { pending[slot] = Pending() }
         var key: Pending?
+        memberNames.removeAll(keepingCapacity: true)
         if peek() == UInt8(ascii: "}") {
             position += 1
         } else {
             members: while true {
                 let name = try string()
                 guard name.ascii else { throw Bail() }
+                // A member named twice is an error, which the reader reports with its position.
+                for seen in memberNames where seen.count == name.count && memcmp(base + seen.start, base + name.start, name.count) == 0 {
+                    throw Bail()
+                }
+                memberNames.append((name.start, name.count))
                 try expect(UInt8(ascii: ":"))
                 let (isKey, mapped) = layout.matcher.match(base + name.start, name.count)
                 if isKey || mapped != nil {

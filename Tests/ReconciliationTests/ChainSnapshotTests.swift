@@ -83,6 +83,17 @@ struct ChainSnapshotTests {
         ("{\"records\": [{\"id\": \"a\"}", "chain.json:1:25: expected ',' or ']' after record 1"),
         ("{\"meta\": [1, 2", "chain.json:1:15: unexpected end of file"),
         ("{\"records\": [{\"id\": \"\\ud800x\"}]}", "chain.json:1:22: unpaired surrogate in \\u escape"),
+        ("{\"records\": []}", "chain.json:1:1: the snapshot has no 'blockNumber'; a snapshot names the block its records were read at"),
+        ("{\"blockNumber\": 1, \"records\": [], \"blockNumber\": 1}",
+         "chain.json:1:35: 'blockNumber' appears twice in the snapshot object; give each member once"),
+        ("{\"blockNumber\": 1, \"records\": [{\"id\": \"a\"}], \"records\": []}",
+         "chain.json:1:46: 'records' appears twice in the snapshot object; give each member once"),
+        ("{\"blockNumber\": 1, \"records\": [{\"id\": \"a\", \"state\": 1,\n \"state\": 2}]}",
+         "chain.json:2:2: record 1 has 'state' twice; which value holds is ambiguous"),
+        ("{\"blockNumber\": 1, \"records\": [{\"id\": \"a\"}, {\"id\": \"b\", \"id\": \"c\"}]}",
+         "chain.json:1:57: record 2 has 'id' twice; which value holds is ambiguous"),
+        ("{\"blockNumber\": 1, \"records\": [{\"id\": \"a\", \"memo\": 1, \"m\\u0065mo\": 1}]}",
+         "chain.json:1:55: record 1 has 'memo' twice; which value holds is ambiguous"),
     ])
     func malformedSnapshotsSayWhere(_ json: String, _ expected: String) async {
         let actual = await error(json)
@@ -116,6 +127,15 @@ struct ChainSnapshotTests {
                 try await ChainSnapshotFile(path: path, chunkSize: chunkSize).open(query)
             }
         }
+    }
+
+    /// Editors on Windows start a file with a byte order mark; rules files accept one, and so
+    /// do snapshots, on the fast path (ASCII keys) and the reader's (a non-ASCII key).
+    @Test(arguments: ["a", "é"])
+    func aByteOrderMarkIsSkipped(_ key: String) async throws {
+        let view = try await open("\u{FEFF}{\"blockNumber\": 9, \"records\": [{\"id\": \"\(key)\", \"state\": 2}]}")
+        #expect(view.block == 9)
+        #expect(try await view.records(for: [key]) == [.record([.null, .null, .integer(2), .null])])
     }
 
     @Test func aDirectoryIsNotASnapshot() async {

@@ -192,7 +192,7 @@ struct RunCommandTests {
         #expect(missingDB.status == 3)
         #expect(missingDB.stderr == "error: nope.sqlite: app database not found\n")
 
-        let duplicates = try write("dups.json", #"{"records": [{"id": "stream_1"}, {"id": "stream_1"}]}"#)
+        let duplicates = try write("dups.json", #"{"blockNumber": 1, "records": [{"id": "stream_1"}, {"id": "stream_1"}]}"#)
         let dup = try run(["run", "--chain", duplicates, "--dry-run", "--format", "json"])
         #expect(dup.status == 3)
         #expect(dup.stdout.contains("appears in 2 on-chain records"))
