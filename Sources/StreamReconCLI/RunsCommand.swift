@@ -87,19 +87,20 @@ extension StreamRecon {
                     throw ExitCode(ExitStatus.failed)
                 }
                 guard let found else {
-                    Terminal.printError("error: no run with id '\(id)' in \(options.db)")
+                    Terminal.printError("error: no run with id '\(TerminalText.escaped(id))' in \(options.db)")
                     throw ExitCode(ExitStatus.failed)
                 }
                 guard options.format == .table else { return try Terminal.write(Runs.encode(Shown(run: found.run, discrepancies: found.discrepancies))) }
                 let run = found.run
+                let safe = { (text: String) in TerminalText.escaped(text) }
                 var lines = [
-                    "Run \(run.id): \(run.status.rawValue)",
-                    "  started   \(run.startedAt)", "  finished  \(run.finishedAt ?? "-")",
-                    "  rules     \(run.rulesName) (sha256 \(run.rulesSha256.prefix(12)))",
+                    "Run \(safe(run.id)): \(run.status.rawValue)",
+                    "  started   \(safe(run.startedAt))", "  finished  \(safe(run.finishedAt ?? "-"))",
+                    "  rules     \(safe(run.rulesName)) (sha256 \(safe(String(run.rulesSha256.prefix(12)))))",
                     "  block     \(run.chainBlock.map(String.init) ?? "-")",
                     "  streams   \(run.streamsChecked.map(String.init) ?? "-") checked, \(run.discrepancyCount.map(String.init) ?? "-") discrepancies",
                 ]
-                if let error = run.error { lines.append("  error     \(error)") }
+                if let error = run.error { lines.append("  error     \(safe(error))") }
                 try Terminal.write(lines.joined(separator: "\n") + "\n")
                 guard !found.discrepancies.isEmpty else { return }
                 let header = ["STREAM", "KIND", "FIELD/RULE", "SIDE", "DB", "CHAIN", "SEVERITY", "MESSAGE"]
@@ -111,9 +112,11 @@ extension StreamRecon {
     }
 }
 
-/// Left-aligned columns separated by two spaces.
+/// Left-aligned columns separated by two spaces; cells are read from the run tables, which hold
+/// data, so their control characters are escaped (and widths counted as shown).
 enum TextTable {
     static func render(_ rows: [[String]]) -> String {
+        let rows = rows.map { $0.map { TerminalText.escaped($0) } }
         guard let first = rows.first else { return "" }
         let widths = first.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in

@@ -56,8 +56,10 @@ enum ExitStatus {
 }
 
 enum Terminal {
-    /// Writes a line to standard error; when even that fails there is no one left to tell.
+    /// Writes a line to standard error, its control characters but line breaks escaped (an
+    /// error may quote a stream id); when even that fails there is no one left to tell.
     static func printError(_ message: String) {
+        let message = TerminalText.escaped(message, keepingLineBreaks: true)
         try? FileHandle.standardError.write(contentsOf: Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
     }
 

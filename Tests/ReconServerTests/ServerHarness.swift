@@ -137,15 +137,16 @@ struct ServerHarness {
 
     /// Waits until a run is recorded `running` in the app DB, and returns its id.
     func runRecorded() async throws -> String {
-        try await RunTables.runningRun(at: dbPath, attempts: 500, interval: .milliseconds(10))
+        try await RunTables.runningRun(at: dbPath)
     }
 
     /// Waits until the coordinator has a run in progress, and returns its id.
     func runInProgress() async throws -> String {
-        for _ in 0..<500 {
-            if let id = await server.coordinator.runningId { return id }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw LoopbackHTTP.Failure("no run started")
+        try await Poll.until("a run in progress") { await server.coordinator.runningId }
+    }
+
+    /// Waits until the server has logged `message`.
+    func logged(_ message: String) async throws {
+        try await Poll.until("the log line '\(message)'") { logs.entries.contains { $0["message"] == message } }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("serve: shutdown")
@@ -10,7 +11,7 @@ struct ServerShutdownTests {
             let runId = try await server.runInProgress()
             async let drained: Void = server.server.coordinator.shutdown(grace: .seconds(30))
             // While it drains, a new run is refused.
-            try await Task.sleep(for: .milliseconds(50))
+            try await server.logged("shutting down: waiting for the run in progress")
             let refused = try await server.post(json: #"{"dryRun":true}"#)
             #expect(refused.status == 503)
             #expect(try refused.json()["error"] as? String == "the server is shutting down and starts no new run")
@@ -62,11 +63,11 @@ struct ServerShutdownTests {
         try await ServerHarness.with(gate: gate) { server in
             async let answer = server.post()
             let runId = try await server.runRecorded()
-            for _ in 0..<500 where await gate.arrivals == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            try await Poll.until("the run at the gate") { await gate.arrivals > 0 }
             #expect(await gate.arrivals == 1)
             // The run is stopped while it waits at the gate; let it go on, and it stops at its first read.
             async let drained: Void = server.server.coordinator.shutdown(grace: .zero, stopWait: .seconds(30))
-            try await Task.sleep(for: .milliseconds(50))
+            try await server.logged("the run did not finish in the grace period; stopping it")
             await gate.open()
             await drained
             let response = try await answer

@@ -20,19 +20,21 @@ struct CLIRunner {
         return directory.appendingPathComponent("streamrecon")
     }()
 
-    static func run(_ arguments: [String], in directory: URL = packageRoot, environment: [String: String]? = nil) throws -> Output {
+    /// `standardOutput` replaces the captured file (a pipe, `/dev/full`); `stdout` is then empty.
+    static func run(_ arguments: [String], in directory: URL = packageRoot, environment: [String: String]? = nil,
+                    standardOutput: FileHandle? = nil) throws -> Output {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let out = scratch.appendingPathComponent("stdout"), err = scratch.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
         if let environment { process.environment = environment }
-        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardOutput = try standardOutput ?? FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         process.standardInput = FileHandle.nullDevice
         try process.run()

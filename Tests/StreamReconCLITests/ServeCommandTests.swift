@@ -40,12 +40,13 @@ struct ServeCommandTests {
         // A node that answers every request after 400 ms: a run lasts about two seconds.
         let rig = try EVMRig(["--delay-ms", "400"])
         let data = try SlowDemo(rig: rig)
-        let server = try ServeProcess.start(data: data, extra: ["--shutdown-grace", "60"])
-        async let answer = LoopbackHTTP.post(port: server.port, token: Self.token)
-        let runId = try await data.runningRun()
-        kill(server.process.processIdentifier, SIGTERM)
+        let server = try await ServeProcess.start(data: data, extra: ["--shutdown-grace", "60"])
+        let port = server.port
+        async let answer = LoopbackHTTP.post(port: port, token: Self.token)
+        let pid = server.process.processIdentifier
+        let runId = try await data.runningRun { _ in kill(pid, SIGTERM) }
         let response = try await answer
-        server.process.waitUntilExit()
+        try await server.waitForExit()
         let log = try server.log()
         #expect(log.contains("shutting down: waiting for the run in progress"), "the signal came during the run")
         #expect(response.status == 200)
@@ -59,12 +60,13 @@ struct ServeCommandTests {
     @Test func sigtermWithNoGraceStopsTheRunAndRecordsItAborted() async throws {
         let rig = try EVMRig(["--delay-ms", "400"])
         let data = try SlowDemo(rig: rig)
-        let server = try ServeProcess.start(data: data, extra: ["--shutdown-grace", "0"])
-        async let answer = LoopbackHTTP.post(port: server.port, token: Self.token)
-        let runId = try await data.runningRun()
-        kill(server.process.processIdentifier, SIGTERM)
+        let server = try await ServeProcess.start(data: data, extra: ["--shutdown-grace", "0"])
+        let port = server.port
+        async let answer = LoopbackHTTP.post(port: port, token: Self.token)
+        let pid = server.process.processIdentifier
+        let runId = try await data.runningRun { _ in kill(pid, SIGTERM) }
         let response = try await answer
-        server.process.waitUntilExit()
+        try await server.waitForExit()
         #expect(response.status == 503)
         #expect(try response.json()["runId"] as? String == runId)
         #expect(server.process.terminationStatus == 0)
@@ -98,19 +100,35 @@ final class SlowDemo {
         try RunTables.statuses(at: dbPath)
     }
 
-    /// Waits until a run is recorded `running`, and returns its id.
-    func runningRun() async throws -> String {
-        try await RunTables.runningRun(at: dbPath, attempts: 3000, interval: .milliseconds(5))
+    /// Waits until a run is recorded `running`, calls `then` at once (from the watching thread),
+    /// and returns the run's id.
+    func runningRun(then action: @escaping @Sendable (String) -> Void = { _ in }) async throws -> String {
+        try await RunTables.runningRun(at: dbPath, then: action)
     }
 }
 
-/// `streamrecon serve --port 0` in a process of its own, logging to a file.
-struct ServeProcess {
+/// `streamrecon serve --port 0` in a process of its own, logging to a file. Killed when released,
+/// whatever the test's outcome, so a failed test never leaves a server behind.
+final class ServeProcess {
     let process: Process
     let port: Int
     let logPath: String
 
-    static func start(data: SlowDemo, extra: [String]) throws -> ServeProcess {
+    private init(process: Process, port: Int, logPath: String) {
+        self.process = process
+        self.port = port
+        self.logPath = logPath
+    }
+
+    deinit { Self.kill(process) }
+
+    private static func kill(_ process: Process) {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    static func start(data: SlowDemo, extra: [String]) async throws -> ServeProcess {
         let logPath = data.directory.appendingPathComponent("serve.log").path
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let process = Process()
@@ -123,18 +141,28 @@ struct ServeProcess {
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<3000 {
-            let log = try String(contentsOfFile: logPath, encoding: .utf8)
-            if let line = log.split(separator: "\n").first(where: { $0.contains(#""message":"listening""#) }),
-               let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String],
-               let port = object["address"]?.split(separator: ":").last.flatMap({ Int($0) }) {
-                return ServeProcess(process: process, port: port, logPath: logPath)
+        do {
+            let port = try await Poll.until("serve listening") { () throws -> Int? in
+                let log = try String(contentsOfFile: logPath, encoding: .utf8)
+                if let line = log.split(separator: "\n").first(where: { $0.contains(#""message":"listening""#) }),
+                   let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String],
+                   let port = object["address"]?.split(separator: ":").last.flatMap({ Int($0) }) {
+                    return port
+                }
+                guard process.isRunning else { throw LoopbackHTTP.Failure("serve exited: \(log)") }
+                return nil
             }
-            guard process.isRunning else { throw LoopbackHTTP.Failure("serve exited: \(log)") }
-            Thread.sleep(forTimeInterval: 0.01)
+            return ServeProcess(process: process, port: port, logPath: logPath)
+        } catch {
+            kill(process)
+            throw error
         }
-        process.terminate()
-        throw LoopbackHTTP.Failure("serve did not start listening")
+    }
+
+    /// Waits for the server to exit after a signal; kills it if it has not within the deadline.
+    func waitForExit() async throws {
+        defer { Self.kill(process) }
+        try await Poll.until("serve exiting") { !process.isRunning }
     }
 
     func log() throws -> String {

@@ -22,12 +22,29 @@ public enum RunTables {
         }
     }
 
-    /// Waits until a run is recorded `running`, looking `attempts` times `interval` apart, and returns its id.
-    public static func runningRun(at path: String, attempts: Int, interval: Duration) async throws -> String {
-        for _ in 0..<attempts {
-            if let (id, _) = try statuses(at: path).first(where: { $0.value == "running" }) { return id }
-            try await Task.sleep(for: interval)
+    /// Waits until a run is recorded `running`, and returns its id. Looks from a thread of its own,
+    /// every 5 ms, and calls `then` on that thread the moment it sees the run: other tests busy on
+    /// the cooperative pool cannot make it miss a short run. Gives up when `abandon` says so
+    /// (the process that would record the run has ended), or after `deadline`.
+    public static func runningRun(at path: String, deadline: Duration = .seconds(120), abandon: @escaping @Sendable () -> String? = { nil },
+                                  then action: @escaping @Sendable (String) -> Void = { _ in }) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                let end = ContinuousClock.now + deadline
+                while ContinuousClock.now < end {
+                    do {
+                        if let id = try statuses(at: path).first(where: { $0.value == "running" })?.key {
+                            action(id)
+                            return continuation.resume(returning: id)
+                        }
+                    } catch {
+                        return continuation.resume(throwing: error)
+                    }
+                    if let reason = abandon() { return continuation.resume(throwing: Failure(description: reason)) }
+                    Thread.sleep(forTimeInterval: 0.005)
+                }
+                continuation.resume(throwing: Failure(description: "no run was recorded running in \(path) within \(deadline)"))
+            }
         }
-        throw Failure(description: "no run was recorded running in \(path)")
     }
 }

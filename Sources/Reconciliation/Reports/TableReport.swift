@@ -21,21 +21,23 @@ public struct TableReport: ReportFormat {
     public mutating func finish(_ report: RunReport) throws(ReportOutput.WriteFailure) {
         let status = paint(report.status.rawValue.uppercased(), report.status == .clean ? "32" : "31;1")
         let recorded = report.dryRun ? "dry run, nothing written" : report.persisted ? "recorded" : "not recorded"
+        let safe = { (text: String) in TerminalText.escaped(text) }
         var lines = ["Reconciliation \(report.runId): \(status) (\(recorded))"]
-        lines.append("  rules    \(report.rules.name) (sha256 \(report.rules.sha256.prefix(12)))")
+        lines.append("  rules    \(safe(report.rules.name)) (sha256 \(report.rules.sha256.prefix(12)))")
         lines.append("  chain    " + (report.source.chainBlock.map { "block \($0)" } ?? "no block number"))
-        let statuses = report.summary.streamsByStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        let statuses = report.summary.streamsByStatus.sorted { $0.key < $1.key }.map { "\(safe($0.key)) \($0.value)" }
         lines.append("  streams  \(report.summary.streamsChecked) checked" + (statuses.isEmpty ? "" : " (\(statuses.joined(separator: ", ")))"))
         let kinds = report.summary.byKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         lines.append("  found    \(report.summary.discrepancies) discrepanc\(report.summary.discrepancies == 1 ? "y" : "ies")"
             + (kinds.isEmpty ? "" : " (\(kinds.joined(separator: ", ")))"))
-        if let error = report.error { lines.append("  error    " + paint(error, "31")) }
+        if let error = report.error { lines.append("  error    " + paint(safe(error), "31")) }
         try output.write(lines.joined(separator: "\n") + "\n")
         guard !report.discrepancies.isEmpty else { return }
         let header = ["STREAM", "KIND", "FIELD/RULE", "SIDE", "DB", "CHAIN", "SEVERITY"]
+        // Widths are counted on the escaped text, as it is shown.
         let rows = report.discrepancies.map { finding in
-            [finding.streamId, finding.kind.rawValue, finding.field ?? finding.rule, finding.side?.rawValue ?? "-",
-             Self.clip(finding.dbValue ?? "-"), Self.clip(finding.onChainValue ?? "-"), finding.severity.rawValue]
+            [safe(finding.streamId), finding.kind.rawValue, safe(finding.field ?? finding.rule), finding.side?.rawValue ?? "-",
+             Self.clip(safe(finding.dbValue ?? "-")), Self.clip(safe(finding.onChainValue ?? "-")), finding.severity.rawValue]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String], severity: Severity?) -> String {
@@ -47,7 +49,7 @@ public struct TableReport: ReportFormat {
         var table = ["", line(header, severity: nil)]
         for (finding, row) in zip(report.discrepancies, rows) {
             table.append(line(row, severity: finding.severity))
-            table.append("    " + finding.message)
+            table.append("    " + safe(finding.message))
         }
         try output.write(table.joined(separator: "\n") + "\n")
     }
