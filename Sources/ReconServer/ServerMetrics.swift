@@ -1,37 +1,50 @@
-import CoreMetrics
 import Foundation
 import Prometheus
 import Reconciliation
 
-/// The server's metrics (SPEC §7), through swift-metrics into a Prometheus registry of its own,
-/// so that two servers in one process (as in tests) never share counters.
+/// The server's metrics (docs/operations.md, "Metrics"), in a Prometheus registry of its own, so
+/// that two servers in one process (as in tests) never share counters. Every metric has HELP
+/// text and its unit in its name where it has one: `promtool check metrics` accepts the output.
 public struct ServerMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
-    private let factory: PrometheusMetricsFactory
-    private let inProgress: CoreMetrics.Gauge
+    private let inProgress: Gauge
 
     static let statuses: [RunStatus] = [.clean, .drift, .failed, .aborted]
+    /// Run durations: from a demo's second to a night's hours.
+    static let durationBuckets: [Duration] = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400].map { .seconds($0) }
+
+    enum Help {
+        static let inProgress = "1 while a reconciliation run is in progress, else 0."
+        static let runs = "Reconciliation runs finished, by status and whether they were dry runs."
+        static let duration = "How long reconciliation runs took, in seconds."
+        static let discrepancies = "Discrepancies found, by kind, over all runs."
+        static let notStarted = "Run requests that started no run, by reason: busy, rules_invalid, unavailable or shutting_down."
+        static let lastStatus = "1 for the status of the last recorded run, 0 for the other statuses."
+        static let lastTimestamp = "When the last recorded run finished, in Unix time seconds."
+        static let lastDiscrepancies = "How many discrepancies the last recorded run found."
+    }
 
     public init() {
-        factory = PrometheusMetricsFactory(registry: registry)
-        inProgress = Gauge(label: "streamrecon_run_in_progress", factory: factory)
-        inProgress.record(0)
+        inProgress = registry.makeGauge(name: "streamrecon_run_in_progress", help: Help.inProgress)
+        inProgress.set(to: 0)
     }
 
     /// Whether a run is in progress, as a 0/1 gauge.
     func running(_ running: Bool) {
-        inProgress.record(running ? 1 : 0)
+        inProgress.set(to: running ? 1 : 0)
     }
 
     /// Records a finished run: its status, duration and discrepancies by kind.
     func record(_ report: RunReport, duration: Duration, finishedAt: Date) {
         let dryRun = report.dryRun ? "true" : "false"
-        Counter(label: "streamrecon_runs_total", dimensions: [("status", report.status.rawValue), ("dry_run", dryRun)], factory: factory)
+        registry.makeCounter(name: "streamrecon_runs_total", labels: [("status", report.status.rawValue), ("dry_run", dryRun)], help: Help.runs)
             .increment()
-        CoreMetrics.Timer(label: "streamrecon_run_duration_seconds", dimensions: [("dry_run", dryRun)], factory: factory)
-            .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        registry.makeDurationHistogram(name: "streamrecon_run_duration_seconds", labels: [("dry_run", dryRun)],
+                                       buckets: Self.durationBuckets, help: Help.duration)
+            .record(duration)
         for (kind, count) in report.summary.byKind {
-            Counter(label: "streamrecon_discrepancies_total", dimensions: [("kind", kind)], factory: factory).increment(by: count)
+            registry.makeCounter(name: "streamrecon_discrepancies_total", labels: [("kind", kind)], help: Help.discrepancies)
+                .increment(by: Int64(count))
         }
         // The last-run gauges follow recorded runs only: an engineer's dry run must not clear an alert.
         if !report.dryRun {
@@ -49,16 +62,16 @@ public struct ServerMetrics: Sendable {
 
     /// Counts a run request that started no run: `busy`, `rules_invalid`, `unavailable` or `shutting_down`.
     func notStarted(_ reason: String) {
-        Counter(label: "streamrecon_runs_not_started_total", dimensions: [("reason", reason)], factory: factory).increment()
+        registry.makeCounter(name: "streamrecon_runs_not_started_total", labels: [("reason", reason)], help: Help.notStarted).increment()
     }
 
     private func lastRun(status: RunStatus, finishedAt: Date, discrepancies: Int) {
         for candidate in Self.statuses {
-            Gauge(label: "streamrecon_last_run_status", dimensions: [("status", candidate.rawValue)], factory: factory)
-                .record(candidate == status ? 1 : 0)
+            registry.makeGauge(name: "streamrecon_last_run_status", labels: [("status", candidate.rawValue)], help: Help.lastStatus)
+                .set(to: candidate == status ? 1 : 0)
         }
-        Gauge(label: "streamrecon_last_run_timestamp_seconds", factory: factory).record(finishedAt.timeIntervalSince1970)
-        Gauge(label: "streamrecon_last_run_discrepancies", factory: factory).record(discrepancies)
+        registry.makeGauge(name: "streamrecon_last_run_timestamp_seconds", help: Help.lastTimestamp).set(to: finishedAt.timeIntervalSince1970)
+        registry.makeGauge(name: "streamrecon_last_run_discrepancies", help: Help.lastDiscrepancies).set(to: Double(discrepancies))
     }
 
     /// The Prometheus text exposition of every metric.
