@@ -94,8 +94,9 @@ let package = Package(
         ),
         .testTarget(name: "ReconEngineTests", dependencies: ["ReconEngine"], swiftSettings: strict),
         .testTarget(name: "ReconChainTests", dependencies: ["ReconChain"], swiftSettings: strict),
-        .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "ReconSources", "ReconEngine",
-                                                               .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "ReconSources", "ReconEngine", "TestSupport",
+                                                               .product(name: "GRDB", package: "GRDB.swift"),
+                                                               .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // A plain HTTP client over a loopback socket, for the server's tests.
         .target(name: "LoopbackHTTP", path: "Tests/LoopbackHTTP", swiftSettings: strict),
         // Reads a test's run tables.

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 
 /// Holds a connection's close until the writes queued before it have gone out. When the server
@@ -11,11 +12,13 @@ final class CloseAfterWritesHandler: ChannelOutboundHandler, RemovableChannelHan
     typealias OutboundOut = Any
 
     private let limit: TimeAmount
+    private let logger: Logger
     private var pendingWrites = 0
     private var heldClose: (mode: CloseMode, promise: EventLoopPromise<Void>?)?
 
-    init(limit: TimeAmount) {
+    init(limit: TimeAmount, logger: Logger) {
         self.limit = limit
+        self.logger = logger
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -39,6 +42,7 @@ final class CloseAfterWritesHandler: ChannelOutboundHandler, RemovableChannelHan
             return
         }
         heldClose = (mode, promise)
+        logger.debug("holding a connection's close until its response is sent", metadata: ["pending_writes": "\(pendingWrites)"])
         context.flush()
         context.eventLoop.assumeIsolated().scheduleTask(in: limit) { self.releaseClose(context) }
     }

@@ -5,7 +5,7 @@ import Reconciliation
 import ServiceLifecycle
 import UnixSignals
 
-/// `streamrecon serve`: the internal HTTP endpoint (SPEC §7) as one service group: the HTTP
+/// `streamrecon serve`: the internal HTTP endpoint (docs/operations.md, "The internal HTTP endpoint") as one service group: the HTTP
 /// server, and the run coordinator, which on SIGTERM/SIGINT is shut down first so that a run in
 /// progress finishes (or is recorded `aborted`) before the server stops answering.
 public struct ReconServer: Sendable {
@@ -35,7 +35,7 @@ public struct ReconServer: Sendable {
         let idleTimeout = TimeAmount.nanoseconds(Int64(configuration.idleTimeout / .nanoseconds(1)))
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [CloseAfterWritesHandler(limit: idleTimeout), UnreadableRequestHandler()],
+            server: .http1(configuration: .init(additionalChannelHandlers: [CloseAfterWritesHandler(limit: idleTimeout, logger: logger), UnreadableRequestHandler()],
                                                 idleTimeout: idleTimeout)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "streamrecon"),
             onServerRunning: { channel in
@@ -46,7 +46,7 @@ public struct ReconServer: Sendable {
             logger: logger
         )
         var group = ServiceGroupConfiguration(
-            services: [.init(service: app), .init(service: RunDrain(coordinator: coordinator, grace: configuration.shutdownGrace))],
+            services: [.init(service: app), .init(service: RunDrain(coordinator: coordinator, grace: configuration.shutdownGrace, logger: logger))],
             gracefulShutdownSignals: signals,
             logger: logger
         )
@@ -61,9 +61,11 @@ public struct ReconServer: Sendable {
 private struct RunDrain: Service {
     let coordinator: RunCoordinator
     let grace: Duration
+    let logger: Logger
 
     func run() async throws {
         try? await gracefulShutdown()
+        logger.notice("shutting down")
         await coordinator.shutdown(grace: grace)
     }
 }

@@ -5,7 +5,7 @@ import ReconEngine
 import ReconSources
 import Reconciliation
 
-/// The routes of SPEC §7.
+/// The routes of the internal endpoint (docs/operations.md, "The internal HTTP endpoint").
 struct ReconciliationRoutes {
     let configuration: ServerConfiguration
     let coordinator: RunCoordinator

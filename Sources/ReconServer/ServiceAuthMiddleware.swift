@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// Internal-service auth (SPEC §7): `Authorization: Bearer <token>`. A missing, malformed or
+/// Internal-service auth (docs/operations.md, "Tokens"): `Authorization: Bearer <token>`. A missing, malformed or
 /// wrong token gets the same 401; credentials in the query string are refused outright, so
 /// that they are not taken from URLs, which end up in proxies' and shells' logs.
 struct ServiceAuthMiddleware<Context: RequestContext>: RouterMiddleware {

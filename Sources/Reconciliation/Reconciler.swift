@@ -16,7 +16,7 @@ public struct Reconciler: Sendable {
 
     /// What one reconciliation found.
     public struct Outcome: Sendable {
-        /// Every finding, in report order (SPEC §5).
+        /// Every finding, in report order (docs/rules.md, "Findings").
         public var findings: [Finding]
         public var streamsChecked: Int
         public var streamsByStatus: [String: Int]

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import ReconEngine
 
-/// A row of `reconciliation_runs` (SPEC §6).
+/// A row of `reconciliation_runs` (docs/operations.md, "Reading the run tables").
 public struct RunRecord: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "reconciliation_runs"
 

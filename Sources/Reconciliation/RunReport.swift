@@ -7,7 +7,7 @@ public enum RunStatus: String, Sendable, Codable {
     case running, clean, drift, failed, aborted
 }
 
-/// The report of one run, in the SPEC §5 shape: the CLI's `--format json` and the HTTP body.
+/// The report of one run: the CLI's `--format json` and the HTTP body (its findings: docs/rules.md, "Findings").
 public struct RunReport: Sendable, Codable, Equatable {
     public struct Rules: Sendable, Codable, Equatable {
         public var name: String

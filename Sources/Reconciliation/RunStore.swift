@@ -4,7 +4,7 @@ import GRDBSQLite
 import ReconEngine
 import ReconSources
 
-/// Run records in the app database (docs/operations.md, "Run records"): a `running` row when a
+/// Run records in the app database (docs/operations.md, "Reading the run tables"): a `running` row when a
 /// run starts, kept alive by a lease the run renews, and its completion with every discrepancy
 /// in one transaction.
 public struct RunStore: Sendable {

@@ -46,8 +46,20 @@ extension StreamRecon {
             var chain: any ChainSource
             /// The SQLite file the run is recorded in.
             var storePath: String
-            /// Every file the run reads, for `--output` to refuse.
-            var inputs: [ReportOutput.Input]
+        }
+
+        /// Every file the run would read, from the options alone: `--output` is checked against
+        /// them before anything is built or opened.
+        private func inputs(_ demo: DemoData) -> [ReportOutput.Input] {
+            let database = sources.db ?? demo.databasePath
+            let storePath = SourceRegistry.filePath(database) ?? database
+            // The DB's journal files too: a report written over a WAL would lose its transactions.
+            var inputs = ["", "-wal", "-shm", "-journal"].map { ReportOutput.Input(option: "--db", path: storePath + $0) }
+            inputs.append(ReportOutput.Input(option: "--rules", path: sources.rules))
+            if let chainFile = SourceRegistry.filePath(sources.chain ?? demo.chainPath) {
+                inputs.append(ReportOutput.Input(option: "--chain", path: chainFile))
+            }
+            return inputs
         }
 
         private func resolve(_ demo: DemoData, scratch: URL) throws -> Resolved {
@@ -63,12 +75,8 @@ extension StreamRecon {
                 let database = sources.db ?? demoPath
                 let chain = sources.chain ?? demo.chainPath
                 let storePath = SourceRegistry.filePath(database) ?? database
-                // The DB's journal files too: a report written over a WAL would lose its transactions.
-                var inputs = ["", "-wal", "-shm", "-journal"].map { ReportOutput.Input(option: "--db", path: storePath + $0) }
-                inputs.append(ReportOutput.Input(option: "--rules", path: sources.rules))
-                if let chainFile = SourceRegistry.filePath(chain) { inputs.append(ReportOutput.Input(option: "--chain", path: chainFile)) }
                 return Resolved(database: try SourceRegistry.standard.appDatabase(database), chain: try SourceRegistry.standard.chain(chain),
-                                storePath: storePath, inputs: inputs)
+                                storePath: storePath)
             } catch where error.kind == .unsupported {
                 throw ValidationError(error.description)
             } catch {
@@ -81,14 +89,22 @@ extension StreamRecon {
             let demo = DemoData(root: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-demo-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: scratch) }
-            let resolved = try resolve(demo, scratch: scratch)
+            // Checked before anything is built, opened or run: a refused --output changes nothing.
             let reportOutput: ReportOutput
             do {
-                reportOutput = try output.map { path throws(ReportOutput.Unwritable) in try ReportOutput(file: path, inputs: resolved.inputs) }
+                let inputs = inputs(demo)
+                reportOutput = try output.map { path throws(ReportOutput.Unwritable) in try ReportOutput(file: path, inputs: inputs) }
                     ?? ReportOutput()
             } catch {
                 Terminal.printError("error: cannot write --output \(output ?? ""): \(error)")
                 throw ExitCode(ExitStatus.usage)
+            }
+            let resolved: Resolved
+            do {
+                resolved = try resolve(demo, scratch: scratch)
+            } catch {
+                reportOutput.discard()
+                throw error
             }
             let formatName = format ?? (isatty(STDOUT_FILENO) == 1 && output == nil ? "table" : "json")
             guard let formatType = ReportFormats.named(formatName) else { throw ValidationError("unknown format '\(formatName)'") }

@@ -47,7 +47,7 @@ public struct StreamRecon: AsyncParsableCommand {
     }
 }
 
-/// Process exit statuses shared by every subcommand (SPEC §3, §4).
+/// Process exit statuses shared by every subcommand (docs/operations.md, "Exit status and alerting").
 enum ExitStatus {
     static let clean: Int32 = 0
     static let problems: Int32 = 1

@@ -38,6 +38,17 @@ public final class EVMRig: @unchecked Sendable {
     public var escrow: String { ready["escrow"] as? String ?? "" }
     public var pinnedBlock: Int { ready["pinnedBlock"] as? Int ?? -1 }
 
+    /// `init` on a thread of its own: installing the venv and waiting for the ready line take
+    /// seconds (minutes, the first time), and must not hold a thread of the cooperative pool that
+    /// every other test's tasks share.
+    public static func start(server: String = "rpc_server.py", _ arguments: [String] = []) async throws -> EVMRig {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try EVMRig(server: server, arguments) })
+            }
+        }
+    }
+
     /// Starts `rpc_server.py` (or `fault_server.py` with `--mode`) with `arguments`, and waits for its ready line.
     public init(server: String = "rpc_server.py", _ arguments: [String] = []) throws {
         try Self.bootstrap.get()

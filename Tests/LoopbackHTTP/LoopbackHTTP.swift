@@ -116,9 +116,14 @@ public enum LoopbackHTTP {
 public final class LoopbackConnection {
     private let fd: Int32
 
-    public init(port: Int) throws {
+    /// `receiveBuffer` shrinks the socket's receive buffer, so that a large answer stays in
+    /// flight until it is read.
+    public init(port: Int, receiveBuffer: Int? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw LoopbackHTTP.Failure("socket: \(errno)") }
+        if var size = receiveBuffer.map(Int32.init) {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

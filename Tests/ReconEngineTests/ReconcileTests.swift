@@ -1,7 +1,7 @@
 import ReconEngine
 import Testing
 
-/// Applying a compiled rule set to one stream pair yields each SPEC §5 finding kind.
+/// Applying a compiled rule set to one stream pair yields each finding kind (docs/rules.md, "Findings").
 struct ReconcileTests {
     let ruleSet: CompiledRuleSet
     // total_amount, released_amount, status, recipient

@@ -2,7 +2,7 @@ import Foundation
 import ReconEngine
 import Testing
 
-/// A valid rules file in the SPEC §2 shape, used as the base of many tests.
+/// A valid rules file in the shape of docs/rules.md, used as the base of many tests.
 let demoRules = """
 version: 1
 name: payment-streams

@@ -11,7 +11,7 @@ import Testing
 struct EVMChainSourceTests {
     @Test(arguments: [true, false])
     func theDemoDriftIsFoundAtThePinnedBlock(multicall: Bool) async throws {
-        let rig = try EVMRig(multicall ? [] : ["--no-multicall3"])
+        let rig = try await EVMRig.start(multicall ? [] : ["--no-multicall3"])
         let directory = try DemoDirectory()
         let (result, source) = try await reconcileDemo(rig, directory: directory)
         let outcome = try result.get()
@@ -32,7 +32,7 @@ struct EVMChainSourceTests {
 
     @Test(arguments: ["429", "500", "malformed"])
     func transientFaultsAreRetriedAndTheRunStillFindsExactlyTheDrift(mode: String) async throws {
-        let rig = try EVMRig(server: "fault_server.py", ["--mode", mode, "--count", "2", "--retry-after", "1"])
+        let rig = try await EVMRig.start(server: "fault_server.py", ["--mode", mode, "--count", "2", "--retry-after", "1"])
         var policy = RPCPolicy()
         policy.backoff = 0.05
         let directory = try DemoDirectory()
@@ -44,7 +44,7 @@ struct EVMChainSourceTests {
     }
 
     @Test func aBatchAnsweredOutOfOrderIsMatchedById() async throws {
-        let rig = try EVMRig(server: "fault_server.py", ["--mode", "out_of_order", "--no-multicall3"])
+        let rig = try await EVMRig.start(server: "fault_server.py", ["--mode", "out_of_order", "--no-multicall3"])
         let directory = try DemoDirectory()
         let (result, _) = try await reconcileDemo(rig, directory: directory)
         #expect(summary(try result.get().findings) == demoDrift)
@@ -52,7 +52,7 @@ struct EVMChainSourceTests {
 
     @Test func streamsWhoseReadsKeepFailingAreSourceErrorsAndTheRestIsReconciled() async throws {
         // Every batch answer lacks an id: no retry helps.
-        let rig = try EVMRig(server: "fault_server.py", ["--mode", "missing_ids", "--no-multicall3"])
+        let rig = try await EVMRig.start(server: "fault_server.py", ["--mode", "missing_ids", "--no-multicall3"])
         var policy = RPCPolicy()
         policy.attempts = 2
         policy.backoff = 0.01
@@ -69,7 +69,7 @@ struct EVMChainSourceTests {
 
     @Test(arguments: ["timeout", "silent"])
     func aNodeThatNeverAnswersFailsTheRunWithinTheTimeout(mode: String) async throws {
-        let rig = try EVMRig(server: "fault_server.py", ["--mode", mode])
+        let rig = try await EVMRig.start(server: "fault_server.py", ["--mode", mode])
         var policy = RPCPolicy()
         policy.timeout = 1
         policy.attempts = 2
@@ -86,7 +86,7 @@ struct EVMChainSourceTests {
 
     @Test func aBlockNumberThatGoesBackwardsMovesNoRunsPin() async throws {
         // The node answers 7, then 6, 5…: each run pins once, from its own answer, and reads only there.
-        let rig = try EVMRig(server: "fault_server.py", ["--mode", "block_backwards"])
+        let rig = try await EVMRig.start(server: "fault_server.py", ["--mode", "block_backwards"])
         let directory = try DemoDirectory()
         let first = try await reconcileDemo(rig, directory: directory).outcome.get()
         let second = try await reconcileDemo(rig, directory: directory).outcome.get()
@@ -98,7 +98,7 @@ struct EVMChainSourceTests {
     }
 
     @Test func aContractThatIsNotThereFailsTheRunInsteadOfReportingNulls() async throws {
-        let rig = try EVMRig()
+        let rig = try await EVMRig.start()
         let directory = try DemoDirectory()
         let rules = try rig.demoRules(in: directory.url)
         let elsewhere = try String(contentsOfFile: rules, encoding: .utf8)
@@ -118,7 +118,7 @@ struct EVMChainSourceTests {
 
     @Test func anIdWhoseViewsPartlyRevertIsASourceErrorNotMissing() async throws {
         // isStream never reverts: for id 4 it answers false while every other view reverts.
-        let rig = try EVMRig()
+        let rig = try await EVMRig.start()
         let directory = try DemoDirectory()
         let rules = try rig.demoRules(in: directory.url)
         let text = try String(contentsOfFile: rules, encoding: .utf8).replacingOccurrences(of: "fields:\n", with: """
@@ -143,7 +143,7 @@ struct EVMChainSourceTests {
     }
 
     @Test func theNodesCredentialsReachNoFindingAndNoError() async throws {
-        let rig = try EVMRig(server: "fault_server.py", ["--mode", "missing_ids", "--no-multicall3"])
+        let rig = try await EVMRig.start(server: "fault_server.py", ["--mode", "missing_ids", "--no-multicall3"])
         let directory = try DemoDirectory()
         let ruleSet = try RulesCompiler().load(path: try rig.demoRules(in: directory.url))
         // Through the registry, as `--chain` builds it (default policy: this takes a few seconds of retries).

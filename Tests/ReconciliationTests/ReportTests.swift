@@ -27,6 +27,42 @@ struct ReportTests {
         return try String(contentsOfFile: path, encoding: .utf8)
     }
 
+    /// The JSON report is assembled from its parts, never found by searching the encoder's text:
+    /// strings that look like JSON, or like the report's own members, in every member of the
+    /// report and of its findings come back exactly, and so do all the findings.
+    @Test(arguments: [true, false])
+    func hostileTextAnywhereRoundTrips(pretty: Bool) throws {
+        let hostile = [#"{"discrepancies" : [], "x": "#, "\n  \"discrepancies\" : [\n\n  ],", #"\"}],"#, "\u{0}\u{1B}[2J\r", "é\u{202E}😀", "]}"]
+        var findings: [Finding] = []
+        for (index, text) in hostile.enumerated() {
+            findings.append(Finding(streamId: text + "\(index)", kind: .mismatch, field: text, dbValue: text, onChainValue: text, rule: text,
+                                    severity: .info, message: text))
+            findings.append(Finding(streamId: text, kind: .invariantViolation, side: .chain, values: [text: text], rule: text,
+                                    severity: .warning, message: text))
+        }
+        let report = RunReport(
+            runId: hostile[0], status: .drift, dryRun: false, persisted: true, startedAt: hostile[1], finishedAt: hostile[2],
+            rules: .init(name: hostile[1], sha256: hostile[5]), source: .init(chainBlock: nil),
+            summary: .init(streamsChecked: 3, discrepancies: findings.count, byKind: [hostile[0]: 1], streamsByStatus: [hostile[2]: 3]),
+            discrepancies: findings, error: hostile[3])
+        for shown in [report, { var empty = report; empty.discrepancies = []; return empty }()] {
+            let object = try #require(try JSONSerialization.jsonObject(with: shown.json(pretty: pretty)) as? [String: Any])
+            #expect(object["runId"] as? String == hostile[0])
+            #expect((object["rules"] as? [String: Any])?["name"] as? String == hostile[1])
+            #expect(object["error"] as? String == hostile[3])
+            #expect((object["summary"] as? [String: Any])?["byKind"] as? [String: Int] == [hostile[0]: 1])
+            let listed = try #require(object["discrepancies"] as? [[String: Any]])
+            #expect(listed.count == shown.discrepancies.count)
+            for (item, finding) in zip(listed, shown.discrepancies) {
+                #expect(item["streamId"] as? String == finding.streamId)
+                #expect(item["message"] as? String == finding.message)
+                #expect(item["rule"] as? String == finding.rule)
+                #expect(item["dbValue"] as? String == finding.dbValue)
+                #expect((item["values"] as? [String: String]) == finding.values)
+            }
+        }
+    }
+
     @Test func jsonHasTheSpecShape() throws {
         #expect(try render(JSONReport.self) == """
         {

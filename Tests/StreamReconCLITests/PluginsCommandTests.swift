@@ -32,4 +32,24 @@ struct PluginsCommandTests {
         let none = try CLIRunner.run([])
         #expect(none.status == 0)
     }
+
+    /// Help, plugin summaries and the docs cite only what ships in the repository (they once
+    /// cited "SPEC §…", a document operators do not have).
+    @Test func helpAndDocsCiteOnlyTheRepository() throws {
+        let commands = [["--help"], ["run", "--help"], ["serve", "--help"], ["runs", "list", "--help"], ["runs", "show", "--help"],
+                        ["rules", "lint", "--help"], ["plugins"], ["plugins", "--format", "json"]]
+        for arguments in commands {
+            let output = try CLIRunner.run(arguments)
+            #expect(output.status == 0, "\(arguments)")
+            #expect(!output.stdout.contains("SPEC"), "\(arguments) cites SPEC")
+        }
+        let docs = try FileManager.default.contentsOfDirectory(atPath: CLIRunner.packageRoot.appendingPathComponent("docs").path)
+            .filter { $0.hasSuffix(".md") }.map { "docs/" + $0 } + ["README.md"]
+        for document in docs {
+            let text = try String(contentsOf: CLIRunner.packageRoot.appendingPathComponent(document), encoding: .utf8)
+            #expect(!text.contains("SPEC §"), "\(document) cites SPEC")
+        }
+        let rules = try String(contentsOf: CLIRunner.packageRoot.appendingPathComponent("docs/rules.md"), encoding: .utf8)
+        #expect(rules.contains("| `source_error` |"), "the findings table lists source_error")
+    }
 }

@@ -13,6 +13,10 @@ extension RunCommandTests {
     /// `--output` naming an input however spelt, or something that is not a regular file, is
     /// refused with one line and exit 2, and the input is left exactly as it was.
     @Test func outputNeverReplacesAnInput() throws {
+        // Refused before anything is built: the demo DB does not exist yet, and still does not.
+        let first = try run(["run", "--output", "Rules/streams.yaml"])
+        #expect(first.status == 2 && first.stderr.contains("is the --rules file"))
+        #expect(!FileManager.default.fileExists(atPath: demoDB))
         #expect(try run(["run"]).status == 1) // builds var/demo.sqlite and records a run
         let hardLink = directory.appendingPathComponent("hard-link.sqlite").path
         try FileManager.default.linkItem(atPath: demoDB, toPath: hardLink)

@@ -75,7 +75,7 @@ struct RunSignalTests {
     /// Ten points, one after another against one slow node: at once, as soon as the run is
     /// recorded, and every 150 ms after that (a run takes about 1.5 s).
     @Test func sigtermAtTenPointsLeavesNoRunRunning() async throws {
-        let rig = try EVMRig(["--delay-ms", "150"])
+        let rig = try await EVMRig.start(["--delay-ms", "150"])
         var stopped = 0
         for point in 0..<10 {
             let data = try SlowDemo(rig: rig)
@@ -93,7 +93,7 @@ struct RunSignalTests {
     }
 
     @Test func sigintSighupAndSigtermDuringARunRecordItAborted() async throws {
-        let rig = try EVMRig(["--delay-ms", "400"])
+        let rig = try await EVMRig.start(["--delay-ms", "400"])
         for (signal, name) in [(SIGINT, "SIGINT"), (SIGHUP, "SIGHUP"), (SIGTERM, "SIGTERM")] {
             let data = try SlowDemo(rig: rig)
             let run = try RunProcess(data: data)

@@ -38,7 +38,7 @@ struct ServeCommandTests {
 
     @Test func sigtermDuringARunLetsItFinishAndRecordIt() async throws {
         // A node that answers every request after 400 ms: a run lasts about two seconds.
-        let rig = try EVMRig(["--delay-ms", "400"])
+        let rig = try await EVMRig.start(["--delay-ms", "400"])
         let data = try SlowDemo(rig: rig)
         let server = try await ServeProcess.start(data: data, extra: ["--shutdown-grace", "60"])
         let port = server.port
@@ -57,8 +57,50 @@ struct ServeCommandTests {
         #expect(log.contains(#""message":"stopped""#))
     }
 
+    /// A 10 MB answer still being read when SIGTERM arrives is sent whole before the connection
+    /// closes (it was cut at about 70 %). The client's small receive buffer keeps it in flight.
+    @Test func sigtermWhileAnAnswerIsInFlightSendsItWhole() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-big-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let dbPath = directory.appendingPathComponent("app.sqlite").path, chainPath = directory.appendingPathComponent("chain.json").path
+        let streams = 30_000
+        let queue = try DatabaseQueue(path: dbPath)
+        let demo = try String(contentsOf: CLIRunner.packageRoot.appendingPathComponent("Fixtures/demo.sql"), encoding: .utf8)
+        try queue.inDatabase { db in
+            try db.execute(sql: demo)
+            let insert = try db.makeStatement(sql: "INSERT INTO streams VALUES (?, '0x1', '0x2', '1000', '0', 'active', '2026-11-01T09:00:00Z')")
+            for index in 0..<streams { try insert.execute(arguments: ["missing_\(index)"]) }
+        }
+        try queue.close()
+        try #"{"blockNumber": 1, "records": []}"#.write(toFile: chainPath, atomically: true, encoding: .utf8)
+        let server = try await ServeProcess.start(in: directory, ["--db", dbPath, "--chain", chainPath,
+                                                                  "--rules", CLIRunner.packageRoot.appendingPathComponent("Rules/streams.yaml").path,
+                                                                  "--log-level", "debug"])
+        let connection = try LoopbackConnection(port: server.port, receiveBuffer: 16 * 1024)
+        connection.send("POST /api/internal/reconciliation HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(Self.token)\r\n"
+            + "Content-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"dryRun\":true}")
+        try await Poll.until("the run finished") { try server.log().contains(#""message":"run finished""#) }
+        kill(server.process.processIdentifier, SIGTERM)
+        // Read only once the server is closing the connection while its answer is in flight.
+        try await Poll.until("the server closing the connection") { try server.log().contains("holding a connection's close until its response is sent") }
+        let (data, closed) = connection.readUntilClosed(timeout: .seconds(60))
+        #expect(closed)
+        let text = String(decoding: data, as: UTF8.self)
+        let head = try #require(text.range(of: "\r\n\r\n"))
+        let length = try #require(text[..<head.lowerBound].split(separator: "\r\n")
+            .first { $0.lowercased().hasPrefix("content-length:") }.flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) })
+        let body = data.suffix(from: data.startIndex + text.utf8.distance(from: text.utf8.startIndex, to: head.upperBound.samePosition(in: text.utf8)!))
+        #expect(length > 8_000_000)
+        #expect(body.count == length, "received \(body.count) of \(length) bytes")
+        let report = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        #expect((report["discrepancies"] as? [Any])?.count ?? 0 > streams)
+        try await server.waitForExit()
+        #expect(server.process.terminationStatus == 0)
+    }
+
     @Test func sigtermWithNoGraceStopsTheRunAndRecordsItAborted() async throws {
-        let rig = try EVMRig(["--delay-ms", "400"])
+        let rig = try await EVMRig.start(["--delay-ms", "400"])
         let data = try SlowDemo(rig: rig)
         let server = try await ServeProcess.start(data: data, extra: ["--shutdown-grace", "0"])
         let port = server.port
@@ -129,11 +171,16 @@ final class ServeProcess {
     }
 
     static func start(data: SlowDemo, extra: [String]) async throws -> ServeProcess {
-        let logPath = data.directory.appendingPathComponent("serve.log").path
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        try await start(in: data.directory, ["--db", data.dbPath, "--chain", data.chain, "--rules", data.rulesPath] + extra)
+    }
+
+    /// `serve --port 0` with `arguments`, logging to `serve.log` in `directory`.
+    static func start(in directory: URL, _ arguments: [String]) async throws -> ServeProcess {
+        let logPath = directory.appendingPathComponent("serve.log").path
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let process = Process()
         process.executableURL = CLIRunner.binary
-        process.arguments = ["serve", "--port", "0", "--db", data.dbPath, "--chain", data.chain, "--rules", data.rulesPath] + extra
+        process.arguments = ["serve", "--port", "0"] + arguments
         process.currentDirectoryURL = CLIRunner.packageRoot
         var environment = ServeCommandTests.cleanEnvironment
         environment["STREAMRECON_INTERNAL_TOKEN"] = ServeCommandTests.token

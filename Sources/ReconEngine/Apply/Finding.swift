@@ -1,4 +1,4 @@
-/// What kind of discrepancy a finding is (SPEC §5).
+/// What kind of discrepancy a finding is (docs/rules.md, "Findings").
 public enum FindingKind: String, Sendable, Codable, CaseIterable, Comparable {
     case mismatch
     case missingOnChain = "missing_on_chain"

@@ -21,10 +21,10 @@ public enum ReportFormats {
     }
 }
 
-/// `json`: the SPEC §5 report, pretty-printed with sorted keys.
+/// `json`: the whole report, pretty-printed with sorted keys.
 public struct JSONReport: ReportFormat {
     public static let identifier = "json"
-    public static let summary = "The whole report as one JSON object (SPEC §5)."
+    public static let summary = "The whole report as one JSON object."
     let output: ReportOutput
 
     public init(output: ReportOutput) { self.output = output }

@@ -1,0 +1,153 @@
+import Foundation
+import GRDB
+import Logging
+import ReconEngine
+import ReconSources
+import Reconciliation
+import Synchronization
+import TestSupport
+import Testing
+
+/// Crash detection by lease, a run's heartbeat, and a run whose record is locked: a run row
+/// never stays `running` for good, even when `host:pid` is reused.
+struct RunLeaseTests {
+    let scratch: Scratch
+    let rulesPath = repositoryRoot.appendingPathComponent("Rules/streams.yaml").path
+    let host = ProcessInfo.processInfo.hostName
+
+    init() throws {
+        scratch = try Scratch()
+    }
+
+    /// A `running` row as a process on `owner` would have left it, its lease ending `lease` from now.
+    func leftRunning(_ path: String, id: String, owner: String?, lease: TimeInterval?) async throws {
+        try await RunStore(path: path).begin(RunRecord(id: "setup-\(id)", startedAt: "2026-01-01T00:00:00Z", status: .running,
+                                                       dryRun: false, rulesName: "p", rulesSha256: "x"))
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "DELETE FROM reconciliation_runs WHERE id = ?", arguments: ["setup-\(id)"])
+            try db.execute(sql: """
+                INSERT INTO reconciliation_runs (id, started_at, status, rules_name, rules_sha256, owner, lease_expires_at)
+                VALUES (?, '2026-01-01T00:00:00Z', 'running', 'p', 'x', ?, ?)
+                """, arguments: [id, owner, lease.map { RunReport.timestamp(Date().addingTimeInterval($0)) }])
+        }
+    }
+
+    func run(_ path: String) async throws -> RunReport {
+        try await RunService().run(RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path),
+                                                      chain: ChainSnapshotFile(path: demoChainPath), store: try RunStore(path: path)))
+    }
+
+    /// A container restarted as PID 1 under the same host name: PID 1 is alive (it is init here),
+    /// so `host:pid` alone would call the dead run alive forever. Its lease ran out: it is aborted.
+    @Test func aDeadRunWhoseOwnerPidIsReusedIsAbortedOnceItsLeaseRunsOut() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        try await leftRunning(path, id: "pid-1-expired", owner: "\(host):1", lease: -1)
+        try await leftRunning(path, id: "pid-1-fresh", owner: "\(host):1", lease: 60)
+        try await leftRunning(path, id: "elsewhere-expired", owner: "another-host:4242", lease: -1)
+        try await leftRunning(path, id: "elsewhere-fresh", owner: "another-host:4242", lease: 60)
+        try await leftRunning(path, id: "here-dead-fresh", owner: "\(host):2147483646", lease: 60)
+        try await leftRunning(path, id: "no-lease", owner: "\(host):1", lease: nil)
+        let report = try await run(path)
+        let statuses = try RunTables.statuses(at: path)
+        #expect(statuses == [
+            "pid-1-expired": "aborted", "pid-1-fresh": "running", "elsewhere-expired": "aborted", "elsewhere-fresh": "running",
+            "here-dead-fresh": "aborted", "no-lease": "aborted", report.runId: "drift",
+        ])
+    }
+
+    /// A long run renews its lease, so another run does not take it for dead.
+    @Test func aRunRenewsItsLeaseWhileItRuns() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        /// Opens the chain only once the run's lease has been renewed.
+        struct Patient: ChainSource {
+            let path: String
+            var displayName: String { "patient" }
+            func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView {
+                do {
+                    var seen: Set<String> = []
+                    try await Poll.until("a renewal of the lease", deadline: .seconds(120), interval: .milliseconds(20)) {
+                        var configuration = Configuration()
+                        configuration.busyMode = .timeout(10) // the run may be renewing its lease
+                        let lease = try await DatabaseQueue(path: path, configuration: configuration).read { db in
+                            try String.fetchOne(db, sql: "SELECT lease_expires_at FROM reconciliation_runs WHERE status = 'running'")
+                        }
+                        if let lease { seen.insert(lease) }
+                        return seen.count >= 2
+                    }
+                    // Its lease holds: a run starting now leaves it alone.
+                    try await RunStore(path: path).begin(RunRecord(id: "other", startedAt: RunReport.timestamp(Date()), status: .running,
+                                                                   dryRun: false, rulesName: "p", rulesSha256: "x", owner: "another-host:1"))
+                } catch {
+                    throw SourceError(.unreadable, at: "patient", "\(error)")
+                }
+                return try await ChainSnapshotFile(path: demoChainPath).open(query)
+            }
+        }
+        // A lease long enough that a test process busy with other tests still renews it in time.
+        let store = try RunStore(path: path, lease: .seconds(15))
+        let report = try await RunService().run(RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path),
+                                                                   chain: Patient(path: path), store: store))
+        #expect(report.status == .drift, "\(report.error ?? "")")
+        #expect(try RunTables.statuses(at: path) == [report.runId: "drift", "other": "running"])
+    }
+
+    /// The app holds a write lock past the store's busy timeout while the run completes: the run
+    /// is marked `failed` with the reason as soon as the lock is released, never left `running`.
+    @Test func aRunWhoseRecordIsLockedEndsFailedWithTheReason() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true
+        let app = try DatabaseQueue(path: path, configuration: configuration)
+        /// Takes the app's write lock when the run opens the chain, and keeps it.
+        struct Locking: ChainSource {
+            let app: DatabaseQueue
+            var displayName: String { "locking" }
+            func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView {
+                do {
+                    try await app.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+                } catch {
+                    throw SourceError(.unreadable, at: "locking", "\(error)")
+                }
+                return try await ChainSnapshotFile(path: demoChainPath).open(query)
+            }
+        }
+        let logs = LogLines()
+        let store = try RunStore(path: path, busyTimeout: .milliseconds(100))
+        let request = RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path), chain: Locking(app: app), store: store,
+                                         logger: Logger(label: "test") { _ in logs })
+        async let ended = RunService().run(request)
+        try await Poll.until("the failed completion logged") { logs.contains("the run record could not be completed; marking the run failed") }
+        #expect(try await RunHistory(path: path).latest()?.status == .running, "still locked")
+        try await app.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
+        let report = try await ended
+        #expect(report.status == .failed && !report.persisted)
+        let run = try #require(try await RunHistory(path: path).latest())
+        #expect(run.status == .failed)
+        #expect(run.error?.contains("database is locked") == true, "\(run.error ?? "")")
+        #expect(run.error == report.error)
+    }
+}
+
+/// A log handler that keeps the messages, for a test to wait for one.
+final class LogLines: LogHandler, Sendable {
+    private let messages = Mutex<[String]>([])
+    var metadata: Logger.Metadata {
+        get { [:] }
+        set {}
+    }
+    var logLevel: Logger.Level {
+        get { .trace }
+        set {}
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { nil }
+        set {}
+    }
+
+    func log(event: LogEvent) {
+        messages.withLock { $0.append(event.message.description) }
+    }
+
+    func contains(_ message: String) -> Bool { messages.withLock { $0.contains(message) } }
+}
