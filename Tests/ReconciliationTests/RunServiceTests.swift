@@ -4,6 +4,7 @@ import ReconEngine
 import ReconSources
 import Reconciliation
 import Synchronization
+import TestSupport
 import Testing
 
 struct RunServiceTests {
@@ -169,6 +170,56 @@ struct RunServiceTests {
         #expect(report.discrepancies.count == streamed.count && !streamed.isEmpty)
         #expect(report.summary.discrepancies == streamed.count)
         #expect(try await RunHistory(path: path).show(id: report.runId)?.discrepancies.count == streamed.count)
+    }
+
+    /// A run stopped mid-way (a signal, a shutdown) is `aborted`, and its report and its row agree:
+    /// the streams checked until the stop and every discrepancy found until then (an aborted row
+    /// once held 18,757 discrepancies beside "0 streams checked").
+    @Test func aStoppedRunKeepsWhatItFoundAndTheCountsAgree() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        /// The run's task, for the chain to stop it as a signal would.
+        final class RunTask: Sendable {
+            let task = Mutex<Task<RunReport, any Error>?>(nil)
+            func cancel() async throws {
+                try await Poll.until("the run's task") { task.withLock { $0 } }.cancel()
+            }
+        }
+        /// Every stream missing on chain; the run is stopped while it asks for the third page.
+        struct StopsRun: ChainSource {
+            let run: RunTask
+            var displayName: String { "stops" }
+            func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView { View(run: run) }
+            final class View: ChainView {
+                let run: RunTask
+                let calls = Mutex(0)
+                init(run: RunTask) { self.run = run }
+                var block: UInt64? { 555 }
+                var duplicateKeys: [(key: String, count: Int)] { [] }
+                func records(for keys: [String]) async throws(SourceError) -> [ChainLookup] {
+                    if calls.withLock({ $0 += 1; return $0 }) == 3 { try? await run.cancel() }
+                    return keys.map { _ in .missing }
+                }
+                func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord] { [] }
+            }
+        }
+        let runTask = RunTask()
+        var request = try request(db: path, chain: StopsRun(run: runTask))
+        request.batchSize = 2
+        let task = Task { [request] in try await RunService().run(request) }
+        runTask.task.withLock { $0 = task }
+        let report = try await task.value
+        #expect(report.status == .aborted)
+        #expect(report.summary.streamsChecked > 0 && report.summary.streamsChecked < 9, "\(report.summary.streamsChecked)")
+        #expect(report.summary.discrepancies == report.discrepancies.count && !report.discrepancies.isEmpty)
+        #expect(report.error?.contains("(stopped after \(report.summary.streamsChecked) streams; the \(report.discrepancies.count) discrepancies found until then are kept)") == true,
+                "\(report.error ?? "")")
+        #expect(report.source.chainBlock == 555)
+        let shown = try #require(try await RunHistory(path: path).show(id: report.runId))
+        #expect(shown.run.status == .aborted)
+        #expect(shown.run.streamsChecked == report.summary.streamsChecked)
+        #expect(shown.run.discrepancyCount == report.discrepancies.count)
+        #expect(shown.discrepancies.count == report.discrepancies.count)
+        #expect(shown.run.error == report.error)
     }
 
     @Test func aDryRunWritesNothing() async throws {
