@@ -48,12 +48,11 @@ public enum LoopbackHTTP {
                        headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [], body: Data(json.utf8))
     }
 
-    private static func exchange(port: Int, request: Data, timeout: Int) throws -> Data {
+    /// A TCP socket connected to 127.0.0.1:`port`; `configure` sets its options before it connects.
+    static func connectedSocket(port: Int, configure: (Int32) -> Void = { _ in }) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure("socket: \(errno)") }
-        defer { close(fd) }
-        var time = timeval(tv_sec: timeout, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+        configure(fd)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -61,16 +60,33 @@ public enum LoopbackHTTP {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw Failure("connect to 127.0.0.1:\(port): errno \(errno)") }
-        // The server may answer (413) and close before the whole body is sent: stop writing then.
-        request.withUnsafeBytes { bytes in
+        guard connected == 0 else {
+            close(fd)
+            throw Failure("connect to 127.0.0.1:\(port): errno \(errno)")
+        }
+        return fd
+    }
+
+    /// Writes all of `bytes`, or as much as the peer takes before it closes.
+    static func sendAll(_ fd: Int32, _ bytes: Data) {
+        bytes.withUnsafeBytes { raw in
             var sent = 0
-            while sent < bytes.count {
-                let n = Glibc.send(fd, bytes.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL))
-                if n <= 0 { break }
+            while sent < raw.count {
+                let n = Glibc.send(fd, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
+                if n <= 0 { return }
                 sent += n
             }
         }
+    }
+
+    private static func exchange(port: Int, request: Data, timeout: Int) throws -> Data {
+        let fd = try connectedSocket(port: port) { fd in
+            var time = timeval(tv_sec: timeout, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+        }
+        defer { close(fd) }
+        // The server may answer (413) and close before the whole body is sent: stop writing then.
+        sendAll(fd, request)
         var received = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -119,37 +135,17 @@ public final class LoopbackConnection {
     /// `receiveBuffer` shrinks the socket's receive buffer, so that a large answer stays in
     /// flight until it is read.
     public init(port: Int, receiveBuffer: Int? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw LoopbackHTTP.Failure("socket: \(errno)") }
-        if var size = receiveBuffer.map(Int32.init) {
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            close(fd)
-            throw LoopbackHTTP.Failure("connect to 127.0.0.1:\(port): errno \(errno)")
+        fd = try LoopbackHTTP.connectedSocket(port: port) { fd in
+            if var size = receiveBuffer.map(Int32.init) {
+                setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+            }
         }
     }
 
     deinit { close(fd) }
 
     /// Writes all of `bytes` (or as much as the server takes before it closes).
-    public func send(_ bytes: Data) {
-        bytes.withUnsafeBytes { raw in
-            var sent = 0
-            while sent < raw.count {
-                let n = Glibc.send(fd, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
-                if n <= 0 { return }
-                sent += n
-            }
-        }
-    }
+    public func send(_ bytes: Data) { LoopbackHTTP.sendAll(fd, bytes) }
 
     public func send(_ text: String) { send(Data(text.utf8)) }
 
