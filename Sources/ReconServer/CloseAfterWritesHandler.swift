@@ -36,8 +36,10 @@ final class CloseAfterWritesHandler: ChannelOutboundHandler, RemovableChannelHan
             context.close(mode: mode, promise: promise)
             return
         }
-        if heldClose != nil {
-            // A second close while one is held is answered when the channel closes.
+        if let held = heldClose {
+            // A second close while one is held is answered when the channel closes; a full close
+            // replaces a held half close.
+            if mode == .all { heldClose = (.all, held.promise) }
             if let promise { context.channel.closeFuture.cascade(to: promise) }
             return
         }

@@ -78,10 +78,8 @@ struct JSONTokenizer {
 
     /// Skips a UTF-8 byte order mark at the start of the file (editors on Windows write one).
     mutating func skipByteOrderMark() throws(Failure) {
-        for mark: UInt8 in [0xEF, 0xBB, 0xBF] {
-            guard try peekByte() == mark else { return }
-            index += 1
-        }
+        while buffer.count - index < 3, try refill() != nil {}
+        if buffer[index...].starts(with: [0xEF, 0xBB, 0xBF]) { index += 3 }
     }
 
     /// A failure at the next token when one was peeked, else at the token just read.

@@ -58,6 +58,7 @@ enum SnapshotFastPath {
                 guard scanner.peek() != UInt8(ascii: "}") else { throw .init() }
             }
             var sawRecords = false
+            var names: Set<String> = []
             members: while true {
                 let name = try cursor.step { scanner throws(SnapshotScanner.Bail) -> String in
                     let name = try scanner.string()
@@ -65,12 +66,12 @@ enum SnapshotFastPath {
                     try scanner.expect(UInt8(ascii: ":"))
                     return String(decoding: UnsafeBufferPointer(start: scanner.base + name.start, count: name.count), as: UTF8.self)
                 }
+                // A member named twice is an error, which the reader reports with its position.
+                guard names.insert(name).inserted else { throw .init() }
                 switch name {
                 case "blockNumber":
-                    guard snapshot.block == nil else { throw .init() }
                     snapshot.block = try cursor.step { scanner throws(SnapshotScanner.Bail) in try scanner.blockNumber() }
                 case "records":
-                    guard !sawRecords else { throw .init() }
                     sawRecords = true
                     try records()
                 default: try cursor.step { scanner throws(SnapshotScanner.Bail) in try scanner.skipValue() }

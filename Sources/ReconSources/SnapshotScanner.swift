@@ -226,7 +226,9 @@ struct SnapshotScanner {
             members: while true {
                 let name = try string()
                 guard name.ascii else { throw Bail() }
-                // A member named twice is an error, which the reader reports with its position.
+                // A member named twice is an error, which the reader reports with its position. The
+                // check compares every pair: a record of more than 32 members goes to the reader.
+                guard memberNames.count < 32 else { throw Bail() }
                 for seen in memberNames where seen.count == name.count && memcmp(base + seen.start, base + name.start, name.count) == 0 {
                     throw Bail()
                 }

@@ -139,6 +139,8 @@ public struct Reconciler: Sendable {
             progress.findings.append(duplicate(key, count: count, side: "on-chain records"))
         }
         emit(from: start, progress.findings)
+        // A stop during the last page or the last findings (a report write that failed) is a stop all the same.
+        if Task.isCancelled { throw SourceError(.cancelled, at: chain.displayName, "the run was stopped before it finished") }
         progress.findings.sort(by: Finding.reportOrder)
     }
 

@@ -148,7 +148,6 @@ public struct RunService: Sendable {
                 report.error! += " (stopped after \(outcome.streamsChecked) streams; the \(outcome.findings.count) discrepancies found until then are kept)"
             }
         }
-        heartbeat?.cancel()
         report.source.chainBlock = outcome.chainBlock
         report.discrepancies = outcome.findings
         report.summary = .init(streamsChecked: outcome.streamsChecked, discrepancies: outcome.findings.count,
@@ -159,6 +158,9 @@ public struct RunService: Sendable {
             // the record of a stopped run must still be written, never left `running`.
             report = await Task { [report, self, logger] in await record(report, in: store, logger: logger) }.value
         }
+        // Only now: completing the record may wait for a lock longer than the lease, and the row
+        // must not look dead meanwhile.
+        heartbeat?.cancel()
         let level: Logger.Level = report.status == .failed || report.status == .aborted ? .error : .info
         logger?.log(level: level, "run finished", metadata: [
             "status": .string(report.status.rawValue), "streams_checked": .stringConvertible(report.summary.streamsChecked),

@@ -39,8 +39,8 @@ public struct RunStore: Sendable {
 
     /// Creates the run tables if absent, marks runs left `running` by a run that is gone as
     /// `aborted`, and records this run as `running`, with its lease. Returns the ids of the runs it
-    /// marked aborted. A run is gone when its lease ran out, or at once when it ran on this host
-    /// and its process no longer exists; a run whose lease holds is left alone.
+    /// marked aborted. A run is gone when its lease ran out; a run whose lease holds is left
+    /// alone, whoever owns it.
     @discardableResult
     public func begin(_ run: RunRecord) async throws(SourceError) -> [String] {
         var run = run
@@ -51,10 +51,10 @@ public struct RunStore: Sendable {
         return try await write { db in
             try RunSchema.create(db)
             let running = try Row.fetchAll(db, sql: """
-                SELECT id, owner, lease_expires_at FROM reconciliation_runs WHERE status = 'running' ORDER BY started_at
+                SELECT id, lease_expires_at FROM reconciliation_runs WHERE status = 'running' ORDER BY started_at
                 """)
             var aborted: [String] = []
-            for row in running where RunOwner.isGone(owner: row["owner"], leaseExpiresAt: row["lease_expires_at"], now: now) {
+            for row in running where RunOwner.isGone(leaseExpiresAt: row["lease_expires_at"], now: now) {
                 let id: String = row["id"]
                 try db.execute(sql: """
                     UPDATE reconciliation_runs SET status = 'aborted', finished_at = ?,
@@ -207,19 +207,17 @@ public struct RunHistory: Sendable {
     }
 }
 
-/// Who runs a reconciliation: `host:pid`, for the operator and for a fast check on this host.
+/// Who runs a reconciliation: `host:pid`, for the operator.
 enum RunOwner {
     static var current: String { "\(ProcessInfo.processInfo.hostName):\(getpid())" }
 
     /// Whether a `running` row belongs to a run that is gone: its lease ran out (or it has none,
-    /// from a version without leases), or it ran on this host and its process no longer exists.
-    /// A live process with the owner's pid proves nothing (a restarted container is PID 1 again
-    /// under the same host name): only the lease says a run is alive.
-    static func isGone(owner: String?, leaseExpiresAt: String?, now: String) -> Bool {
-        guard let leaseExpiresAt, leaseExpiresAt > now else { return true }
-        guard let owner, let separator = owner.lastIndex(of: ":"), let pid = pid_t(owner[owner.index(after: separator)...]),
-              String(owner[..<separator]) == ProcessInfo.processInfo.hostName, pid > 0
-        else { return false }
-        return kill(pid, 0) != 0 && errno == ESRCH
+    /// from a version without leases). Only the lease says a run is alive: `host:pid` is not
+    /// unique (a restarted container is PID 1 again under the same host name, and two containers
+    /// sharing a host name have separate pid spaces), so neither a live nor a missing process
+    /// with the owner's pid proves anything.
+    static func isGone(leaseExpiresAt: String?, now: String) -> Bool {
+        guard let leaseExpiresAt else { return true }
+        return leaseExpiresAt <= now
     }
 }

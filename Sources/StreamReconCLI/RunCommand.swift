@@ -4,7 +4,6 @@ import ReconEngine
 import ReconSources
 import ReconRPC
 import Reconciliation
-import UnixSignals
 
 extension Severity: ExpressibleByArgument {}
 
@@ -86,8 +85,12 @@ extension StreamRecon {
         }
 
         func run() async throws {
+            // Trapped for the whole command, so that no signal finds the process unprepared.
+            let signals = await SignalStop()
+            defer { signals.stop() }
             let demo = DemoData(root: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-demo-\(UUID().uuidString)")
+            signals.onExit { try? FileManager.default.removeItem(at: scratch) }
             defer { try? FileManager.default.removeItem(at: scratch) }
             // Checked before anything is built, opened or run: a refused --output changes nothing.
             let reportOutput: ReportOutput
@@ -99,6 +102,7 @@ extension StreamRecon {
                 Terminal.printError("error: cannot write --output \(output ?? ""): \(error)")
                 throw ExitCode(ExitStatus.usage)
             }
+            signals.onExit { reportOutput.discard() }
             let resolved: Resolved
             do {
                 resolved = try resolve(demo, scratch: scratch)
@@ -118,7 +122,7 @@ extension StreamRecon {
             }
             let request = RunService.Request(rulesPath: sources.rules, db: resolved.database, chain: resolved.chain, store: store,
                                              batchSize: sources.batchSize)
-            let ended = await Self.perform(request, writer: formatType.init(output: reportOutput))
+            let ended = await Self.perform(request, writer: formatType.init(output: reportOutput), signals: signals)
             let report: RunReport
             switch ended.result {
             case .failure(let error):
@@ -128,6 +132,7 @@ extension StreamRecon {
             case .success(let finished):
                 report = finished
             }
+            signals.set(.finishing(recorded: Self.recorded(report)))
             var writer = ended.writer
             if let failure = ended.writeFailure {
                 reportOutput.discard()
@@ -142,7 +147,7 @@ extension StreamRecon {
                 Terminal.printError("error: \(error); the run \(Self.recorded(report))")
                 throw ExitCode(ExitStatus.failed)
             }
-            if let signal = ended.signal, report.status == .aborted {
+            if let signal = signals.signal, report.status == .aborted {
                 Terminal.printError("error: stopped by \(signal); the run \(Self.recorded(report))")
             } else if let error = report.error {
                 Terminal.printError("error: \(error)")
@@ -157,22 +162,11 @@ extension StreamRecon {
                 : "could not be recorded completely (run \(report.runId)); see its row"
         }
 
-        /// What `perform` gives back: the run's result, the writer (with what it has written),
-        /// a write that failed mid-run, and the signal that stopped it, if one did.
-        struct Ended: Sendable {
-            var result: Result<RunReport, RunService.StartError>
-            var writer: any ReportFormat
-            var writeFailure: ReportOutput.WriteFailure?
-            var signal: UnixSignal?
-        }
-
-        /// Runs one reconciliation, writing findings as they are found. SIGTERM, SIGINT and SIGHUP
-        /// stop it, as does a write that fails (a full disk, a closed pipe): it then ends `aborted`,
-        /// and is recorded so, never left `running`.
-        static func perform(_ request: RunService.Request, writer: any ReportFormat,
-                            signals: [UnixSignal] = [.sigterm, .sigint, .sighup]) async -> Ended {
-            let trapped = await UnixSignalsSequence(trapping: signals)
-            let work = Task { () -> Ended in
+        /// Runs one reconciliation, writing findings as they are found. A signal (through
+        /// `signals`) stops it, as does a write that fails (a full disk, a closed pipe): it then
+        /// ends `aborted`, and is recorded so, never left `running`.
+        static func perform(_ request: RunService.Request, writer: any ReportFormat, signals: SignalStop) async -> RunCommandEnded {
+            let work = Task { () -> RunCommandEnded in
                 var writer = writer
                 var failure: ReportOutput.WriteFailure?
                 let result: Result<RunReport, RunService.StartError>
@@ -189,19 +183,17 @@ extension StreamRecon {
                 } catch {
                     result = .failure(error)
                 }
-                return Ended(result: result, writer: writer, writeFailure: failure)
+                return RunCommandEnded(result: result, writer: writer, writeFailure: failure)
             }
-            let watcher = Task { () -> UnixSignal? in
-                for await signal in trapped {
-                    work.cancel()
-                    return signal
+            let abort = request.store.map { store in
+                { @Sendable (reason: String) async -> Bool in
+                    // A fresh connection with a short wait: the process is about to end.
+                    guard let quick = try? RunStore(path: store.path, busyTimeout: .seconds(2)) else { return false }
+                    return (try? await quick.abort(runId: request.runId, finishedAt: RunReport.timestamp(Date()), reason: reason)) ?? false
                 }
-                return nil
             }
-            var ended = await work.value
-            watcher.cancel()
-            ended.signal = await watcher.value
-            return ended
+            signals.set(.running(work, abort: abort))
+            return await work.value
         }
 
         static func exitStatus(_ report: RunReport, failOn: Severity) -> Int32 {
@@ -231,4 +223,12 @@ extension RunService.StartError {
         case .source(let sourceError): sourceError.kind == .unsupported ? ExitStatus.usage : ExitStatus.failed
         }
     }
+}
+
+/// What `Run.perform` gives back: the run's result, the writer (with what it has written), and
+/// a write that failed mid-run.
+struct RunCommandEnded: Sendable {
+    var result: Result<RunReport, RunService.StartError>
+    var writer: any ReportFormat
+    var writeFailure: ReportOutput.WriteFailure?
 }

@@ -84,6 +84,10 @@ struct ChainSnapshotTests {
         ("{\"meta\": [1, 2", "chain.json:1:15: unexpected end of file"),
         ("{\"records\": [{\"id\": \"\\ud800x\"}]}", "chain.json:1:22: unpaired surrogate in \\u escape"),
         ("{\"records\": []}", "chain.json:1:1: the snapshot has no 'blockNumber'; a snapshot names the block its records were read at"),
+        ("{\"blockNumber\": 1, \"note\": 1, \"note\": 2, \"records\": [{\"id\": \"a\"}]}",
+         "chain.json:1:31: 'note' appears twice in the snapshot object; give each member once"),
+        ("\u{FEFF}{\"blockNumber\": 1, \"records\": [], \"records\": []}",
+         "chain.json:1:35: 'records' appears twice in the snapshot object; give each member once"),
         ("{\"blockNumber\": 1, \"records\": [], \"blockNumber\": 1}",
          "chain.json:1:35: 'blockNumber' appears twice in the snapshot object; give each member once"),
         ("{\"blockNumber\": 1, \"records\": [{\"id\": \"a\"}], \"records\": []}",
@@ -136,6 +140,13 @@ struct ChainSnapshotTests {
         let view = try await open("\u{FEFF}{\"blockNumber\": 9, \"records\": [{\"id\": \"\(key)\", \"state\": 2}]}")
         #expect(view.block == 9)
         #expect(try await view.records(for: [key]) == [.record([.null, .null, .integer(2), .null])])
+    }
+
+    /// Half a byte order mark is not one: the file does not start with JSON.
+    @Test func halfAByteOrderMarkIsRefused() async throws {
+        let path = scratch.path("half-bom.json")
+        try (Data([0xEF, 0xBB]) + Data(#"{"blockNumber": 1, "records": []}"#.utf8)).write(to: URL(fileURLWithPath: path))
+        await #expect(throws: SourceError.self) { try await ChainSnapshotFile(path: path).open(query) }
     }
 
     @Test func aDirectoryIsNotASnapshot() async {

@@ -59,8 +59,8 @@ struct RunServiceTests {
 
     @Test func aRunLeftRunningIsMarkedAbortedByTheNext() async throws {
         let path = try scratch.database(sql: try demoSQL())
-        let store = try RunStore(path: path)
-        // Its process is gone: a pid that no process has.
+        // Its process died: its lease was not renewed and has run out.
+        let store = try RunStore(path: path, lease: .seconds(-1))
         try await store.begin(RunRecord(id: "crashed", startedAt: "2026-01-01T00:00:00Z", status: .running, dryRun: false,
                                         rulesName: "payment-streams", rulesSha256: "x", owner: "\(ProcessInfo.processInfo.hostName):2147483646"))
         // A row from before owners were recorded: nobody can say it is alive.
@@ -220,6 +220,24 @@ struct RunServiceTests {
         #expect(shown.run.discrepancyCount == report.discrepancies.count)
         #expect(shown.discrepancies.count == report.discrepancies.count)
         #expect(shown.run.error == report.error)
+    }
+
+    /// A report write that fails on the last page (the CLI cancels the run from `onFinding`) stops
+    /// the run as on any other page: it ends `aborted`, not `drift`.
+    @Test func aStopOnTheLastFindingIsAStop() async throws {
+        let path = try scratch.database(sql: """
+            CREATE TABLE streams (id TEXT PRIMARY KEY NOT NULL, sender TEXT NOT NULL, recipient TEXT NOT NULL, total_amount TEXT NOT NULL,
+                released_amount TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL);
+            INSERT INTO streams VALUES ('only', '0x1', '0x2', '10', '0', 'active', '2026-11-01T09:00:00Z');
+            """)
+        let chain = try scratch.file("empty.json", #"{"blockNumber": 3, "records": []}"#)
+        let request = try request(db: path, chain: ChainSnapshotFile(path: chain))
+        let report = try await Task { [request] in
+            try await RunService().run(request) { _ in withUnsafeCurrentTask { $0?.cancel() } }
+        }.value
+        #expect(report.status == .aborted, "\(report.status)")
+        #expect(report.discrepancies.contains { $0.kind == .missingOnChain })
+        #expect(try await RunHistory(path: path).latest()?.status == .aborted)
     }
 
     @Test func aDryRunWritesNothing() async throws {

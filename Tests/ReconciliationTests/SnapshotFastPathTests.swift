@@ -69,6 +69,9 @@ struct SnapshotFastPathTests {
         #"{"blockNumber": -1, "records": []}"#,
         #"{"records": [{"id": "a"}]}"#,
         #"{"blockNumber": 1, "blockNumber": 1, "records": []}"#,
+        #"{"blockNumber": 1, "note": 1, "note": 2, "records": [{"id": "a"}]}"#,
+        // More members than the fast path compares pairwise: the reader checks them.
+        #"{"blockNumber": 1, "records": [{"id": "a", "# + (0..<40).map { #""m\#($0)": 1"# }.joined(separator: ", ") + "}]}",
         #"{"blockNumber": 1, "records": [{"id": "a", "state": 1, "state": 2}]}"#,
         #"{"blockNumber": 1, "records": [{"id": "b", "id": "c"}]}"#,
         #"{"blockNumber": 1, "records": [{"id": "b", "memo": 1, "memo": 1}]}"#,

@@ -17,6 +17,11 @@ extension RunCommandTests {
         let first = try run(["run", "--output", "Rules/streams.yaml"])
         #expect(first.status == 2 && first.stderr.contains("is the --rules file"))
         #expect(!FileManager.default.fileExists(atPath: demoDB))
+        // The demo DB the run would build there is an input too, before it exists.
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("var"), withIntermediateDirectories: true)
+        let early = try run(["run", "--output", "var/demo.sqlite"])
+        #expect(early.status == 2 && early.stderr.contains("is the --db file"), "\(early.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: demoDB))
         #expect(try run(["run"]).status == 1) // builds var/demo.sqlite and records a run
         let hardLink = directory.appendingPathComponent("hard-link.sqlite").path
         try FileManager.default.linkItem(atPath: demoDB, toPath: hardLink)
@@ -31,6 +36,7 @@ extension RunCommandTests {
             (demoDB, [], "is the --db file"),
             (hardLink, [], "is the --db file"),
             ("var/demo.sqlite", ["--db", "sqlite:var/demo.sqlite"], "is the --db file"),
+            ("var/demo.sqlite-wal", [], "is the --db file"), // does not exist until the run store writes
             (symbolic, [], "is a symbolic link"),
             ("Rules/streams.yaml", [], "is the --rules file"),
             ("./Fixtures/demo-chain.json", [], "is the --chain file"),

@@ -60,6 +60,9 @@ struct RunSignalTests {
         case (.uncaughtSignal, _):
             // Before the handler was installed: nothing had been recorded yet.
             #expect(statuses.isEmpty, "\(point): killed by the signal after recording a run")
+        case (.exit, 3) where stderr.contains("before the run started"):
+            #expect(stderr == "error: stopped by \(name) before the run started; nothing was recorded\n", "\(point)")
+            #expect(statuses.isEmpty, "\(point)")
         case (.exit, 3):
             #expect(stderr.contains("error: stopped by \(name); the run was recorded as aborted (run "), "\(point): \(stderr)")
             #expect(statuses.values.sorted() == ["aborted"], "\(point)")
@@ -90,6 +93,22 @@ struct RunSignalTests {
             if run.process.terminationReason == .exit && run.process.terminationStatus == 3 { stopped += 1 }
         }
         #expect(stopped >= 1, "at least the signal right after the run was recorded stopped it")
+    }
+
+    /// Two signals in a row (an impatient Ctrl-C Ctrl-C): the process ends at once or after the
+    /// first stop is recorded, and either way the run is `aborted`, never `running`.
+    @Test func aSecondSignalEndsTheProcessAndTheRunIsAborted() async throws {
+        let rig = try await EVMRig.start(["--delay-ms", "400"])
+        let data = try SlowDemo(rig: rig)
+        let run = try RunProcess(data: data)
+        let runId = try await run.signal(SIGINT, whenRecordedIn: data)
+        kill(run.process.processIdentifier, SIGINT)
+        try await run.waitForExit()
+        #expect(run.process.terminationReason == .exit && run.process.terminationStatus == 3)
+        let stderr = try run.stderr()
+        #expect(stderr == "error: stopped by SIGINT; the run was recorded as aborted (run \(runId))\n"
+                || stderr == "error: stopped by a second SIGINT before the run's record was completed; the run was marked aborted\n", "\(stderr)")
+        #expect(try data.runStatuses() == [runId: "aborted"])
     }
 
     @Test func sigintSighupAndSigtermDuringARunRecordItAborted() async throws {

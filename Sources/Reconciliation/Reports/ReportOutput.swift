@@ -7,6 +7,7 @@ public final class ReportOutput: Sendable {
     private let handle: FileHandle
     private let target: URL?
     private let temporary: URL?
+    private let inputs: [Input]
     /// Whether the output is a terminal that shows colour.
     public let isColorTerminal: Bool
 
@@ -15,6 +16,7 @@ public final class ReportOutput: Sendable {
         handle = .standardOutput
         target = nil
         temporary = nil
+        inputs = []
         isColorTerminal = isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
     }
 
@@ -43,10 +45,13 @@ public final class ReportOutput: Sendable {
 
     /// A file, replaced only when `commit()` is called. Refused when it is a symbolic link, exists
     /// and is not a regular file, or is the same file as any of `inputs` (however spelt: another
-    /// path, a symbolic or a hard link). A replaced report keeps its permission bits.
+    /// path, a symbolic or a hard link), or names the place of an input that does not exist yet
+    /// (a DB's WAL, a demo DB built later). Checked again just before the rename. A replaced
+    /// report keeps its permission bits.
     public init(file path: String, inputs: [Input] = []) throws(Unwritable) {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
+        try Self.refuseInputPlace(path, inputs: inputs)
         var existing = stat()
         let exists = lstat(path, &existing) == 0
         if exists { try Self.refuseUnsafe(path, existing, inputs: inputs) }
@@ -64,7 +69,25 @@ public final class ReportOutput: Sendable {
         handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         target = url
         self.temporary = temporary
+        self.inputs = inputs
         isColorTerminal = false
+    }
+
+    /// `path` with its directory resolved (symbolic links, `.` and `..`), or nil when the directory
+    /// does not exist: where a file of that name is or would be.
+    private static func place(_ path: String) -> String? {
+        let url = URL(fileURLWithPath: path)
+        guard let directory = realpath(url.deletingLastPathComponent().path, nil) else { return nil }
+        defer { free(directory) }
+        return String(cString: directory) + "/" + url.lastPathComponent
+    }
+
+    /// Refuses a target at the same place as an input, whether or not either exists yet.
+    private static func refuseInputPlace(_ path: String, inputs: [Input]) throws(Unwritable) {
+        guard let target = place(path) else { return }
+        for input in inputs where place(input.path) == target {
+            throw Unwritable(description: "\(path) is the \(input.option) file \(input.path); the report would replace it")
+        }
     }
 
     /// Refuses a target that exists and is not a plain file of its own.
@@ -103,6 +126,15 @@ public final class ReportOutput: Sendable {
     /// Makes the file appear under its name, whole. Standard output needs nothing.
     public func commit() throws(WriteFailure) {
         guard let target, let temporary else { return }
+        // Again just before the rename: an input may have appeared there during the run.
+        do throws(Unwritable) {
+            try Self.refuseInputPlace(target.path, inputs: inputs)
+            var existing = stat()
+            if lstat(target.path, &existing) == 0 { try Self.refuseUnsafe(target.path, existing, inputs: inputs) }
+        } catch {
+            discard()
+            throw WriteFailure(target: name, reason: error.description)
+        }
         do {
             try handle.synchronize()
             try handle.close()
