@@ -133,7 +133,7 @@ public final class JSONRPCClient: Sendable {
         counter.increment()
         let data: Data, response: URLResponse
         do {
-            (data, response) = try await session.data(for: request)
+            (data, response) = try await transfer(request)
         } catch let error as URLError {
             let what = error.code == .timedOut ? "no answer within \(Int(policy.timeout)) s" : "transport error (\(error.code.rawValue))"
             return .failure(Problem(message: what, retry: true))
@@ -151,6 +151,31 @@ public final class JSONRPCClient: Sendable {
             return .failure(Problem(message: "HTTP \(status)", retry: true))
         default:
             return .failure(Problem(message: "HTTP \(status)", retry: false))
+        }
+    }
+
+    /// One HTTP exchange that a cancelled run stops. Not `URLSession.data(for:)`: on Linux its
+    /// cancellation handler calls `URLSessionTask.cancel()` under the Swift task's status lock,
+    /// and `cancel()` waits for the session's queue, where the finishing request waits for that
+    /// same lock to resume the caller: a run stopped by SIGTERM mid-request hung for good (seen
+    /// 2 runs in 8 under load). Here the cancellation reaches the request from another queue.
+    private func transfer(_ request: URLRequest) async throws -> (Data, URLResponse) {
+        let inFlight = InFlightRequest()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let task = session.dataTask(with: request) { data, response, error in
+                    if let error {
+                        continuation.resume(throwing: error)
+                    } else if let data, let response {
+                        continuation.resume(returning: (data, response))
+                    } else {
+                        continuation.resume(throwing: URLError(.badServerResponse))
+                    }
+                }
+                inFlight.start(task)
+            }
+        } onCancel: {
+            DispatchQueue.global().async { inFlight.cancel() }
         }
     }
 
@@ -217,4 +242,28 @@ final class RequestCounter: Sendable {
     private let storage = Mutex(0)
     var value: Int { storage.withLock { $0 } }
     func increment() { storage.withLock { $0 += 1 } }
+}
+
+/// The URLSession task of one exchange, and whether it was cancelled before it started.
+private final class InFlightRequest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: URLSessionDataTask?
+    private var cancelled = false
+
+    func start(_ task: URLSessionDataTask) {
+        let cancelled = lock.withLock {
+            self.task = task
+            return self.cancelled
+        }
+        task.resume()
+        if cancelled { task.cancel() }
+    }
+
+    func cancel() {
+        let task = lock.withLock {
+            cancelled = true
+            return self.task
+        }
+        task?.cancel()
+    }
 }

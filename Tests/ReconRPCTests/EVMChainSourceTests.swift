@@ -81,7 +81,7 @@ struct EVMChainSourceTests {
         #expect(error.kind == .unreadable)
         #expect(error.location == "http://127.0.0.1:\(rig.port)")
         #expect(error.message.contains("no answer within 1 s"))
-        #expect(ContinuousClock.now - started < .seconds(15))
+        #expect(ContinuousClock.now - started < .seconds(25), "well under the 30 s the node sleeps")
     }
 
     @Test func aBlockNumberThatGoesBackwardsMovesNoRunsPin() async throws {

@@ -51,7 +51,7 @@ struct ServerShutdownTests {
             let drain = Task { await server.server.coordinator.shutdown(grace: .seconds(60), stopWait: .seconds(60)) }
             drain.cancel()
             await drain.value
-            #expect(ContinuousClock.now - start < .seconds(10))
+            #expect(ContinuousClock.now - start < .seconds(30), "well under the 60 s grace")
             let response = try await answer
             #expect(response.status == 503)
             #expect(try server.recordedRuns() == [runId: "aborted"])

@@ -44,10 +44,10 @@ struct RunLeaseTests {
     @Test func aDeadRunWhoseOwnerPidIsReusedIsAbortedOnceItsLeaseRunsOut() async throws {
         let path = try scratch.database(sql: try demoSQL())
         try await leftRunning(path, id: "pid-1-expired", owner: "\(host):1", lease: -1)
-        try await leftRunning(path, id: "pid-1-fresh", owner: "\(host):1", lease: 60)
+        try await leftRunning(path, id: "pid-1-fresh", owner: "\(host):1", lease: 3600)
         try await leftRunning(path, id: "elsewhere-expired", owner: "another-host:4242", lease: -1)
-        try await leftRunning(path, id: "elsewhere-fresh", owner: "another-host:4242", lease: 60)
-        try await leftRunning(path, id: "here-dead-fresh", owner: "\(host):2147483646", lease: 60)
+        try await leftRunning(path, id: "elsewhere-fresh", owner: "another-host:4242", lease: 3600)
+        try await leftRunning(path, id: "here-dead-fresh", owner: "\(host):2147483646", lease: 3600)
         try await leftRunning(path, id: "no-lease", owner: "\(host):1", lease: nil)
         let report = try await run(path)
         let statuses = try RunTables.statuses(at: path)

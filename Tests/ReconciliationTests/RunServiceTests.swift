@@ -112,7 +112,8 @@ struct RunServiceTests {
 
     @Test func aRunStillGoingInALiveProcessIsNotAborted() async throws {
         let path = try scratch.database(sql: try demoSQL())
-        let store = try RunStore(path: path)
+        // A lease of an hour: a busy machine may take a minute between these two lines.
+        let store = try RunStore(path: path, lease: .seconds(3600))
         try await store.begin(RunRecord(id: "live", startedAt: "2026-01-01T00:00:00Z", status: .running, dryRun: false,
                                         rulesName: "payment-streams", rulesSha256: "x")) // owned by this test process
         _ = try await RunService().run(try request(db: path))
