@@ -41,7 +41,7 @@ final class EVMChainView: ChainView {
 
     /// A stopped run turns every read into a failure: end it as stopped instead.
     private func stopIfCancelled() throws(SourceError) {
-        if Task.isCancelled { throw SourceError(.cancelled, at: reader.client.endpoint.displayName, "the run was stopped before it finished") }
+        try SourceError.checkStopped(at: reader.client.endpoint.displayName)
     }
 
     func records(for keys: [String]) async throws(SourceError) -> [ChainLookup] {

@@ -196,7 +196,7 @@ enum SQLiteValues {
 
 public enum SQLiteErrorText {
     public static func describe(_ error: any Error, path: String) -> SourceError {
-        if error is CancellationError { return SourceError(.cancelled, at: path, "the run was stopped before it finished") }
+        if error is CancellationError { return SourceError.stopped(at: path) }
         guard let error = error as? DatabaseError else { return SourceError(.unreadable, at: path, "cannot read the database: \(error)") }
         switch error.resultCode {
         case .SQLITE_NOTADB: return SourceError(.unreadable, at: path, "not an SQLite database")
@@ -224,7 +224,7 @@ public enum AppDatabaseFile {
         }
         var configuration = Configuration()
         configuration.readonly = readonly
-        configuration.busyMode = .timeout(Double(busyTimeout.components.seconds) + Double(busyTimeout.components.attoseconds) / 1e18)
+        configuration.busyMode = .timeout(busyTimeout / .seconds(1))
         configuration.label = label
         do {
             return try DatabaseQueue(path: location, configuration: configuration)

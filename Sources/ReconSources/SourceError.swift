@@ -36,4 +36,15 @@ public struct SourceError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(location): \(message)" }
+
+    /// A run stopped (its task cancelled) while reading `location`.
+    public static func stopped(at location: String) -> SourceError {
+        SourceError(.cancelled, at: location, "the run was stopped before it finished")
+    }
+
+    /// Throws `stopped(at:)` when the current task is cancelled: a stopped run ends as stopped,
+    /// not as whatever read failure the cancellation would cause next.
+    public static func checkStopped(at location: String) throws(SourceError) {
+        if Task.isCancelled { throw stopped(at: location) }
+    }
 }

@@ -29,6 +29,11 @@ public struct SourceQuery: Sendable {
     /// `--batch-size`) or clamped (a library caller's).
     public static let maximumBatchSize = 100_000
 
+    /// `batchSize` brought into 1 through `maximumBatchSize`.
+    public static func clamped(_ batchSize: Int) -> Int {
+        min(max(1, batchSize), maximumBatchSize)
+    }
+
     /// `batchSize` is clamped to 1 through `maximumBatchSize`.
     public init(ruleSet: CompiledRuleSet, batchSize: Int = 1000) {
         table = ruleSet.table
@@ -36,7 +41,7 @@ public struct SourceQuery: Sendable {
         columns = ruleSet.dbColumns
         keyField = ruleSet.keyChainField
         fields = ruleSet.chainFields
-        self.batchSize = min(max(1, batchSize), Self.maximumBatchSize)
+        self.batchSize = Self.clamped(batchSize)
         evm = ruleSet.evm
         views = ruleSet.fields.map(\.view)
     }

@@ -11,7 +11,7 @@ public struct Reconciler: Sendable {
     /// `batchSize` is clamped to 1 through `SourceQuery.maximumBatchSize`.
     public init(ruleSet: CompiledRuleSet, batchSize: Int = 1000) {
         self.ruleSet = ruleSet
-        self.batchSize = min(max(1, batchSize), SourceQuery.maximumBatchSize)
+        self.batchSize = SourceQuery.clamped(batchSize)
     }
 
     /// What one reconciliation found.
@@ -31,7 +31,7 @@ public struct Reconciler: Sendable {
         public var partial: Outcome
     }
 
-    /// What a pass has found so far.
+    /// What a pass has found so far; its outcome is sorted in report order.
     private struct Progress {
         var tally: Tally
         var findings: [Finding] = []
@@ -82,7 +82,7 @@ public struct Reconciler: Sendable {
         }
         var next = try await fetch()
         while let (rows, lookups) = next {
-            if Task.isCancelled { throw SourceError(.cancelled, at: db.displayName, "the run was stopped before it finished") }
+            try SourceError.checkStopped(at: db.displayName)
             // Read the next page and its chain records while this one is reconciled.
             async let upcoming = fetch()
             for (row, lookup) in zip(rows, lookups) {
@@ -115,7 +115,7 @@ public struct Reconciler: Sendable {
             }
         }
         while case let records = try await view.unvisited(limit: batchSize), !records.isEmpty {
-            if Task.isCancelled { throw SourceError(.cancelled, at: chain.displayName, "the run was stopped before it finished") }
+            try SourceError.checkStopped(at: chain.displayName)
             for record in records {
                 let start = progress.findings.count
                 ruleSet.reconcile(streamId: record.key, db: nil, chain: record.values, into: &progress.findings)
@@ -140,8 +140,7 @@ public struct Reconciler: Sendable {
         }
         emit(from: start, progress.findings)
         // A stop during the last page or the last findings (a report write that failed) is a stop all the same.
-        if Task.isCancelled { throw SourceError(.cancelled, at: chain.displayName, "the run was stopped before it finished") }
-        progress.findings.sort(by: Finding.reportOrder)
+        try SourceError.checkStopped(at: chain.displayName)
     }
 
     private static func open(_ db: any AppDatabaseSource, _ query: SourceQuery) async -> Result<any RecordPages, SourceError> {

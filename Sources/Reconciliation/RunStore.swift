@@ -24,7 +24,7 @@ public struct RunStore: Sendable {
 
     /// `now + lease`, as the run tables write times.
     private func leaseEnd(from now: Date = Date()) -> String {
-        RunReport.timestamp(now.addingTimeInterval(Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18))
+        RunReport.timestamp(now.addingTimeInterval(lease / .seconds(1)))
     }
 
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(SourceError) -> T {
@@ -50,20 +50,22 @@ public struct RunStore: Sendable {
         let now = RunReport.timestamp(Date())
         return try await write { db in
             try RunSchema.create(db)
-            let running = try Row.fetchAll(db, sql: """
-                SELECT id, lease_expires_at FROM reconciliation_runs WHERE status = 'running' ORDER BY started_at
-                """)
-            var aborted: [String] = []
-            for row in running where RunOwner.isGone(leaseExpiresAt: row["lease_expires_at"], now: now) {
-                let id: String = row["id"]
+            // Gone: the lease ran out, or there is none (a row from a version without leases). Only
+            // the lease says a run is alive: `host:pid` is not unique (a restarted container is PID 1
+            // again under the same host name; two containers sharing a host name have separate pid
+            // spaces), so neither a live nor a missing process with the owner's pid proves anything.
+            let gone = try String.fetchAll(db, sql: """
+                SELECT id FROM reconciliation_runs
+                WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= ?) ORDER BY started_at
+                """, arguments: [now])
+            for id in gone {
                 try db.execute(sql: """
                     UPDATE reconciliation_runs SET status = 'aborted', finished_at = ?,
                         error = 'interrupted before it finished; marked aborted by run ' || ? WHERE id = ?
                     """, arguments: [record.startedAt, record.id, id])
-                aborted.append(id)
             }
             try record.insert(db)
-            return aborted
+            return gone
         }
     }
 
@@ -210,14 +212,4 @@ public struct RunHistory: Sendable {
 /// Who runs a reconciliation: `host:pid`, for the operator.
 enum RunOwner {
     static var current: String { "\(ProcessInfo.processInfo.hostName):\(getpid())" }
-
-    /// Whether a `running` row belongs to a run that is gone: its lease ran out (or it has none,
-    /// from a version without leases). Only the lease says a run is alive: `host:pid` is not
-    /// unique (a restarted container is PID 1 again under the same host name, and two containers
-    /// sharing a host name have separate pid spaces), so neither a live nor a missing process
-    /// with the owner's pid proves anything.
-    static func isGone(leaseExpiresAt: String?, now: String) -> Bool {
-        guard let leaseExpiresAt else { return true }
-        return leaseExpiresAt <= now
-    }
 }

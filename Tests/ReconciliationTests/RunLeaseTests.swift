@@ -61,34 +61,25 @@ struct RunLeaseTests {
     @Test func aRunRenewsItsLeaseWhileItRuns() async throws {
         let path = try scratch.database(sql: try demoSQL())
         /// Opens the chain only once the run's lease has been renewed.
-        struct Patient: ChainSource {
-            let path: String
-            var displayName: String { "patient" }
-            func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView {
-                do {
-                    var seen: Set<String> = []
-                    try await Poll.until("a renewal of the lease", deadline: .seconds(120), interval: .milliseconds(20)) {
-                        var configuration = Configuration()
-                        configuration.busyMode = .timeout(10) // the run may be renewing its lease
-                        let lease = try await DatabaseQueue(path: path, configuration: configuration).read { db in
-                            try String.fetchOne(db, sql: "SELECT lease_expires_at FROM reconciliation_runs WHERE status = 'running'")
-                        }
-                        if let lease { seen.insert(lease) }
-                        return seen.count >= 2
-                    }
-                    // Its lease holds: a run starting now leaves it alone.
-                    try await RunStore(path: path).begin(RunRecord(id: "other", startedAt: RunReport.timestamp(Date()), status: .running,
-                                                                   dryRun: false, rulesName: "p", rulesSha256: "x", owner: "another-host:1"))
-                } catch {
-                    throw SourceError(.unreadable, at: "patient", "\(error)")
+        let patient = HookedChain(displayName: "patient") {
+            var seen: Set<String> = []
+            try await Poll.until("a renewal of the lease", deadline: .seconds(120), interval: .milliseconds(20)) {
+                var configuration = Configuration()
+                configuration.busyMode = .timeout(10) // the run may be renewing its lease
+                let lease = try await DatabaseQueue(path: path, configuration: configuration).read { db in
+                    try String.fetchOne(db, sql: "SELECT lease_expires_at FROM reconciliation_runs WHERE status = 'running'")
                 }
-                return try await ChainSnapshotFile(path: demoChainPath).open(query)
+                if let lease { seen.insert(lease) }
+                return seen.count >= 2
             }
+            // Its lease holds: a run starting now leaves it alone.
+            try await RunStore(path: path).begin(RunRecord(id: "other", startedAt: RunReport.timestamp(Date()), status: .running,
+                                                           dryRun: false, rulesName: "p", rulesSha256: "x", owner: "another-host:1"))
         }
         // A lease long enough that a test process busy with other tests still renews it in time.
         let store = try RunStore(path: path, lease: .seconds(15))
         let report = try await RunService().run(RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path),
-                                                                   chain: Patient(path: path), store: store))
+                                                                   chain: patient, store: store))
         #expect(report.status == .drift, "\(report.error ?? "")")
         #expect(try RunTables.statuses(at: path) == [report.runId: "drift", "other": "running"])
     }
@@ -101,21 +92,12 @@ struct RunLeaseTests {
         configuration.allowsUnsafeTransactions = true
         let app = try DatabaseQueue(path: path, configuration: configuration)
         /// Takes the app's write lock when the run opens the chain, and keeps it.
-        struct Locking: ChainSource {
-            let app: DatabaseQueue
-            var displayName: String { "locking" }
-            func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView {
-                do {
-                    try await app.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
-                } catch {
-                    throw SourceError(.unreadable, at: "locking", "\(error)")
-                }
-                return try await ChainSnapshotFile(path: demoChainPath).open(query)
-            }
+        let locking = HookedChain(displayName: "locking") {
+            try await app.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
         }
         let logs = LogLines()
         let store = try RunStore(path: path, busyTimeout: .milliseconds(100))
-        let request = RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path), chain: Locking(app: app), store: store,
+        let request = RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path), chain: locking, store: store,
                                          logger: Logger(label: "test") { _ in logs })
         async let ended = RunService().run(request)
         try await Poll.until("the failed completion logged") { logs.contains("the run record could not be completed; marking the run failed") }

@@ -42,15 +42,11 @@ struct RunServiceTests {
     @Test func theRunIsRecordedAsRunningBeforeItReadsTheChain() async throws {
         let path = try scratch.database(sql: try demoSQL())
         /// A chain that looks at the run table when the run opens it.
-        struct Spy: ChainSource {
-            let path: String
-            var displayName: String { "spy" }
-            func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView {
-                let status = try? await RunHistory(path: path).latest()?.status
-                throw SourceError(.unreadable, at: "spy", "saw \(status.map(\.rawValue) ?? "nothing")")
-            }
+        let spy = HookedChain(displayName: "spy") {
+            let status = try? await RunHistory(path: path).latest()?.status
+            throw SourceError(.unreadable, at: "spy", "saw \(status.map(\.rawValue) ?? "nothing")")
         }
-        let report = try await RunService().run(try request(db: path, chain: Spy(path: path)))
+        let report = try await RunService().run(try request(db: path, chain: spy))
         #expect(report.status == .failed)
         #expect(report.error == "spy: saw running")
         #expect(try await RunHistory(path: path).latest()?.status == .failed)
@@ -123,15 +119,10 @@ struct RunServiceTests {
     @Test func aRunWhoseCompletionFailsIsStillMarkedFailed() async throws {
         let path = try scratch.database(sql: try demoSQL())
         /// Drops the discrepancy table while the run reads the chain, so completing the run fails.
-        struct Saboteur: ChainSource {
-            let path: String
-            var displayName: String { "saboteur" }
-            func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView {
-                _ = try? await DatabaseQueue(path: path).write { try $0.execute(sql: "DROP TABLE reconciliation_discrepancies") }
-                return try await ChainSnapshotFile(path: demoChainPath).open(query)
-            }
+        let saboteur = HookedChain(displayName: "saboteur") {
+            _ = try? await DatabaseQueue(path: path).write { try $0.execute(sql: "DROP TABLE reconciliation_discrepancies") }
         }
-        let report = try await RunService().run(try request(db: path, chain: Saboteur(path: path)))
+        let report = try await RunService().run(try request(db: path, chain: saboteur))
         #expect(report.status == .failed && !report.persisted)
         #expect(report.error?.hasPrefix("the run record could not be completed:") == true)
         let run = try #require(try await RunHistory(path: path).latest())

@@ -48,6 +48,25 @@ func demoSQL() throws -> String {
 
 let demoChainPath = repositoryRoot.appendingPathComponent("Fixtures/demo-chain.json").path
 
+/// The demo snapshot, opened once `beforeOpening` has run: a test acts at the moment the run
+/// reads the chain (looks at the run table, takes a lock, waits for a lease renewal). An error
+/// it throws fails the open; one that is not a `SourceError` is named after the chain.
+struct HookedChain: ChainSource {
+    let displayName: String
+    let beforeOpening: @Sendable () async throws -> Void
+
+    func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView {
+        do {
+            try await beforeOpening()
+        } catch let error as SourceError {
+            throw error
+        } catch {
+            throw SourceError(.unreadable, at: displayName, "\(error)")
+        }
+        return try await ChainSnapshotFile(path: demoChainPath).open(query)
+    }
+}
+
 /// A streams table with the demo columns and the given rows `(id, total, released, status, recipient)`.
 func streamsSQL(_ rows: [(String, String, String, String, String)]) -> String {
     var sql = "CREATE TABLE streams (id TEXT PRIMARY KEY, total_amount TEXT, released_amount TEXT, status TEXT, recipient TEXT);\n"

@@ -40,7 +40,7 @@ struct RunSignalTests {
                 process.isRunning ? nil : "the run ended (status \(process.terminationStatus)) before it was seen running: "
                     + ((try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "")
             }, then: { _ in
-                if delay > .zero { Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18) }
+                if delay > .zero { Thread.sleep(forTimeInterval: delay / .seconds(1)) }
                 kill(pid, signal)
             })
         }

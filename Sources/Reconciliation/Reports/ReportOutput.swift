@@ -51,10 +51,7 @@ public final class ReportOutput: Sendable {
     public init(file path: String, inputs: [Input] = []) throws(Unwritable) {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
-        try Self.refuseInputPlace(path, inputs: inputs)
-        var existing = stat()
-        let exists = lstat(path, &existing) == 0
-        if exists { try Self.refuseUnsafe(path, existing, inputs: inputs) }
+        let existing = try Self.refuse(path, inputs: inputs)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw Unwritable(description: "directory \(directory.path) does not exist")
@@ -65,7 +62,7 @@ public final class ReportOutput: Sendable {
             throw Unwritable(description: "cannot create a file in \(directory.path): \(String(cString: strerror(errno)))")
         }
         // A new report gets the umask's bits; a replaced one keeps its own, whatever the umask.
-        if exists { fchmod(descriptor, existing.st_mode & 0o7777) }
+        if let existing { fchmod(descriptor, existing.st_mode & 0o7777) }
         handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         target = url
         self.temporary = temporary
@@ -82,16 +79,15 @@ public final class ReportOutput: Sendable {
         return String(cString: directory) + "/" + url.lastPathComponent
     }
 
-    /// Refuses a target at the same place as an input, whether or not either exists yet.
-    private static func refuseInputPlace(_ path: String, inputs: [Input]) throws(Unwritable) {
-        guard let target = place(path) else { return }
-        for input in inputs where place(input.path) == target {
-            throw Unwritable(description: "\(path) is the \(input.option) file \(input.path); the report would replace it")
+    /// Refuses a target at the same place as an input (whether or not either exists yet), or
+    /// one that exists and is not a plain file of its own. Returns the existing file's status.
+    private static func refuse(_ path: String, inputs: [Input]) throws(Unwritable) -> stat? {
+        func clash(_ input: Input) -> Unwritable {
+            Unwritable(description: "\(path) is the \(input.option) file \(input.path); the report would replace it")
         }
-    }
-
-    /// Refuses a target that exists and is not a plain file of its own.
-    private static func refuseUnsafe(_ path: String, _ existing: stat, inputs: [Input]) throws(Unwritable) {
+        if let target = place(path), let input = inputs.first(where: { place($0.path) == target }) { throw clash(input) }
+        var existing = stat()
+        guard lstat(path, &existing) == 0 else { return nil }
         switch existing.st_mode & S_IFMT {
         case S_IFREG: break
         case S_IFLNK: throw Unwritable(description: "\(path) is a symbolic link; give the path of the report file itself")
@@ -102,11 +98,9 @@ public final class ReportOutput: Sendable {
         }
         for input in inputs {
             var other = stat()
-            guard stat(input.path, &other) == 0 else { continue }
-            if other.st_dev == existing.st_dev, other.st_ino == existing.st_ino {
-                throw Unwritable(description: "\(path) is the \(input.option) file \(input.path); the report would replace it")
-            }
+            if stat(input.path, &other) == 0, other.st_dev == existing.st_dev, other.st_ino == existing.st_ino { throw clash(input) }
         }
+        return existing
     }
 
     private var name: String { target?.path ?? "standard output" }
@@ -128,9 +122,7 @@ public final class ReportOutput: Sendable {
         guard let target, let temporary else { return }
         // Again just before the rename: an input may have appeared there during the run.
         do throws(Unwritable) {
-            try Self.refuseInputPlace(target.path, inputs: inputs)
-            var existing = stat()
-            if lstat(target.path, &existing) == 0 { try Self.refuseUnsafe(target.path, existing, inputs: inputs) }
+            _ = try Self.refuse(target.path, inputs: inputs)
         } catch {
             discard()
             throw WriteFailure(target: name, reason: error.description)
