@@ -33,26 +33,29 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "ReconChain", swiftSettings: strict),
-        .target(
-            name: "ReconSources",
-            dependencies: [
-                "ReconEngine", "ReconChain",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
-            ],
-            swiftSettings: strict
-        ),
+        // The source protocols and the chain snapshot file: no database library.
+        .target(name: "ReconSources", dependencies: ["ReconEngine", "ReconChain"], swiftSettings: strict),
+        // Pairing, findings, reports and the run-store protocol: no database library either.
         .target(
             name: "Reconciliation",
             dependencies: [
                 "ReconEngine", "ReconSources",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "ReconSQLite",
+            dependencies: [
+                "ReconEngine", "ReconSources", "Reconciliation",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        // The composition root: every plugin, source, store and format this build offers.
+        .target(name: "ReconAssembly", dependencies: ["Reconciliation", "ReconSQLite", "ReconRPC"], swiftSettings: strict),
         .target(
             name: "ReconRPC",
             dependencies: ["ReconChain", "ReconEngine", "ReconSources"],
@@ -61,7 +64,7 @@ let package = Package(
         .target(
             name: "ReconServer",
             dependencies: [
-                "ReconEngine", "ReconSources", "Reconciliation", "ReconRPC",
+                "ReconEngine", "ReconSources", "Reconciliation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -78,7 +81,7 @@ let package = Package(
         .target(
             name: "StreamReconCLI",
             dependencies: [
-                "ReconEngine", "ReconSources", "Reconciliation", "ReconServer", "ReconRPC",
+                "ReconEngine", "ReconSources", "Reconciliation", "ReconServer", "ReconAssembly", "ReconSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -88,13 +91,13 @@ let package = Package(
         .executableTarget(name: "streamrecon", dependencies: ["StreamReconCLI"], swiftSettings: strict),
         .executableTarget(
             name: "streamrecon-bench",
-            dependencies: ["ReconEngine", "ReconSources", "ReconChain", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["ReconEngine", "ReconSources", "ReconSQLite", "ReconChain", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(name: "ReconEngineTests", dependencies: ["ReconEngine"], swiftSettings: strict),
         .testTarget(name: "ReconChainTests", dependencies: ["ReconChain"], swiftSettings: strict),
-        .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "ReconSources", "ReconEngine", "TestSupport",
+        .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "ReconSources", "ReconSQLite", "ReconAssembly", "ReconEngine", "TestSupport",
                                                                .product(name: "GRDB", package: "GRDB.swift"),
                                                                .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // A plain HTTP client over a loopback socket, for the server's tests.
@@ -103,11 +106,11 @@ let package = Package(
         .target(name: "TestSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Tests/TestSupport", swiftSettings: strict),
         // Starts the Python EVM rig (Tests/EVM), installing its venv on first use.
         .target(name: "EVMRigSupport", path: "Tests/EVMRigSupport", swiftSettings: strict),
-        .testTarget(name: "ReconRPCTests", dependencies: ["ReconRPC", "ReconChain", "ReconEngine", "ReconSources", "Reconciliation",
+        .testTarget(name: "ReconRPCTests", dependencies: ["ReconRPC", "ReconChain", "ReconEngine", "ReconSources", "Reconciliation", "ReconSQLite",
                                                          "EVMRigSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
-        .testTarget(name: "ReconServerTests", dependencies: ["ReconServer", "LoopbackHTTP", "TestSupport", "Reconciliation", "ReconSources", "ReconEngine",
+        .testTarget(name: "ReconServerTests", dependencies: ["ReconServer", "LoopbackHTTP", "TestSupport", "Reconciliation", "ReconSources", "ReconEngine", "ReconSQLite", "ReconAssembly",
                                                             .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
-        .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI", "streamrecon", "LoopbackHTTP", "EVMRigSupport", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI", "streamrecon", "LoopbackHTTP", "EVMRigSupport", "TestSupport", "Reconciliation", "ReconSources", "ReconSQLite", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -25,7 +25,7 @@ public struct ReconServer: Sendable {
     /// gets the bound port (useful with port 0).
     public func run(signals: [UnixSignal] = [.sigterm, .sigint], onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         // The last-run metrics start from the run tables, not empty, so that alerts on them survive a restart.
-        if let history = try? RunHistory(path: configuration.storePath), let latest = try? await history.latest() {
+        if let history = try? configuration.runStore(), let latest = try? await history.latest() {
             metrics.restore(latest)
         }
         let router = Router()

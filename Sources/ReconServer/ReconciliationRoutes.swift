@@ -63,8 +63,9 @@ struct ReconciliationRoutes {
                                      runId: report.runId)
         case .finished(let report):
             return APIResponse.json(.ok, data: report.json())
-        case .busy(let runId):
-            return APIResponse.error(.conflict, "a reconciliation run is already in progress", runId: runId)
+        case .busy(let running):
+            return APIResponse.error(.conflict, running.runId == nil ? running.description : "a reconciliation run is already in progress",
+                                     runId: running.runId)
         case .rulesInvalid(let error):
             let lint = LintFormat.json.render(LintReport(files: [configuration.rulesPath], diagnostics: error.diagnostics))
             let message = "the rules file \(configuration.rulesPath) does not compile; nothing was run"
@@ -91,7 +92,7 @@ struct ReconciliationRoutes {
 
     private func latestRun(context: some RequestContext) async -> Response {
         do {
-            let history = try RunHistory(path: configuration.storePath)
+            let history = try configuration.runStore()
             guard let latest = try await history.latest(), let shown = try await history.show(id: latest.id) else {
                 return APIResponse.error(.notFound, "no run has been recorded yet")
             }

@@ -11,8 +11,8 @@ public actor RunCoordinator {
     /// How a requested run ended.
     public enum Outcome: Sendable {
         case finished(RunReport)
-        /// Another run is in progress.
-        case busy(runId: String)
+        /// Another run is in progress, in this server or (holding the run store) elsewhere.
+        case busy(RunInProgress)
         /// The rules file does not compile; nothing was run.
         case rulesInvalid(RulesError)
         /// A source or the run store could not be opened; nothing was run.
@@ -54,7 +54,7 @@ public actor RunCoordinator {
         }
         if let current {
             metrics.notStarted("busy")
-            return .busy(runId: current.id)
+            return .busy(RunInProgress(runId: current.id, store: configuration.storeDisplayName))
         }
         let runId = RunService.newRunId()
         var logger = requestLogger
@@ -81,9 +81,9 @@ public actor RunCoordinator {
         let started = ContinuousClock.now
         let request: RunService.Request
         do {
-            let db = try configuration.sources.appDatabase(configuration.database)
-            let chain = try configuration.sources.chain(configuration.chain)
-            let store = dryRun ? nil : try RunStore(path: configuration.storePath)
+            let db = try configuration.assembly.sources.appDatabase(configuration.database)
+            let chain = try configuration.assembly.sources.chain(configuration.chain)
+            let store = dryRun ? nil : try configuration.runStore()
             request = RunService.Request(rulesPath: configuration.rulesPath, db: db, chain: chain, store: store,
                                          batchSize: configuration.batchSize, runId: runId, logger: logger)
         } catch {
@@ -92,7 +92,7 @@ public actor RunCoordinator {
             return .unavailable(error.description)
         }
         do {
-            let report = try await RunService().run(request)
+            let report = try await RunService(compiler: configuration.assembly.compiler).run(request)
             metrics.record(report, duration: ContinuousClock.now - started, finishedAt: Date())
             return .finished(report)
         } catch {
@@ -100,6 +100,9 @@ public actor RunCoordinator {
             case .rules(let rulesError):
                 metrics.notStarted("rules_invalid")
                 return .rulesInvalid(rulesError)
+            case .busy(let running):
+                metrics.notStarted("busy")
+                return .busy(running)
             case .store(let sourceError):
                 metrics.notStarted("unavailable")
                 return .unavailable("cannot record the run: \(sourceError)")
@@ -129,11 +132,11 @@ public actor RunCoordinator {
         logger.error("run aborted at shutdown", metadata: ["run_id": .string(running.id)])
         var recorded = running.dryRun // a dry run has no record to fix
         if !running.dryRun {
-            let path = configuration.storePath
+            let configuration = configuration
             // In a task of its own: a drain that is itself cancelled must still write the record.
             let runId = running.id
             let write = Task { () throws(SourceError) -> Bool in
-                try await RunStore(path: path).abort(runId: runId, finishedAt: RunReport.timestamp(Date()),
+                try await configuration.runStore().abort(runId: runId, finishedAt: RunReport.timestamp(Date()),
                                                      reason: "the server shut down before the run finished; marked aborted")
             }
             do {

@@ -1,5 +1,5 @@
-import ReconRPC
 import ReconSources
+import Reconciliation
 
 /// What `streamrecon serve` serves: where it listens, the same sources and rules as `run`,
 /// and the tokens it accepts.
@@ -10,6 +10,8 @@ public struct ServerConfiguration: Sendable {
     public var rulesPath: String
     /// The app database, as for `run --db`.
     public var database: String
+    /// Where runs are recorded, as for `run --store`; nil: the app database.
+    public var store: String?
     /// The chain, as for `run --chain`.
     public var chain: String
     public var batchSize: Int
@@ -21,24 +23,33 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Duration
     /// Request bodies over this many bytes get 413.
     public var maxBodyBytes: Int
-    public var sources: SourceRegistry
+    /// The plugins, sources, stores and formats the server offers.
+    public var assembly: Assembly
 
-    /// The SQLite file that holds the run records: the app database's file.
-    public var storePath: String { SourceRegistry.filePath(database) ?? database }
+    /// The run store: `store`, else the app database.
+    public func runStore(options: RunStoreOptions = RunStoreOptions()) throws(SourceError) -> any RunStore {
+        var options = options
+        options.createIfMissing = store != nil
+        return try assembly.stores.store(store ?? database, options: options)
+    }
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, rulesPath: String, database: String, chain: String,
+    /// The run store's location, safe to show.
+    public var storeDisplayName: String { (try? runStore().displayName) ?? "the run store" }
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, rulesPath: String, database: String, store: String? = nil, chain: String,
                 batchSize: Int = 1000, tokens: ServiceTokens, shutdownGrace: Duration = .seconds(30), idleTimeout: Duration = .seconds(30),
-                maxBodyBytes: Int = 64 * 1024, sources: SourceRegistry = .standard) {
+                maxBodyBytes: Int = 64 * 1024, assembly: Assembly) {
         self.host = host
         self.port = port
         self.rulesPath = rulesPath
         self.database = database
+        self.store = store
         self.chain = chain
         self.batchSize = batchSize
         self.tokens = tokens
         self.shutdownGrace = shutdownGrace
         self.idleTimeout = idleTimeout
         self.maxBodyBytes = maxBodyBytes
-        self.sources = sources
+        self.assembly = assembly
     }
 }

@@ -16,6 +16,8 @@ public struct SourceRecord: Sendable, Equatable {
 /// What a source reads: the rule set's table or record shape, and the page size.
 public struct SourceQuery: Sendable {
     public var table: String
+    /// The table's schema (`db.schema`), for sources that have schemas; nil: the source's default.
+    public var schema: String?
     public var keyColumn: String
     public var columns: [String]
     public var keyField: String
@@ -37,6 +39,7 @@ public struct SourceQuery: Sendable {
     /// `batchSize` is clamped to 1 through `maximumBatchSize`.
     public init(ruleSet: CompiledRuleSet, batchSize: Int = 1000) {
         table = ruleSet.table
+        schema = ruleSet.schema
         keyColumn = ruleSet.keyColumn
         columns = ruleSet.dbColumns
         keyField = ruleSet.keyChainField

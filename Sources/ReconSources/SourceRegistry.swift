@@ -1,5 +1,6 @@
 /// The data sources a `--db` or `--chain` location can name, by URL scheme. A location with
-/// no scheme (or `sqlite:`/`file:`) is a file path. Adding a source is adding a factory here.
+/// no scheme (or `sqlite:`/`file:`) is a file path, scheme "". A source module registers its
+/// factory under its schemes; the composition root decides which modules are in.
 public struct SourceRegistry: Sendable {
     public typealias DatabaseFactory = @Sendable (String) throws(SourceError) -> any AppDatabaseSource
     public typealias ChainFactory = @Sendable (String) throws(SourceError) -> any ChainSource
@@ -7,18 +8,46 @@ public struct SourceRegistry: Sendable {
     public var databases: [String: DatabaseFactory]
     public var chains: [String: ChainFactory]
 
-    public init(databases: [String: DatabaseFactory], chains: [String: ChainFactory]) {
+    public init(databases: [String: DatabaseFactory] = [:], chains: [String: ChainFactory] = [:]) {
         self.databases = databases
         self.chains = chains
     }
 
-    public static let builtIn = SourceRegistry(
-        databases: ["": { path throws(SourceError) in SQLiteAppDatabase(path: path) }],
-        chains: ["": { path throws(SourceError) in ChainSnapshotFile(path: path) }]
-    )
+    /// Registers an app database source for `schemes` ("" for a file path).
+    public mutating func register(databases schemes: [String], _ factory: @escaping DatabaseFactory) {
+        for scheme in schemes { databases[scheme] = factory }
+    }
 
-    /// The scheme of `location` ("" for a path) and the location without a `sqlite:`/`file:` prefix.
-    static func split(_ location: String) -> (scheme: String, rest: String) {
+    /// Registers a chain source for `schemes` ("" for a file path).
+    public mutating func register(chains schemes: [String], _ factory: @escaping ChainFactory) {
+        for scheme in schemes { chains[scheme] = factory }
+    }
+
+    /// Only the chain snapshot file, which needs no database library.
+    public static let builtIn = SourceRegistry(chains: ["": { path throws(SourceError) in ChainSnapshotFile(path: path) }])
+
+    public func appDatabase(_ location: String) throws(SourceError) -> any AppDatabaseSource {
+        let (scheme, rest) = Location.split(location)
+        guard let factory = databases[scheme] else {
+            throw SourceError(.unsupported, at: "--db", "\(Location.describe(scheme)) databases are not supported; give \(Location.supported(databases.keys))")
+        }
+        return try factory(rest)
+    }
+
+    public func chain(_ location: String) throws(SourceError) -> any ChainSource {
+        let (scheme, rest) = Location.split(location)
+        guard let factory = chains[scheme] else {
+            throw SourceError(.unsupported, at: "--chain", "\(Location.describe(scheme)) chain sources are not supported; give \(Location.supported(chains.keys, file: "a chain snapshot file path"))")
+        }
+        return try factory(rest)
+    }
+}
+
+/// Where a source or store is: a file path or a URL.
+public enum Location {
+    /// The scheme of `location` ("" for a path) and what its factory is given: the path without a
+    /// `sqlite:`/`file:` prefix, or the whole URL.
+    public static func split(_ location: String) -> (scheme: String, rest: String) {
         for prefix in ["sqlite:", "file:"] where location.hasPrefix(prefix) {
             return ("", String(location.dropFirst(prefix.count)).replacingOccurrences(of: "//", with: "", options: .anchored))
         }
@@ -32,19 +61,13 @@ public struct SourceRegistry: Sendable {
         return scheme.isEmpty ? rest : nil
     }
 
-    public func appDatabase(_ location: String) throws(SourceError) -> any AppDatabaseSource {
-        let (scheme, rest) = Self.split(location)
-        guard let factory = databases[scheme] else {
-            throw SourceError(.unsupported, at: "--db", "'\(scheme)://' databases are not supported; give an SQLite file path")
-        }
-        return try factory(rest)
+    public static func describe(_ scheme: String) -> String {
+        scheme.isEmpty ? "file" : "'\(scheme)://'"
     }
 
-    public func chain(_ location: String) throws(SourceError) -> any ChainSource {
-        let (scheme, rest) = Self.split(location)
-        guard let factory = chains[scheme] else {
-            throw SourceError(.unsupported, at: "--chain", "'\(scheme)://' chain sources are not supported; give a chain snapshot file path")
-        }
-        return try factory(rest)
+    /// "an SQLite file path or a postgres:// URL", from the registered schemes.
+    public static func supported(_ schemes: some Collection<String>, file: String = "an SQLite file path") -> String {
+        let urls = schemes.filter { !$0.isEmpty }.sorted().map { "a \($0):// URL" }
+        return ((schemes.contains("") ? [file] : []) + urls).joined(separator: " or ")
     }
 }

@@ -1,17 +1,8 @@
 import Foundation
-import GRDB
 import ReconEngine
 
 /// A row of `reconciliation_runs` (docs/operations.md, "Reading the run tables").
-public struct RunRecord: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "reconciliation_runs"
-
-    public enum Columns {
-        static let id = Column(CodingKeys.id)
-        static let startedAt = Column(CodingKeys.startedAt)
-        static let status = Column(CodingKeys.status)
-    }
-
+public struct RunRecord: Sendable, Codable, Equatable {
     public var id: String
     public var startedAt: String
     public var finishedAt: String?
@@ -48,7 +39,7 @@ public struct RunRecord: Sendable, Codable, Equatable, FetchableRecord, Persista
         self.error = error
     }
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, status, error, owner
         case startedAt = "started_at", finishedAt = "finished_at", dryRun = "dry_run", rulesName = "rules_name"
         case rulesSha256 = "rules_sha256", chainBlock = "chain_block", streamsChecked = "streams_checked"
@@ -56,12 +47,8 @@ public struct RunRecord: Sendable, Codable, Equatable, FetchableRecord, Persista
     }
 }
 
-extension RunStatus: DatabaseValueConvertible {}
-
 /// A row of `reconciliation_discrepancies`: one finding of one run.
-public struct DiscrepancyRecord: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "reconciliation_discrepancies"
-
+public struct DiscrepancyRecord: Sendable, Codable, Equatable {
     public var runId: String
     public var streamId: String
     public var kind: String
@@ -75,12 +62,27 @@ public struct DiscrepancyRecord: Sendable, Codable, Equatable, FetchableRecord, 
     public var severity: String
     public var message: String
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, field, side, rule, severity, message
         case runId = "run_id", streamId = "stream_id", dbValue = "db_value", onChainValue = "on_chain_value", fieldValues = "field_values"
     }
 
-    init(runId: String, finding: Finding) {
+    public init(runId: String, streamId: String, kind: String, field: String?, side: String?, dbValue: String?, onChainValue: String?,
+                fieldValues: String?, rule: String, severity: String, message: String) {
+        self.runId = runId
+        self.streamId = streamId
+        self.kind = kind
+        self.field = field
+        self.side = side
+        self.dbValue = dbValue
+        self.onChainValue = onChainValue
+        self.fieldValues = fieldValues
+        self.rule = rule
+        self.severity = severity
+        self.message = message
+    }
+
+    public init(runId: String, finding: Finding) {
         self.runId = runId
         streamId = finding.streamId
         kind = finding.kind.rawValue
@@ -103,56 +105,4 @@ public struct DiscrepancyRecord: Sendable, Codable, Equatable, FetchableRecord, 
         severity = finding.severity.rawValue
         message = finding.message
     }
-}
-
-/// The schema of the two run tables, created when absent. Plain `CREATE ... IF NOT EXISTS`:
-/// the reconciler writes to no other table, not even a migrations table; columns added since
-/// the first version are added to older tables by `upgrade`.
-enum RunSchema {
-    /// Columns added after the first release of the tables: `(table, column, type)`.
-    static let addedColumns = [("reconciliation_runs", "owner", "TEXT"), ("reconciliation_runs", "lease_expires_at", "TEXT")]
-
-    static func create(_ db: Database) throws {
-        for statement in statements { try db.execute(sql: statement) }
-        for (table, column, type) in addedColumns where try !db.columns(in: table).contains(where: { $0.name == column }) {
-            try db.execute(sql: "ALTER TABLE \(table.quotedDatabaseIdentifier) ADD COLUMN \(column.quotedDatabaseIdentifier) \(type)")
-        }
-    }
-
-    static let statements = [
-        """
-        CREATE TABLE IF NOT EXISTS reconciliation_runs (
-            id TEXT PRIMARY KEY NOT NULL,
-            started_at TEXT NOT NULL,
-            finished_at TEXT,
-            status TEXT NOT NULL CHECK (status IN ('running', 'clean', 'drift', 'failed', 'aborted')),
-            dry_run INTEGER NOT NULL DEFAULT 0,
-            rules_name TEXT NOT NULL,
-            rules_sha256 TEXT NOT NULL,
-            chain_block INTEGER,
-            streams_checked INTEGER,
-            discrepancy_count INTEGER,
-            error TEXT,
-            owner TEXT,
-            lease_expires_at TEXT
-        )
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS reconciliation_discrepancies (
-            run_id TEXT NOT NULL REFERENCES reconciliation_runs(id) ON DELETE CASCADE,
-            stream_id TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            field TEXT,
-            side TEXT,
-            db_value TEXT,
-            on_chain_value TEXT,
-            field_values TEXT,
-            rule TEXT NOT NULL,
-            severity TEXT NOT NULL,
-            message TEXT NOT NULL
-        )
-        """,
-        "CREATE INDEX IF NOT EXISTS reconciliation_discrepancies_run ON reconciliation_discrepancies(run_id)",
-        "CREATE INDEX IF NOT EXISTS reconciliation_runs_started ON reconciliation_runs(started_at)",
-    ]
 }

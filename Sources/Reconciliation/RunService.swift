@@ -12,14 +12,14 @@ public struct RunService: Sendable {
         public var db: any AppDatabaseSource
         public var chain: any ChainSource
         /// Where run records go; nil on a dry run.
-        public var store: RunStore?
+        public var store: (any RunStore)?
         public var batchSize: Int
         /// The new run's id: a caller that must name the run before it ends (the HTTP server) chooses it.
         public var runId: String
         /// Where the run logs; every line carries `run_id`.
         public var logger: Logger?
 
-        public init(rulesPath: String, db: any AppDatabaseSource, chain: any ChainSource, store: RunStore?, batchSize: Int = 1000,
+        public init(rulesPath: String, db: any AppDatabaseSource, chain: any ChainSource, store: (any RunStore)?, batchSize: Int = 1000,
                     runId: String = RunService.newRunId(), logger: Logger? = nil) {
             self.rulesPath = rulesPath
             self.db = db
@@ -35,6 +35,8 @@ public struct RunService: Sendable {
     public enum StartError: Error, Sendable {
         case rules(RulesError)
         case store(SourceError)
+        /// Another run holds the run store.
+        case busy(RunInProgress)
         /// A source cannot serve these rules (a JSON-RPC node for rules without an `evm` section).
         case source(SourceError)
     }
@@ -49,7 +51,7 @@ public struct RunService: Sendable {
     public var failPatience: Duration = .seconds(120)
 
     /// Completes the run's record; when that fails, marks it failed, saying why.
-    private func record(_ report: RunReport, in store: RunStore, logger: Logger?) async -> RunReport {
+    private func record(_ report: RunReport, in store: any RunStore, logger: Logger?) async -> RunReport {
         var report = report
         do {
             try await store.complete(report)
@@ -71,7 +73,7 @@ public struct RunService: Sendable {
 
     /// Renews the run's lease every third of it until cancelled. A renewal that fails is logged
     /// and tried again at the next beat; the lease covers two missed beats.
-    private static func heartbeat(_ store: RunStore, runId: String, logger: Logger?) -> Task<Void, Never> {
+    private static func heartbeat(_ store: any RunStore, runId: String, logger: Logger?) -> Task<Void, Never> {
         Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: store.lease / 3)
@@ -122,7 +124,10 @@ public struct RunService: Sendable {
                 heartbeat = Self.heartbeat(store, runId: runId, logger: logger)
             } catch {
                 logger?.error("cannot record the run", metadata: ["error": .string(error.description)])
-                throw .store(error)
+                switch error {
+                case .busy(let running): throw .busy(running)
+                case .unavailable(let sourceError): throw .store(sourceError)
+                }
             }
         }
         var report = RunReport(
@@ -161,6 +166,7 @@ public struct RunService: Sendable {
         // Only now: completing the record may wait for a lock longer than the lease, and the row
         // must not look dead meanwhile.
         heartbeat?.cancel()
+        await request.store?.release()
         let level: Logger.Level = report.status == .failed || report.status == .aborted ? .error : .info
         logger?.log(level: level, "run finished", metadata: [
             "status": .string(report.status.rawValue), "streams_checked": .stringConvertible(report.summary.streamsChecked),

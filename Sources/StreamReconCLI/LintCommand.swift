@@ -1,5 +1,6 @@
 import ArgumentParser
 import ReconEngine
+import Reconciliation
 
 extension LintFormat: ExpressibleByArgument {}
 
@@ -19,7 +20,7 @@ extension StreamRecon.Rules {
         func run() async throws {
             let report: LintReport
             do {
-                report = try Linter().lint(paths: paths)
+                report = try Linter(compiler: StreamRecon.assembly.compiler).lint(paths: paths)
             } catch {
                 Terminal.printError("error: \(error.description)")
                 throw ExitCode(ExitStatus.usage)

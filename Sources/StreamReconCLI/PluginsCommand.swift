@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReconEngine
+import Reconciliation
 
 extension StreamRecon {
     struct Plugins: AsyncParsableCommand {
@@ -14,7 +15,7 @@ extension StreamRecon {
         var format: Format = .text
 
         func run() async throws {
-            let listing = PluginListing(registry: .builtIn)
+            let listing = PluginListing(registry: StreamRecon.assembly.plugins)
             try Terminal.write(format == .json ? listing.json() : listing.text())
         }
     }

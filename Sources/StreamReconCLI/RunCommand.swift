@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import ReconEngine
 import ReconSources
-import ReconRPC
+import ReconSQLite
 import Reconciliation
 
 extension Severity: ExpressibleByArgument {}
@@ -34,8 +34,8 @@ extension StreamRecon {
         var failOn: Severity = .info
 
         func validate() throws {
-            if let format, ReportFormats.named(format) == nil {
-                throw ValidationError("unknown format '\(format)'; use \(ReportFormats.all.map { $0.identifier }.joined(separator: ", "))")
+            if let format, StreamRecon.assembly.format(named: format) == nil {
+                throw ValidationError("unknown format '\(format)'; use \(StreamRecon.assembly.formats.map { $0.identifier }.joined(separator: ", "))")
             }
         }
 
@@ -43,19 +43,21 @@ extension StreamRecon {
         private struct Resolved {
             var database: any AppDatabaseSource
             var chain: any ChainSource
-            /// The SQLite file the run is recorded in.
-            var storePath: String
+            /// Where the run is recorded; nil on a dry run.
+            var store: (any RunStore)?
         }
 
         /// Every file the run would read, from the options alone: `--output` is checked against
         /// them before anything is built or opened.
         private func inputs(_ demo: DemoData) -> [ReportOutput.Input] {
-            let database = sources.db ?? demo.databasePath
-            let storePath = SourceRegistry.filePath(database) ?? database
-            // The DB's journal files too: a report written over a WAL would lose its transactions.
-            var inputs = ["", "-wal", "-shm", "-journal"].map { ReportOutput.Input(option: "--db", path: storePath + $0) }
+            var inputs: [ReportOutput.Input] = []
+            // A database's journal files too: a report written over a WAL would lose its transactions.
+            for (option, location) in [("--db", sources.db ?? demo.databasePath), ("--store", sources.store)] {
+                guard let location, let path = Location.filePath(location) else { continue }
+                inputs += ["", "-wal", "-shm", "-journal"].map { ReportOutput.Input(option: option, path: path + $0) }
+            }
             inputs.append(ReportOutput.Input(option: "--rules", path: sources.rules))
-            if let chainFile = SourceRegistry.filePath(sources.chain ?? demo.chainPath) {
+            if let chainFile = Location.filePath(sources.chain ?? demo.chainPath) {
                 inputs.append(ReportOutput.Input(option: "--chain", path: chainFile))
             }
             return inputs
@@ -71,11 +73,11 @@ extension StreamRecon {
                 } else if sources.db == nil, try demo.prepareDatabase() {
                     Terminal.printError("note: built the demo app DB \(demo.databasePath) from \(demo.sqlPath)")
                 }
+                let assembly = StreamRecon.assembly
                 let database = sources.db ?? demoPath
-                let chain = sources.chain ?? demo.chainPath
-                let storePath = SourceRegistry.filePath(database) ?? database
-                return Resolved(database: try SourceRegistry.standard.appDatabase(database), chain: try SourceRegistry.standard.chain(chain),
-                                storePath: storePath)
+                return Resolved(database: try assembly.sources.appDatabase(database),
+                                chain: try assembly.sources.chain(sources.chain ?? demo.chainPath),
+                                store: dryRun ? nil : try sources.runStore(database: database))
             } catch where error.kind == .unsupported {
                 throw ValidationError(error.description)
             } catch {
@@ -111,18 +113,15 @@ extension StreamRecon {
                 throw error
             }
             let formatName = format ?? (isatty(STDOUT_FILENO) == 1 && output == nil ? "table" : "json")
-            guard let formatType = ReportFormats.named(formatName) else { throw ValidationError("unknown format '\(formatName)'") }
-            let store: RunStore?
-            do {
-                store = dryRun ? nil : try RunStore(path: resolved.storePath)
-            } catch {
-                reportOutput.discard()
-                Terminal.printError("error: \(error)")
-                throw ExitCode(ExitStatus.failed)
-            }
-            let request = RunService.Request(rulesPath: sources.rules, db: resolved.database, chain: resolved.chain, store: store,
+            guard let formatType = StreamRecon.assembly.format(named: formatName) else { throw ValidationError("unknown format '\(formatName)'") }
+            let request = RunService.Request(rulesPath: sources.rules, db: resolved.database, chain: resolved.chain, store: resolved.store,
                                              batchSize: sources.batchSize)
-            let ended = await Self.perform(request, writer: formatType.init(output: reportOutput), signals: signals)
+            let database = sources.db ?? demo.databasePath
+            let reopen = { @Sendable () throws(SourceError) -> any RunStore in
+                // A fresh connection with a short wait: the process is about to end.
+                try sources.runStore(database: database, options: RunStoreOptions(busyTimeout: .seconds(2)))
+            }
+            let ended = await Self.perform(request, writer: formatType.init(output: reportOutput), signals: signals, reopenStore: reopen)
             let report: RunReport
             switch ended.result {
             case .failure(let error):
@@ -165,13 +164,14 @@ extension StreamRecon {
         /// Runs one reconciliation, writing findings as they are found. A signal (through
         /// `signals`) stops it, as does a write that fails (a full disk, a closed pipe): it then
         /// ends `aborted`, and is recorded so, never left `running`.
-        static func perform(_ request: RunService.Request, writer: any ReportFormat, signals: SignalStop) async -> RunCommandEnded {
+        static func perform(_ request: RunService.Request, writer: any ReportFormat, signals: SignalStop,
+                            reopenStore: @escaping @Sendable () throws(SourceError) -> any RunStore) async -> RunCommandEnded {
             let work = Task { () -> RunCommandEnded in
                 var writer = writer
                 var failure: ReportOutput.WriteFailure?
                 let result: Result<RunReport, RunService.StartError>
                 do throws(RunService.StartError) {
-                    result = .success(try await RunService().run(request) { finding in
+                    result = .success(try await RunService(compiler: StreamRecon.assembly.compiler).run(request) { finding in
                         guard failure == nil else { return }
                         do throws(ReportOutput.WriteFailure) {
                             try writer.found(finding)
@@ -185,10 +185,9 @@ extension StreamRecon {
                 }
                 return RunCommandEnded(result: result, writer: writer, writeFailure: failure)
             }
-            let abort = request.store.map { store in
+            let abort = request.store.map { _ in
                 { @Sendable (reason: String) async -> Bool in
-                    // A fresh connection with a short wait: the process is about to end.
-                    guard let quick = try? RunStore(path: store.path, busyTimeout: .seconds(2)) else { return false }
+                    guard let quick = try? reopenStore() else { return false }
                     return (try? await quick.abort(runId: request.runId, finishedAt: RunReport.timestamp(Date()), reason: reason)) ?? false
                 }
             }
@@ -212,6 +211,7 @@ extension RunService.StartError {
         switch self {
         case .rules(let rulesError): rulesError.description
         case .store(let sourceError): "error: cannot record the run: \(sourceError)"
+        case .busy(let running): "error: \(running)"
         case .source(let sourceError): "error: \(sourceError)"
         }
     }
@@ -219,7 +219,7 @@ extension RunService.StartError {
     var exitStatus: Int32 {
         switch self {
         case .rules: ExitStatus.usage
-        case .store: ExitStatus.failed
+        case .store, .busy: ExitStatus.failed
         case .source(let sourceError): sourceError.kind == .unsupported ? ExitStatus.usage : ExitStatus.failed
         }
     }

@@ -11,8 +11,28 @@ extension StreamRecon {
         )
 
         struct Options: ParsableArguments {
-            @Option(help: "The app database holding the run records. Default: the demo DB.")
+            @Option(help: "The app database, whose run records are read when no --store is given: an SQLite file path or a postgres:// URL. Default: the demo DB.")
             var db = "var/demo.sqlite"
+
+            @Option(help: "Where the runs were recorded (as for run --store). Default: the --db database.")
+            var store: String?
+
+            /// The run store to read; opening it writes nothing.
+            func history() throws -> any RunStore {
+                let opened: Result<any RunStore, SourceError>
+                do {
+                    opened = .success(try StreamRecon.assembly.stores.store(store ?? db))
+                } catch {
+                    opened = .failure(error)
+                }
+                switch opened {
+                case .success(let store): return store
+                case .failure(let error) where error.kind == .unsupported: throw ValidationError(error.description)
+                case .failure(let error):
+                    Terminal.printError("error: \(error)")
+                    throw ExitCode(ExitStatus.failed)
+                }
+            }
 
             @Option(help: "Output format: table or json.")
             var format: TableOrJSON = .table
@@ -20,15 +40,6 @@ extension StreamRecon {
 
         enum TableOrJSON: String, ExpressibleByArgument, CaseIterable {
             case table, json
-        }
-
-        static func history(_ path: String) throws -> RunHistory {
-            do {
-                return try RunHistory(path: path)
-            } catch {
-                Terminal.printError("error: \(error)")
-                throw ExitCode(ExitStatus.failed)
-            }
         }
 
         static func encode(_ value: some Encodable) -> String {
@@ -51,9 +62,10 @@ extension StreamRecon {
 
             func run() async throws {
                 let runs: [RunRecord]
+                let history = try options.history()
                 do {
-                    runs = try await Runs.history(options.db).list(limit: limit)
-                } catch let error as SourceError {
+                    runs = try await history.list(limit: limit)
+                } catch {
                     Terminal.printError("error: \(error)")
                     throw ExitCode(ExitStatus.failed)
                 }
@@ -80,14 +92,15 @@ extension StreamRecon {
 
             func run() async throws {
                 let found: (run: RunRecord, discrepancies: [DiscrepancyRecord])?
+                let history = try options.history()
                 do {
-                    found = try await Runs.history(options.db).show(id: id)
-                } catch let error as SourceError {
+                    found = try await history.show(id: id)
+                } catch {
                     Terminal.printError("error: \(error)")
                     throw ExitCode(ExitStatus.failed)
                 }
                 guard let found else {
-                    Terminal.printError("error: no run with id '\(TerminalText.escaped(id))' in \(options.db)")
+                    Terminal.printError("error: no run with id '\(TerminalText.escaped(id))' in \(history.displayName)")
                     throw ExitCode(ExitStatus.failed)
                 }
                 guard options.format == .table else { return try Terminal.write(Runs.encode(Shown(run: found.run, discrepancies: found.discrepancies))) }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ReconServer
 import ReconSources
+import ReconSQLite
 import Reconciliation
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
@@ -62,9 +63,10 @@ extension StreamRecon {
                 throw ExitCode(ExitStatus.failed)
             }
             let configuration = ServerConfiguration(
-                host: host, port: port, rulesPath: sources.rules, database: sources.db ?? demo.databasePath, chain: sources.chain ?? demo.chainPath,
+                host: host, port: port, rulesPath: sources.rules, database: sources.db ?? demo.databasePath, store: sources.store,
+                chain: sources.chain ?? demo.chainPath,
                 batchSize: sources.batchSize, tokens: tokens, shutdownGrace: .seconds(shutdownGrace),
-                idleTimeout: .seconds(idleTimeout)
+                idleTimeout: .seconds(idleTimeout), assembly: StreamRecon.assembly
             )
             let level = logLevel
             let logger = Logger(label: "streamrecon.serve") { JSONLogHandler(label: $0, logLevel: level) }

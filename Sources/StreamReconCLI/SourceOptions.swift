@@ -1,19 +1,31 @@
 import ArgumentParser
 import ReconSources
+import Reconciliation
 
 /// The rules and data sources `run` and `serve` share.
 struct SourceOptions: ParsableArguments {
     @Option(help: "The rules file (serve reads it again for every run).")
     var rules = "Rules/streams.yaml"
 
-    @Option(help: "The app database: an SQLite file path. Default: the demo DB.")
+    @Option(help: "The app database: an SQLite file path or a postgres://USER@HOST:PORT/DB URL (docs/operations.md, \"PostgreSQL\"). Default: the demo DB.")
     var db: String?
+
+    @Option(help: "Where runs are recorded: an SQLite file (created if absent) or a postgres:// URL. Default: the --db database.")
+    var store: String?
 
     @Option(help: "The chain: a chain snapshot file (JSON), or an http(s) JSON-RPC node URL for rules with an 'evm' section. Default: the demo snapshot.")
     var chain: String?
 
     @Option(help: "DB rows read per page, 1 to \(SourceQuery.maximumBatchSize).")
     var batchSize = 1000
+
+    /// Where runs are recorded: `--store`, else the app database `database`. A `--store` file
+    /// that does not exist yet is created; the app database never is.
+    func runStore(database: String, options: RunStoreOptions = RunStoreOptions()) throws(SourceError) -> any RunStore {
+        var options = options
+        options.createIfMissing = store != nil
+        return try StreamRecon.assembly.stores.store(store ?? database, options: options)
+    }
 
     func validate() throws {
         guard (1...SourceQuery.maximumBatchSize).contains(batchSize) else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReconAssembly
 import Reconciliation
 
 /// The `streamrecon` command line: parsing and printing only; the work is in ReconEngine.
@@ -12,9 +13,16 @@ public struct StreamRecon: AsyncParsableCommand {
 
     public init() {}
 
-    /// Runs the command line and returns the process exit status: 0 clean, 1 problems found,
-    /// 2 usage or rules error, 3 the command failed.
-    public static func execute(_ arguments: [String]) async -> Int32 {
+    /// The composition root every subcommand takes its plugins, sources, stores and formats from.
+    @TaskLocal public static var assembly: Assembly = .standard
+
+    /// Runs the command line with `assembly` and returns the process exit status: 0 clean,
+    /// 1 problems found, 2 usage or rules error, 3 the command failed.
+    public static func execute(_ arguments: [String], assembly: Assembly = .standard) async -> Int32 {
+        await $assembly.withValue(assembly) { await execute(arguments) }
+    }
+
+    private static func execute(_ arguments: [String]) async -> Int32 {
         // A closed pipe (`| head -1`) is a write error to handle, not a signal that kills the
         // process mid-run and leaves its record `running`.
         signal(SIGPIPE, SIG_IGN)

@@ -1,6 +1,7 @@
 import Foundation
 import ReconEngine
 import ReconSources
+import ReconSQLite
 
 /// `streamrecon-bench phases DIR [--batch-size N]`: times each phase of a run alone over data kept by
 /// `run --keep`: loading the chain snapshot, reading every DB page, and both together with

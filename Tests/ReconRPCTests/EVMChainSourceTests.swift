@@ -4,6 +4,7 @@ import GRDB
 import ReconEngine
 import ReconRPC
 import ReconSources
+import ReconSQLite
 import Reconciliation
 import Testing
 
@@ -147,7 +148,7 @@ struct EVMChainSourceTests {
         let directory = try DemoDirectory()
         let ruleSet = try RulesCompiler().load(path: try rig.demoRules(in: directory.url))
         // Through the registry, as `--chain` builds it (default policy: this takes a few seconds of retries).
-        let source = try #require(try SourceRegistry.standard.chain("http://user:s3cret@127.0.0.1:\(rig.port)/v3/k3y?apikey=s4cret") as? EVMChainSource)
+        let source = try #require(try SourceRegistry.withJSONRPC.chain("http://user:s3cret@127.0.0.1:\(rig.port)/v3/k3y?apikey=s4cret") as? EVMChainSource)
         let outcome = try await Reconciler(ruleSet: ruleSet).reconcile(db: SQLiteAppDatabase(path: directory.dbPath), chain: source)
         let text = outcome.findings.map(\.message).joined(separator: "\n")
         #expect(text.contains("lacks"))
@@ -178,14 +179,23 @@ struct RPCEndpointTests {
 
     @Test func rulesWithoutAnEVMSectionCannotReadANode() async throws {
         let ruleSet = try RulesCompiler().load(path: EVMRig.repositoryRoot.appendingPathComponent("Rules/streams.yaml").path)
-        let source = try SourceRegistry.standard.chain("https://user:pw@node.example.com/key")
+        let source = try SourceRegistry.withJSONRPC.chain("https://user:pw@node.example.com/key")
         #expect(source.displayName == "https://node.example.com/…")
         await #expect(throws: SourceError(.unsupported, at: "https://node.example.com/…",
                                           "reading the chain over JSON-RPC needs an 'evm' section in the rules (see docs/rules.md)")) {
             _ = try await source.open(SourceQuery(ruleSet: ruleSet))
         }
         #expect(throws: SourceError(.unsupported, at: "--chain", "not a usable http(s) URL for a JSON-RPC node")) {
-            _ = try SourceRegistry.standard.chain("http://")
+            _ = try SourceRegistry.withJSONRPC.chain("http://")
         }
+    }
+}
+
+extension SourceRegistry {
+    /// The sources `--chain` builds from, as the composition root registers them.
+    static var withJSONRPC: SourceRegistry {
+        var registry = SourceRegistry.builtIn
+        JSONRPCSupport.register(in: &registry)
+        return registry
     }
 }

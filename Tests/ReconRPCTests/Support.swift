@@ -3,6 +3,7 @@ import Foundation
 import ReconEngine
 import ReconRPC
 import ReconSources
+import ReconSQLite
 import Reconciliation
 
 /// A scratch directory with the demo app DB, removed when released.

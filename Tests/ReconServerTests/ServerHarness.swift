@@ -4,6 +4,8 @@ import TestSupport
 import Logging
 import ReconServer
 import ReconSources
+import ReconAssembly
+import ReconSQLite
 import Reconciliation
 import Synchronization
 import Testing
@@ -94,16 +96,16 @@ struct ServerHarness {
         }
         let rulesPath = directory.appendingPathComponent("streams.yaml").path
         try FileManager.default.copyItem(atPath: repositoryRoot.appendingPathComponent("Rules/streams.yaml").path, toPath: rulesPath)
-        var sources = SourceRegistry.builtIn
+        var assembly = Assembly.standard
         if let gate {
             @Sendable func gated(_ path: String) throws(SourceError) -> any ChainSource {
                 GatedChain(inner: ChainSnapshotFile(path: path), gate: gate)
             }
-            sources.chains[""] = gated
+            assembly.sources.register(chains: [""], gated)
         }
         let configuration = ServerConfiguration(port: 0, rulesPath: rulesPath, database: locationPrefix + dbPath, chain: demo.chainPath,
                                                 tokens: try ServiceTokens(tokens), shutdownGrace: shutdownGrace, idleTimeout: idleTimeout,
-                                                sources: sources)
+                                                assembly: assembly)
         let logs = LogCapture()
         let logger = Logger(label: "test.serve") { JSONLogHandler(label: $0, logLevel: .debug, sink: logs.sink) }
         let server = ReconServer(configuration: configuration, logger: logger)

@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import ReconEngine
 import ReconSources
+import ReconSQLite
 import Reconciliation
 import Synchronization
 import TestSupport
@@ -21,8 +22,9 @@ struct RunLeaseTests {
 
     /// A `running` row as a process on `owner` would have left it, its lease ending `lease` from now.
     func leftRunning(_ path: String, id: String, owner: String?, lease: TimeInterval?) async throws {
-        try await RunStore(path: path).begin(RunRecord(id: "setup-\(id)", startedAt: "2026-01-01T00:00:00Z", status: .running,
-                                                       dryRun: false, rulesName: "p", rulesSha256: "x"))
+        // Creates the run tables (busy once a fresh row is left: the tables exist then).
+        _ = try? await SQLiteRunStore(path: path).begin(RunRecord(id: "setup-\(id)", startedAt: "2026-01-01T00:00:00Z", status: .running,
+                                                                  dryRun: false, rulesName: "p", rulesSha256: "x"))
         try await DatabaseQueue(path: path).write { db in
             try db.execute(sql: "DELETE FROM reconciliation_runs WHERE id = ?", arguments: ["setup-\(id)"])
             try db.execute(sql: """
@@ -34,7 +36,7 @@ struct RunLeaseTests {
 
     func run(_ path: String) async throws -> RunReport {
         try await RunService().run(RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path),
-                                                      chain: ChainSnapshotFile(path: demoChainPath), store: try RunStore(path: path)))
+                                                      chain: ChainSnapshotFile(path: demoChainPath), store: try SQLiteRunStore(path: path)))
     }
 
     /// A container restarted as PID 1 under the same host name: PID 1 is alive (it is init here),
@@ -49,11 +51,21 @@ struct RunLeaseTests {
         try await leftRunning(path, id: "elsewhere-fresh", owner: "another-host:4242", lease: 3600)
         try await leftRunning(path, id: "here-dead-fresh", owner: "\(host):2147483646", lease: 3600)
         try await leftRunning(path, id: "no-lease", owner: "\(host):1", lease: nil)
-        let report = try await run(path)
+        // The fresh leases hold the store: the run is refused, but marks the gone ones on its way.
+        do {
+            _ = try await run(path)
+            Issue.record("a run started while fresh leases held the store")
+        } catch {
+            guard case .busy(let running)? = error as? RunService.StartError else {
+                Issue.record("\(error)")
+                return
+            }
+            #expect(["pid-1-fresh", "elsewhere-fresh", "here-dead-fresh"].contains(running.runId ?? ""))
+        }
         let statuses = try RunTables.statuses(at: path)
         #expect(statuses == [
             "pid-1-expired": "aborted", "pid-1-fresh": "running", "elsewhere-expired": "aborted", "elsewhere-fresh": "running",
-            "here-dead-fresh": "running", "no-lease": "aborted", report.runId: "drift",
+            "here-dead-fresh": "running", "no-lease": "aborted",
         ])
     }
 
@@ -72,16 +84,24 @@ struct RunLeaseTests {
                 if let lease { seen.insert(lease) }
                 return seen.count >= 2
             }
-            // Its lease holds: a run starting now leaves it alone.
-            try await RunStore(path: path).begin(RunRecord(id: "other", startedAt: RunReport.timestamp(Date()), status: .running,
-                                                           dryRun: false, rulesName: "p", rulesSha256: "x", owner: "another-host:1"))
+            // Its lease holds: a run starting now is refused, and leaves it alone.
+            do {
+                _ = try await SQLiteRunStore(path: path).begin(RunRecord(id: "other", startedAt: RunReport.timestamp(Date()), status: .running,
+                                                                          dryRun: false, rulesName: "p", rulesSha256: "x", owner: "another-host:1"))
+                Issue.record("a second run began while the first renewed its lease")
+            } catch {
+                guard case .busy(let running)? = error as? RunStoreError, running.runId != nil else {
+                    Issue.record("\(error)")
+                    return
+                }
+            }
         }
         // A lease long enough that a test process busy with other tests still renews it in time.
-        let store = try RunStore(path: path, lease: .seconds(15))
+        let store = try SQLiteRunStore(path: path, options: RunStoreOptions(lease: .seconds(15)))
         let report = try await RunService().run(RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path),
                                                                    chain: patient, store: store))
         #expect(report.status == .drift, "\(report.error ?? "")")
-        #expect(try RunTables.statuses(at: path) == [report.runId: "drift", "other": "running"])
+        #expect(try RunTables.statuses(at: path) == [report.runId: "drift"])
     }
 
     /// The app holds a write lock past the store's busy timeout while the run completes: the run
@@ -96,16 +116,16 @@ struct RunLeaseTests {
             try await app.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
         }
         let logs = LogLines()
-        let store = try RunStore(path: path, busyTimeout: .milliseconds(100))
+        let store = try SQLiteRunStore(path: path, options: RunStoreOptions(busyTimeout: .milliseconds(100)))
         let request = RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path), chain: locking, store: store,
                                          logger: Logger(label: "test") { _ in logs })
         async let ended = RunService().run(request)
         try await Poll.until("the failed completion logged") { logs.contains("the run record could not be completed; marking the run failed") }
-        #expect(try await RunHistory(path: path).latest()?.status == .running, "still locked")
+        #expect(try await SQLiteRunStore(path: path).latest()?.status == .running, "still locked")
         try await app.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
         let report = try await ended
         #expect(report.status == .failed && !report.persisted)
-        let run = try #require(try await RunHistory(path: path).latest())
+        let run = try #require(try await SQLiteRunStore(path: path).latest())
         #expect(run.status == .failed)
         #expect(run.error?.contains("database is locked") == true, "\(run.error ?? "")")
         #expect(run.error == report.error)

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import ReconEngine
 import ReconSources
+import ReconSQLite
 import Reconciliation
 import Synchronization
 import TestSupport
@@ -16,7 +17,7 @@ struct RunServiceTests {
     }
 
     func request(db path: String, chain: any ChainSource = ChainSnapshotFile(path: demoChainPath), dryRun: Bool = false) throws -> RunService.Request {
-        RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path), chain: chain, store: dryRun ? nil : try RunStore(path: path))
+        RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path), chain: chain, store: dryRun ? nil : try SQLiteRunStore(path: path))
     }
 
     @Test func recordsTheRunAndEveryDiscrepancy() async throws {
@@ -28,7 +29,7 @@ struct RunServiceTests {
         #expect(report.rules.name == "payment-streams")
         #expect(report.rules.sha256.count == 64)
 
-        let history = try RunHistory(path: path)
+        let history = try SQLiteRunStore(path: path)
         let shown = try #require(try await history.show(id: report.runId))
         #expect(shown.run.status == .drift)
         #expect(shown.run.streamsChecked == 9 && shown.run.discrepancyCount == 6 && shown.run.chainBlock == 19_000_000)
@@ -43,20 +44,20 @@ struct RunServiceTests {
         let path = try scratch.database(sql: try demoSQL())
         /// A chain that looks at the run table when the run opens it.
         let spy = HookedChain(displayName: "spy") {
-            let status = try? await RunHistory(path: path).latest()?.status
+            let status = try? await SQLiteRunStore(path: path).latest()?.status
             throw SourceError(.unreadable, at: "spy", "saw \(status.map(\.rawValue) ?? "nothing")")
         }
         let report = try await RunService().run(try request(db: path, chain: spy))
         #expect(report.status == .failed)
         #expect(report.error == "spy: saw running")
-        #expect(try await RunHistory(path: path).latest()?.status == .failed)
-        #expect(try await RunHistory(path: path).latest()?.error == "spy: saw running")
+        #expect(try await SQLiteRunStore(path: path).latest()?.status == .failed)
+        #expect(try await SQLiteRunStore(path: path).latest()?.error == "spy: saw running")
     }
 
     @Test func aRunLeftRunningIsMarkedAbortedByTheNext() async throws {
         let path = try scratch.database(sql: try demoSQL())
         // Its process died: its lease was not renewed and has run out.
-        let store = try RunStore(path: path, lease: .seconds(-1))
+        let store = try SQLiteRunStore(path: path, options: RunStoreOptions(lease: .seconds(-1)))
         try await store.begin(RunRecord(id: "crashed", startedAt: "2026-01-01T00:00:00Z", status: .running, dryRun: false,
                                         rulesName: "payment-streams", rulesSha256: "x", owner: "\(ProcessInfo.processInfo.hostName):2147483646"))
         // A row from before owners were recorded: nobody can say it is alive.
@@ -66,16 +67,16 @@ struct RunServiceTests {
                 """)
         }
         let report = try await RunService().run(try request(db: path))
-        let crashed = try #require(try await RunHistory(path: path).show(id: "crashed"))
+        let crashed = try #require(try await SQLiteRunStore(path: path).show(id: "crashed"))
         #expect(crashed.run.status == .aborted)
         #expect(crashed.run.error == "interrupted before it finished; marked aborted by run \(report.runId)")
         #expect(crashed.run.finishedAt == report.startedAt)
-        #expect(try await RunHistory(path: path).list().map(\.status) == [.drift, .aborted, .aborted])
+        #expect(try await SQLiteRunStore(path: path).list().map(\.status) == [.drift, .aborted, .aborted])
     }
 
     @Test func aRunMarkedAbortedMeanwhileKeepsThatStatus() async throws {
         let path = try scratch.database(sql: try demoSQL())
-        let store = try RunStore(path: path)
+        let store = try SQLiteRunStore(path: path)
         let runId = RunService.newRunId()
         try await store.begin(RunRecord(id: runId, startedAt: "2026-11-25T00:00:00Z", status: .running, dryRun: false,
                                         rulesName: "r", rulesSha256: "x"))
@@ -90,7 +91,7 @@ struct RunServiceTests {
             try await store.complete(report)
         }
         try await store.fail(runId: runId, finishedAt: "2026-11-25T00:04:00Z", error: "late")
-        let shown = try #require(try await RunHistory(path: path).show(id: runId))
+        let shown = try #require(try await SQLiteRunStore(path: path).show(id: runId))
         #expect(shown.run.status == .aborted && shown.run.error == "stopped" && shown.run.finishedAt == "2026-11-25T00:01:00Z")
         #expect(shown.discrepancies.isEmpty)
     }
@@ -103,17 +104,29 @@ struct RunServiceTests {
             """)
         let report = try await RunService().run(try request(db: path))
         #expect(report.persisted)
-        #expect(try await RunHistory(path: path).latest()?.owner?.hasSuffix(":\(getpid())") == true)
+        #expect(try await SQLiteRunStore(path: path).latest()?.owner?.hasSuffix(":\(getpid())") == true)
     }
 
     @Test func aRunStillGoingInALiveProcessIsNotAborted() async throws {
         let path = try scratch.database(sql: try demoSQL())
         // A lease of an hour: a busy machine may take a minute between these two lines.
-        let store = try RunStore(path: path, lease: .seconds(3600))
+        let store = try SQLiteRunStore(path: path, options: RunStoreOptions(lease: .seconds(3600)))
         try await store.begin(RunRecord(id: "live", startedAt: "2026-01-01T00:00:00Z", status: .running, dryRun: false,
                                         rulesName: "payment-streams", rulesSha256: "x")) // owned by this test process
-        _ = try await RunService().run(try request(db: path))
-        #expect(try await RunHistory(path: path).show(id: "live")?.run.status == .running)
+        // One run at a time per store: the second is refused, naming the first, and changes nothing.
+        do {
+            _ = try await RunService().run(try request(db: path))
+            Issue.record("a second run started while the first held the store")
+        } catch {
+            guard case .busy(let running)? = error as? RunService.StartError else {
+                Issue.record("\(error)")
+                return
+            }
+            #expect(running.runId == "live" && running.startedAt == "2026-01-01T00:00:00Z")
+            #expect(running.description == "\(path): run live is in progress (started 2026-01-01T00:00:00Z by \(RunOwner.current)); one run at a time per store")
+        }
+        #expect(try await SQLiteRunStore(path: path).list().map(\.id) == ["live"])
+        #expect(try await SQLiteRunStore(path: path).show(id: "live")?.run.status == .running)
     }
 
     @Test func aRunWhoseCompletionFailsIsStillMarkedFailed() async throws {
@@ -125,7 +138,7 @@ struct RunServiceTests {
         let report = try await RunService().run(try request(db: path, chain: saboteur))
         #expect(report.status == .failed && !report.persisted)
         #expect(report.error?.hasPrefix("the run record could not be completed:") == true)
-        let run = try #require(try await RunHistory(path: path).latest())
+        let run = try #require(try await SQLiteRunStore(path: path).latest())
         #expect(run.status == .failed)
         #expect(run.error == report.error)
     }
@@ -155,13 +168,13 @@ struct RunServiceTests {
         // Report and row agree: the streams checked and the discrepancies found before the failure.
         #expect(report.error == "node: connection reset (stopped after 3 streams; the \(streamed.count) discrepancies found until then are kept)")
         #expect(report.summary.streamsChecked == 3)
-        let row = try #require(try await RunHistory(path: path).show(id: report.runId)?.run)
+        let row = try #require(try await SQLiteRunStore(path: path).show(id: report.runId)?.run)
         #expect(row.streamsChecked == 3 && row.discrepancyCount == streamed.count && row.error == report.error)
         #expect(report.source.chainBlock == 777, "the pinned block is reported even when the run fails")
-        #expect(try await RunHistory(path: path).show(id: report.runId)?.run.chainBlock == 777)
+        #expect(try await SQLiteRunStore(path: path).show(id: report.runId)?.run.chainBlock == 777)
         #expect(report.discrepancies.count == streamed.count && !streamed.isEmpty)
         #expect(report.summary.discrepancies == streamed.count)
-        #expect(try await RunHistory(path: path).show(id: report.runId)?.discrepancies.count == streamed.count)
+        #expect(try await SQLiteRunStore(path: path).show(id: report.runId)?.discrepancies.count == streamed.count)
     }
 
     /// A run stopped mid-way (a signal, a shutdown) is `aborted`, and its report and its row agree:
@@ -206,7 +219,7 @@ struct RunServiceTests {
         #expect(report.error?.contains("(stopped after \(report.summary.streamsChecked) streams; the \(report.discrepancies.count) discrepancies found until then are kept)") == true,
                 "\(report.error ?? "")")
         #expect(report.source.chainBlock == 555)
-        let shown = try #require(try await RunHistory(path: path).show(id: report.runId))
+        let shown = try #require(try await SQLiteRunStore(path: path).show(id: report.runId))
         #expect(shown.run.status == .aborted)
         #expect(shown.run.streamsChecked == report.summary.streamsChecked)
         #expect(shown.run.discrepancyCount == report.discrepancies.count)
@@ -229,7 +242,7 @@ struct RunServiceTests {
         }.value
         #expect(report.status == .aborted, "\(report.status)")
         #expect(report.discrepancies.contains { $0.kind == .missingOnChain })
-        #expect(try await RunHistory(path: path).latest()?.status == .aborted)
+        #expect(try await SQLiteRunStore(path: path).latest()?.status == .aborted)
     }
 
     @Test func aDryRunWritesNothing() async throws {
@@ -265,13 +278,25 @@ struct RunServiceTests {
         let queue = try DatabaseQueue(path: path)
         #expect(try await queue.read { try Row.fetchAll($0, sql: "SELECT * FROM streams ORDER BY id") } == streamsBefore)
         let tables = try await queue.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
-        #expect(tables == ["reconciliation_discrepancies", "reconciliation_runs", "streams"])
+        // The run tables, and the migrations table that records their versions.
+        #expect(tables == ["grdb_migrations", "reconciliation_discrepancies", "reconciliation_runs", "streams"])
     }
 
     @Test func runStoreErrors() async throws {
-        #expect(throws: SourceError(.notFound, at: "/no/app.sqlite", "app database not found")) { try RunStore(path: "/no/app.sqlite") }
-        #expect(throws: SourceError(.notFound, at: "/no/app.sqlite", "app database not found")) { try RunHistory(path: "/no/app.sqlite") }
+        let missing = SQLiteRunStore(path: "/no/app.sqlite")
+        await #expect(throws: SourceError(.notFound, at: "/no/app.sqlite", "app database not found")) { try await missing.list() }
+        do {
+            _ = try await missing.begin(RunRecord(id: "r", startedAt: "2026-01-01T00:00:00Z", status: .running, dryRun: false, rulesName: "p", rulesSha256: "x"))
+            Issue.record("began a run in a store that does not exist")
+        } catch {
+            guard case .unavailable(let reason) = error else {
+                Issue.record("\(error)")
+                return
+            }
+            #expect(reason == SourceError(.notFound, at: "/no/app.sqlite", "app database not found"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: "/no/app.sqlite"))
         let empty = try scratch.database("empty.sqlite", sql: "CREATE TABLE streams (id TEXT);")
-        await #expect(throws: SourceError(.missingTable, at: empty, "no runs recorded yet")) { try await RunHistory(path: empty).list() }
+        await #expect(throws: SourceError(.missingTable, at: empty, "no runs recorded yet")) { try await SQLiteRunStore(path: empty).list() }
     }
 }

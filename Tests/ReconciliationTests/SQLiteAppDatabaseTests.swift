@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import ReconEngine
 import ReconSources
+import ReconSQLite
 import Testing
 
 struct SQLiteAppDatabaseTests {

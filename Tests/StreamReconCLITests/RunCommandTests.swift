@@ -190,7 +190,7 @@ struct RunCommandTests {
 
         let missingDB = try run(["run", "--db", "nope.sqlite"])
         #expect(missingDB.status == 3)
-        #expect(missingDB.stderr == "error: nope.sqlite: app database not found\n")
+        #expect(missingDB.stderr == "error: cannot record the run: nope.sqlite: app database not found\n")
 
         let duplicates = try write("dups.json", #"{"blockNumber": 1, "records": [{"id": "stream_1"}, {"id": "stream_1"}]}"#)
         let dup = try run(["run", "--chain", duplicates, "--dry-run", "--format", "json"])

@@ -35,6 +35,8 @@ public struct CompiledRuleSet: Sendable {
     /// The file the rules were compiled from.
     public let file: String
     public let table: String
+    /// The table's schema, when the rules name one (`db.schema`); PostgreSQL reads `public` without it.
+    public let schema: String?
     /// The DB column and the on-chain field that pair records.
     public let keyColumn: String
     public let keyChainField: String
@@ -47,8 +49,9 @@ public struct CompiledRuleSet: Sendable {
     /// The closures `reconcile` calls, in flat arrays so the hot loop copies no metadata.
     let plan: ApplyPlan
 
-    init(name: String, file: String, table: String, keyColumn: String, keyChainField: String, fields: [Field], invariants: [Invariant],
-         evm: EVMBinding? = nil) {
+    init(name: String, file: String, table: String, schema: String? = nil, keyColumn: String, keyChainField: String, fields: [Field],
+         invariants: [Invariant], evm: EVMBinding? = nil) {
+        self.schema = schema
         self.evm = evm
         self.name = name
         self.file = file

@@ -29,7 +29,7 @@ struct RuleSetBuilder {
             evm = EVMBinding(contract: contract, confirmations: confirmations, idPrefix: model.idPrefix, count: model.count,
                              batchSize: model.batchSize, multicall: model.multicall)
         }
-        return CompiledRuleSet(name: name.value, file: model.file, table: table.value, keyColumn: keyDB.value,
+        return CompiledRuleSet(name: name.value, file: model.file, table: table.value, schema: model.schema?.value, keyColumn: keyDB.value,
                                keyChainField: keyChain.value, fields: fields, invariants: invariants, evm: evm)
     }
 

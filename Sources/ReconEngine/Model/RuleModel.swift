@@ -30,6 +30,8 @@ struct RuleModel {
     var keyDB: Located<String>?
     var keyChain: Located<String>?
     var table: Located<String>?
+    /// The table's schema (PostgreSQL); nil: the source's default (`public`).
+    var schema: Located<String>?
     /// The chain side read from an EVM contract, when the rules bind one.
     var evm: EVMModel?
     var fields: [FieldModel] = []

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import ReconEngine
+import ReconSources
 import Synchronization
 
 /// The app database as an SQLite file, opened read-only through GRDB. Reads only the mapped
@@ -38,7 +39,7 @@ public struct SQLiteAppDatabase: AppDatabaseSource {
 
         static func inspect(_ db: Database, query: SourceQuery, path: String) throws -> Layout {
             guard try db.tableExists(query.table) else {
-                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'reconciliation_%' ORDER BY name")
+                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'reconciliation_%' AND name NOT LIKE 'grdb_%' ORDER BY name")
                 throw SourceError(.missingTable, at: path, "table '\(query.table)' not found" + (tables.isEmpty ? "; the database has no tables" : " (tables: \(tables.joined(separator: ", ")))"))
             }
             let columns = try db.columns(in: query.table).map(\.name)

@@ -1,0 +1,120 @@
+import GRDB
+import GRDBSQLite
+import ReconEngine
+import Reconciliation
+
+/// The run tables in SQLite, made and migrated by versioned migrations (GRDB's
+/// `DatabaseMigrator`, which records the applied ones in `grdb_migrations`). The first
+/// migration creates the tables only when absent, so files written by versions from before
+/// migrations are taken over as they are.
+enum SQLiteRunSchema {
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        // Immediate checks: deferred ones would check every foreign key of the app's own tables.
+        migrator.registerMigration("1 run tables", foreignKeyChecks: .immediate) { db in
+            for statement in version1 { try db.execute(sql: statement) }
+        }
+        migrator.registerMigration("2 run owner and lease", foreignKeyChecks: .immediate) { db in
+            for column in ["owner", "lease_expires_at"] where try !db.columns(in: "reconciliation_runs").contains(where: { $0.name == column }) {
+                try db.execute(sql: "ALTER TABLE reconciliation_runs ADD COLUMN \(column) TEXT")
+            }
+        }
+        return migrator
+    }()
+
+    static let version1 = [
+        """
+        CREATE TABLE IF NOT EXISTS reconciliation_runs (
+            id TEXT PRIMARY KEY NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL CHECK (status IN ('running', 'clean', 'drift', 'failed', 'aborted')),
+            dry_run INTEGER NOT NULL DEFAULT 0,
+            rules_name TEXT NOT NULL,
+            rules_sha256 TEXT NOT NULL,
+            chain_block INTEGER,
+            streams_checked INTEGER,
+            discrepancy_count INTEGER,
+            error TEXT
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS reconciliation_discrepancies (
+            run_id TEXT NOT NULL REFERENCES reconciliation_runs(id) ON DELETE CASCADE,
+            stream_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            field TEXT,
+            side TEXT,
+            db_value TEXT,
+            on_chain_value TEXT,
+            field_values TEXT,
+            rule TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            message TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS reconciliation_discrepancies_run ON reconciliation_discrepancies(run_id)",
+        "CREATE INDEX IF NOT EXISTS reconciliation_runs_started ON reconciliation_runs(started_at)",
+    ]
+}
+
+/// Run and discrepancy rows to and from SQLite.
+enum SQLiteRunRows {
+    static func insert(_ run: RunRecord, into db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO reconciliation_runs (id, started_at, finished_at, status, dry_run, rules_name, rules_sha256, chain_block,
+                streams_checked, discrepancy_count, error, owner, lease_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [run.id, run.startedAt, run.finishedAt, run.status.rawValue, run.dryRun, run.rulesName, run.rulesSha256,
+                             run.chainBlock, run.streamsChecked, run.discrepancyCount, run.error, run.owner, run.leaseExpiresAt])
+    }
+
+    static func run(_ row: Row) -> RunRecord {
+        RunRecord(id: row["id"], startedAt: row["started_at"], finishedAt: row["finished_at"],
+                  status: RunStatus(rawValue: row["status"]) ?? .failed, dryRun: row["dry_run"], rulesName: row["rules_name"],
+                  rulesSha256: row["rules_sha256"], chainBlock: row["chain_block"], streamsChecked: row["streams_checked"],
+                  discrepancyCount: row["discrepancy_count"], error: row["error"], owner: row["owner"], leaseExpiresAt: row["lease_expires_at"])
+    }
+
+    static func discrepancy(_ row: Row) -> DiscrepancyRecord {
+        DiscrepancyRecord(runId: row["run_id"], streamId: row["stream_id"], kind: row["kind"], field: row["field"], side: row["side"],
+                          dbValue: row["db_value"], onChainValue: row["on_chain_value"], fieldValues: row["field_values"],
+                          rule: row["rule"], severity: row["severity"], message: row["message"])
+    }
+
+    /// Every discrepancy of a run, through one prepared statement bound through the C API:
+    /// a run can have hundreds of thousands, and building `StatementArguments` per row was most of the time.
+    static func insert(_ findings: [Finding], runId: String, into db: Database) throws {
+        let insert = try db.makeStatement(sql: """
+            INSERT INTO reconciliation_discrepancies (run_id, stream_id, kind, field, side, db_value, on_chain_value,
+                field_values, rule, severity, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let statement = insert.sqliteStatement
+        defer { sqlite3_clear_bindings(statement) }
+        for finding in findings {
+            let row = DiscrepancyRecord(runId: runId, finding: finding)
+            for (index, text) in [row.runId, row.streamId, row.kind, row.field, row.side, row.dbValue, row.onChainValue,
+                                  row.fieldValues, row.rule, row.severity, row.message].enumerated() {
+                bind(statement, Int32(index + 1), text)
+            }
+            let code = sqlite3_step(statement)
+            sqlite3_reset(statement)
+            guard code == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+        }
+    }
+
+    /// Binds text (copied by SQLite) or NULL.
+    private static func bind(_ statement: SQLiteStatement, _ index: Int32, _ text: String?) {
+        guard var text else {
+            sqlite3_bind_null(statement, index)
+            return
+        }
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        text.withUTF8 { utf8 in
+            // An empty buffer may have no address, and a null pointer would bind NULL.
+            _ = utf8.isEmpty ? sqlite3_bind_text(statement, index, "", 0, transient)
+                : sqlite3_bind_text(statement, index, utf8.baseAddress, Int32(utf8.count), transient)
+        }
+    }
+}

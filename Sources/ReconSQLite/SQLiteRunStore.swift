@@ -1,0 +1,185 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import ReconEngine
+import ReconSources
+import Reconciliation
+import Synchronization
+
+/// Run records in an SQLite file, by default the app database itself. The run tables are made
+/// and migrated by `SQLiteRunSchema`'s versioned migrations. One run at a time: `begin` refuses
+/// while another run's lease holds (SQLite's write lock makes the check and the claim one step).
+public final class SQLiteRunStore: RunStore {
+    public let path: String
+    public let lease: Duration
+    private let options: RunStoreOptions
+    /// The writer, opened by the first write.
+    private let writer = Mutex<DatabaseQueue?>(nil)
+
+    /// Opens nothing yet: the file is opened (and created, with `options.createIfMissing`) by the first use.
+    public init(path: String, options: RunStoreOptions = RunStoreOptions()) {
+        self.path = path
+        self.options = options
+        lease = options.lease
+    }
+
+    public var displayName: String { path }
+
+    private func queue() throws(SourceError) -> DatabaseQueue {
+        if let queue = writer.withLock({ $0 }) { return queue }
+        if options.createIfMissing, !FileManager.default.fileExists(atPath: path) {
+            do {
+                var configuration = Configuration()
+                configuration.label = "streamrecon.run-store"
+                _ = try DatabaseQueue(path: path, configuration: configuration)
+            } catch {
+                throw SQLiteErrorText.describe(error, path: path)
+            }
+        }
+        let opened = try AppDatabaseFile.open(path: path, readonly: false, label: "streamrecon.run-store", busyTimeout: options.busyTimeout)
+        return writer.withLock { current in
+            if let current { return current }
+            current = opened
+            return opened
+        }
+    }
+
+    /// `now + lease`, as the run tables write times.
+    private func leaseEnd(from now: Date = Date()) -> String {
+        RunReport.timestamp(now.addingTimeInterval(lease / .seconds(1)))
+    }
+
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(SourceError) -> T {
+        do {
+            return try await queue().write(body)
+        } catch let error as SourceError {
+            throw error
+        } catch {
+            throw SQLiteErrorText.describe(error, path: path)
+        }
+    }
+
+    /// Migrates the run tables, marks runs whose lease ran out (or that have none: rows from a
+    /// version without leases) `aborted`, and records this run as `running` with its lease,
+    /// unless a run whose lease holds is still running (runs that are gone are marked all the
+    /// same). Only the lease says a run is alive: `host:pid` is not unique (a restarted container
+    /// is PID 1 again under the same host name).
+    public func begin(_ run: RunRecord) async throws(RunStoreError) -> [String] {
+        var run = run
+        run.owner = run.owner ?? RunOwner.current
+        run.leaseExpiresAt = leaseEnd()
+        let record = run
+        let now = RunReport.timestamp(Date())
+        let path = path
+        let outcome: Result<[String], RunInProgress>
+        do {
+            let queue = try queue()
+            try SQLiteRunSchema.migrator.migrate(queue)
+            outcome = try await queue.write { db -> Result<[String], RunInProgress> in
+                let gone = try String.fetchAll(db, sql: """
+                    SELECT id FROM reconciliation_runs
+                    WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= ?) ORDER BY started_at
+                    """, arguments: [now])
+                for id in gone {
+                    try db.execute(sql: """
+                        UPDATE reconciliation_runs SET status = 'aborted', finished_at = ?,
+                            error = 'interrupted before it finished; marked aborted by run ' || ? WHERE id = ?
+                        """, arguments: [record.startedAt, record.id, id])
+                }
+                if let live = try Row.fetchOne(db, sql: """
+                    SELECT id, started_at, owner FROM reconciliation_runs WHERE status = 'running' AND lease_expires_at > ?
+                    ORDER BY started_at DESC LIMIT 1
+                    """, arguments: [now]) {
+                    return .failure(RunInProgress(runId: live["id"], startedAt: live["started_at"], owner: live["owner"], store: path))
+                }
+                try SQLiteRunRows.insert(record, into: db)
+                return .success(gone)
+            }
+        } catch let error as SourceError {
+            throw .unavailable(error)
+        } catch {
+            throw .unavailable(SQLiteErrorText.describe(error, path: path))
+        }
+        switch outcome {
+        case .success(let gone): return gone
+        case .failure(let running): throw .busy(running)
+        }
+    }
+
+    public func renew(runId: String) async throws(SourceError) -> Bool {
+        let until = leaseEnd()
+        return try await write { db in
+            try db.execute(sql: "UPDATE reconciliation_runs SET lease_expires_at = ? WHERE id = ? AND status = 'running'",
+                           arguments: [until, runId])
+            return db.changesCount > 0
+        }
+    }
+
+    /// While the database stays locked (the app holds a long write) it tries again, with backoff,
+    /// for up to `patience`: a run row must not stay `running` for want of one write.
+    public func fail(runId: String, finishedAt: String, error: String, patience: Duration) async throws(SourceError) {
+        try await RetryUntil.done(within: patience) { () throws(SourceError) in
+            try await write { db in
+                try db.execute(sql: "UPDATE reconciliation_runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ? AND status = 'running'",
+                               arguments: [finishedAt, error, runId])
+            }
+        }
+    }
+
+    public func abort(runId: String, finishedAt: String, reason: String) async throws(SourceError) -> Bool {
+        try await write { db in
+            try db.execute(sql: "UPDATE reconciliation_runs SET status = 'aborted', finished_at = ?, error = ? WHERE id = ? AND status = 'running'",
+                           arguments: [finishedAt, reason, runId])
+            return db.changesCount > 0
+        }
+    }
+
+    public func complete(_ report: RunReport) async throws(SourceError) {
+        let path = path
+        try await write { db in
+            try db.execute(sql: """
+                UPDATE reconciliation_runs SET finished_at = ?, status = ?, chain_block = ?, streams_checked = ?,
+                    discrepancy_count = ?, error = ? WHERE id = ? AND status = 'running'
+                """, arguments: [report.finishedAt, report.status.rawValue, report.source.chainBlock.map { Int64($0) },
+                                 report.summary.streamsChecked, report.summary.discrepancies, report.error, report.runId])
+            // A run marked aborted meanwhile (a server shut down past its grace) keeps that status.
+            guard db.changesCount > 0 else {
+                throw SourceError(.superseded, at: path, "run \(report.runId) is no longer running (it was marked aborted); its outcome was not recorded")
+            }
+            try SQLiteRunRows.insert(report.discrepancies, runId: report.runId, into: db)
+        }
+    }
+
+    /// Reads through a read-only connection of its own, so reading the history never creates or migrates anything.
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(SourceError) -> T {
+        let path = path
+        do {
+            let queue = try AppDatabaseFile.open(path: path, readonly: true, label: "streamrecon.run-history")
+            return try await queue.read { db in
+                guard try db.tableExists("reconciliation_runs") else { throw SourceError(.missingTable, at: path, "no runs recorded yet") }
+                return try body(db)
+            }
+        } catch let error as SourceError {
+            throw error
+        } catch {
+            throw SQLiteErrorText.describe(error, path: path)
+        }
+    }
+
+    public func list(limit: Int) async throws(SourceError) -> [RunRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM reconciliation_runs ORDER BY started_at DESC, id DESC LIMIT ?", arguments: [limit])
+                .map(SQLiteRunRows.run)
+        }
+    }
+
+    public func show(id: String) async throws(SourceError) -> (run: RunRecord, discrepancies: [DiscrepancyRecord])? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM reconciliation_runs WHERE id = ?", arguments: [id]) else { return nil }
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM reconciliation_discrepancies WHERE run_id = ? ORDER BY stream_id, kind, field, side, rule
+                """, arguments: [id])
+            return (SQLiteRunRows.run(row), rows.map(SQLiteRunRows.discrepancy))
+        }
+    }
+}
