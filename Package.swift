@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -54,8 +56,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "ReconPostgres",
+            dependencies: [
+                "ReconEngine", "ReconSources", "Reconciliation",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The composition root: every plugin, source, store and format this build offers.
-        .target(name: "ReconAssembly", dependencies: ["Reconciliation", "ReconSQLite", "ReconRPC"], swiftSettings: strict),
+        .target(name: "ReconAssembly", dependencies: ["Reconciliation", "ReconSQLite", "ReconPostgres", "ReconRPC"], swiftSettings: strict),
         .target(
             name: "ReconRPC",
             dependencies: ["ReconChain", "ReconEngine", "ReconSources"],
@@ -104,13 +118,17 @@ let package = Package(
         .target(name: "LoopbackHTTP", path: "Tests/LoopbackHTTP", swiftSettings: strict),
         // Reads a test's run tables.
         .target(name: "TestSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Tests/TestSupport", swiftSettings: strict),
+        // Starts a throwaway PostgreSQL server for the tests.
+        .target(name: "PostgresRig", path: "Tests/PostgresRig", swiftSettings: strict),
         // Starts the Python EVM rig (Tests/EVM), installing its venv on first use.
         .target(name: "EVMRigSupport", path: "Tests/EVMRigSupport", swiftSettings: strict),
         .testTarget(name: "ReconRPCTests", dependencies: ["ReconRPC", "ReconChain", "ReconEngine", "ReconSources", "Reconciliation", "ReconSQLite",
                                                          "EVMRigSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "ReconServerTests", dependencies: ["ReconServer", "LoopbackHTTP", "TestSupport", "Reconciliation", "ReconSources", "ReconEngine", "ReconSQLite", "ReconAssembly",
                                                             .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
-        .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI", "streamrecon", "LoopbackHTTP", "EVMRigSupport", "TestSupport", "Reconciliation", "ReconSources", "ReconSQLite", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "ReconPostgresTests", dependencies: ["ReconPostgres", "ReconSQLite", "Reconciliation", "ReconSources", "ReconEngine", "PostgresRig", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI", "streamrecon", "LoopbackHTTP", "EVMRigSupport", "TestSupport", "PostgresRig", "Reconciliation", "ReconSources", "ReconSQLite", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import ReconPostgres
 import ReconRPC
 import ReconSQLite
 import Reconciliation
@@ -8,6 +9,7 @@ extension Assembly {
     public static let standard: Assembly = {
         var assembly = Assembly()
         SQLiteSupport.register(in: &assembly)
+        PostgresSupport.register(in: &assembly)
         JSONRPCSupport.register(in: &assembly.sources)
         return assembly
     }()

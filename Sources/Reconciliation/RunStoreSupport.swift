@@ -3,6 +3,7 @@ import ReconSources
 
 /// Tries `body` again, with backoff from 200 ms to 5 s, until it succeeds or `patience` is spent.
 public enum RetryUntil {
+    @discardableResult
     public static func done<T>(within patience: Duration, _ body: () async throws(SourceError) -> T) async throws(SourceError) -> T {
         let deadline = ContinuousClock.now + patience
         var pause = Duration.milliseconds(200)

@@ -1,0 +1,147 @@
+import Foundation
+import NIOCore
+import PostgresNIO
+import ReconEngine
+import ReconSources
+import Reconciliation
+
+/// The run tables in PostgreSQL: the same columns as in SQLite, made and migrated by versioned
+/// migrations recorded in `reconciliation_schema_migrations`, each applied in a transaction of
+/// its own (the caller holds the store's lock, so no two processes migrate at once).
+enum PostgresRunSchema {
+    static let migrations: [(version: Int, name: String, statements: [String])] = [
+        (1, "run tables", [
+            """
+            CREATE TABLE IF NOT EXISTS reconciliation_runs (
+                id text PRIMARY KEY,
+                started_at text NOT NULL,
+                finished_at text,
+                status text NOT NULL CHECK (status IN ('running', 'clean', 'drift', 'failed', 'aborted')),
+                dry_run boolean NOT NULL DEFAULT false,
+                rules_name text NOT NULL,
+                rules_sha256 text NOT NULL,
+                chain_block bigint,
+                streams_checked bigint,
+                discrepancy_count bigint,
+                error text
+            )
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS reconciliation_discrepancies (
+                run_id text NOT NULL REFERENCES reconciliation_runs(id) ON DELETE CASCADE,
+                stream_id text NOT NULL,
+                kind text NOT NULL,
+                field text,
+                side text,
+                db_value text,
+                on_chain_value text,
+                field_values text,
+                rule text NOT NULL,
+                severity text NOT NULL,
+                message text NOT NULL
+            )
+            """,
+            "CREATE INDEX IF NOT EXISTS reconciliation_discrepancies_run ON reconciliation_discrepancies (run_id)",
+            "CREATE INDEX IF NOT EXISTS reconciliation_runs_started ON reconciliation_runs (started_at)",
+        ]),
+        (2, "run owner and lease", [
+            "ALTER TABLE reconciliation_runs ADD COLUMN IF NOT EXISTS owner text",
+            "ALTER TABLE reconciliation_runs ADD COLUMN IF NOT EXISTS lease_expires_at text",
+        ]),
+    ]
+
+    /// Applies the migrations not applied yet, in order.
+    static func migrate(_ connection: PostgresConnection) async throws {
+        try await connection.query("""
+            CREATE TABLE IF NOT EXISTS reconciliation_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)
+            """, logger: PostgresSession.quiet)
+        let applied = Set(try await PostgresTableCheck.rows(connection, "SELECT version FROM reconciliation_schema_migrations") {
+            try $0.decode(Int32.self)
+        })
+        for migration in migrations where !applied.contains(Int32(migration.version)) {
+            try await transaction(connection) {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: PostgresSession.quiet)
+                }
+                try await connection.query("""
+                    INSERT INTO reconciliation_schema_migrations (version, name, applied_at)
+                    VALUES (\(Int32(migration.version)), \(migration.name), \(RunReport.timestamp(Date())))
+                    """, logger: PostgresSession.quiet)
+            }
+        }
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    static func transaction<T>(_ connection: PostgresConnection, _ body: () async throws -> T) async throws -> T {
+        try await connection.query("BEGIN", logger: PostgresSession.quiet)
+        do {
+            let result = try await body()
+            try await connection.query("COMMIT", logger: PostgresSession.quiet)
+            return result
+        } catch {
+            if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: PostgresSession.quiet) }
+            throw error
+        }
+    }
+
+    static let columns = ["run_id", "stream_id", "kind", "field", "side", "db_value", "on_chain_value", "field_values", "rule", "severity", "message"]
+
+    /// Every discrepancy of a run through `COPY … FROM STDIN` (text format), in chunks of about 1 MiB.
+    static func copy(_ findings: [Finding], runId: String, into connection: PostgresConnection) async throws {
+        guard !findings.isEmpty else { return }
+        try await connection.copyFrom(table: "reconciliation_discrepancies", columns: columns, logger: PostgresSession.quiet) { writer in
+            var buffer = ByteBufferAllocator().buffer(capacity: 1 << 20)
+            for finding in findings {
+                let row = DiscrepancyRecord(runId: runId, finding: finding)
+                for (index, value) in [row.runId, row.streamId, row.kind, row.field, row.side, row.dbValue, row.onChainValue,
+                                       row.fieldValues, row.rule, row.severity, row.message].enumerated() {
+                    if index > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+                    appendCopyText(value, to: &buffer)
+                }
+                buffer.writeInteger(UInt8(ascii: "\n"))
+                if buffer.readableBytes >= 1 << 20 {
+                    try await writer.write(buffer)
+                    buffer.clear()
+                }
+            }
+            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+        }
+    }
+
+    /// COPY's text format: `\N` for NULL; backslash, tab, newline and carriage return escaped.
+    static func appendCopyText(_ text: String?, to buffer: inout ByteBuffer) {
+        guard let text else {
+            buffer.writeString("\\N")
+            return
+        }
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): buffer.writeString("\\\\")
+            case UInt8(ascii: "\t"): buffer.writeString("\\t")
+            case UInt8(ascii: "\n"): buffer.writeString("\\n")
+            case UInt8(ascii: "\r"): buffer.writeString("\\r")
+            default: buffer.writeInteger(byte)
+            }
+        }
+    }
+
+    static let selectRuns = """
+        SELECT id, started_at, finished_at, status, dry_run, rules_name, rules_sha256, chain_block, streams_checked, discrepancy_count,
+            error, owner, lease_expires_at FROM reconciliation_runs
+        """
+
+    static func run(_ row: PostgresRow) throws -> RunRecord {
+        let (id, startedAt, finishedAt, status, dryRun, rulesName, rulesSha256, chainBlock, streamsChecked, discrepancyCount, error, owner, lease) =
+            try row.decode((String, String, String?, String, Bool, String, String, Int64?, Int64?, Int64?, String?, String?, String?).self)
+        return RunRecord(id: id, startedAt: startedAt, finishedAt: finishedAt, status: RunStatus(rawValue: status) ?? .failed, dryRun: dryRun,
+                         rulesName: rulesName, rulesSha256: rulesSha256, chainBlock: chainBlock, streamsChecked: streamsChecked.map { Int($0) },
+                         discrepancyCount: discrepancyCount.map { Int($0) }, error: error, owner: owner, leaseExpiresAt: lease)
+    }
+
+    static func discrepancy(_ row: PostgresRow) throws -> DiscrepancyRecord {
+        let (runId, streamId, kind, field, side, dbValue, onChainValue, fieldValues, rule, severity, message) =
+            try row.decode((String, String, String, String?, String?, String?, String?, String?, String, String, String).self)
+        return DiscrepancyRecord(runId: runId, streamId: streamId, kind: kind, field: field, side: side, dbValue: dbValue,
+                                 onChainValue: onChainValue, fieldValues: fieldValues, rule: rule, severity: severity, message: message)
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import NIOCore
+import PostgresNIO
+import ReconEngine
+import ReconSources
+import Reconciliation
+import Synchronization
+
+/// Run records in PostgreSQL, in the URL's `schema` (default `public`). The tables are made and
+/// migrated by versioned migrations (`PostgresRunSchema`). One run at a time per store, across
+/// processes and hosts: `begin` takes a session advisory lock on a connection the run keeps until
+/// `release`, and fails at once while another run holds it. Holding the lock proves every other
+/// `running` row dead (its session ended), so `begin` marks those `aborted`.
+public final class PostgresRunStore: RunStore {
+    public let location: PostgresLocation
+    public let lease: Duration
+    /// The run's own connection, holding the lock, from `begin` to `release`.
+    private let session = Mutex<PostgresConnection?>(nil)
+
+    public init(location: PostgresLocation, options: RunStoreOptions = RunStoreOptions()) {
+        self.location = location
+        lease = options.lease
+    }
+
+    public var displayName: String { location.displayName }
+    private var schema: String { location.schema ?? "public" }
+
+    /// The advisory lock's key: one per schema, the same in every process.
+    var lockKey: Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "streamrecon.reconciliation_runs:\(schema)".utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return Int64(bitPattern: hash)
+    }
+
+    private func connect() async throws(SourceError) -> PostgresConnection {
+        let connection = try await PostgresSession.connect(location)
+        guard location.schema != nil else { return connection }
+        do {
+            try await connection.query("SELECT set_config('search_path', \(PostgresTableCheck.quoted(schema)), false)", logger: PostgresSession.quiet)
+        } catch {
+            try? await connection.close()
+            throw PostgresSession.describe(error, at: displayName)
+        }
+        return connection
+    }
+
+    /// The run's connection while it has one, else a connection for this one call.
+    private func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws(SourceError) -> T {
+        if let connection = session.withLock({ $0 }), !connection.isClosed {
+            do {
+                return try await body(connection)
+            } catch {
+                throw PostgresSession.describe(error, at: displayName)
+            }
+        }
+        let connection = try await connect()
+        do {
+            let result = try await body(connection)
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw PostgresSession.describe(error, at: displayName)
+        }
+    }
+
+    public func begin(_ run: RunRecord) async throws(RunStoreError) -> [String] {
+        var run = run
+        run.owner = run.owner ?? RunOwner.current
+        run.leaseExpiresAt = RunReport.timestamp(Date().addingTimeInterval(lease / .seconds(1)))
+        let connection: PostgresConnection
+        do {
+            connection = try await connect()
+        } catch {
+            throw .unavailable(error)
+        }
+        do {
+            let locked = try await PostgresTableCheck.rows(connection, "SELECT pg_try_advisory_lock(\(lockKey))") { try $0.decode(Bool.self) }
+            guard locked.first == true else {
+                let running = try? await PostgresTableCheck.rows(connection, """
+                    SELECT id, started_at, owner FROM reconciliation_runs WHERE status = 'running' ORDER BY started_at DESC LIMIT 1
+                    """) { try $0.decode((String, String, String?).self) }
+                try? await connection.close()
+                let row = running?.first
+                throw RunStoreError.busy(RunInProgress(runId: row?.0, startedAt: row?.1, owner: row?.2, store: displayName))
+            }
+            try await PostgresRunSchema.migrate(connection)
+            let record = run
+            let gone = try await PostgresRunSchema.transaction(connection) {
+                let gone = try await PostgresTableCheck.rows(connection, """
+                    UPDATE reconciliation_runs SET status = 'aborted', finished_at = \(record.startedAt),
+                        error = 'interrupted before it finished; marked aborted by run ' || \(record.id)
+                    WHERE status = 'running' RETURNING id
+                    """) { try $0.decode(String.self) }
+                try await connection.query("""
+                    INSERT INTO reconciliation_runs (id, started_at, status, dry_run, rules_name, rules_sha256, owner, lease_expires_at)
+                    VALUES (\(record.id), \(record.startedAt), 'running', \(record.dryRun), \(record.rulesName), \(record.rulesSha256),
+                            \(record.owner), \(record.leaseExpiresAt))
+                    """, logger: PostgresSession.quiet)
+                return gone
+            }
+            session.withLock { $0 = connection }
+            return gone.sorted()
+        } catch let error as RunStoreError {
+            throw error
+        } catch {
+            try? await connection.close()
+            throw .unavailable(PostgresSession.describe(error, at: displayName))
+        }
+    }
+
+    public func renew(runId: String) async throws(SourceError) -> Bool {
+        let until = RunReport.timestamp(Date().addingTimeInterval(lease / .seconds(1)))
+        return try await withConnection { connection in
+            try await !PostgresTableCheck.rows(connection, """
+                UPDATE reconciliation_runs SET lease_expires_at = \(until) WHERE id = \(runId) AND status = 'running' RETURNING id
+                """) { try $0.decode(String.self) }.isEmpty
+        }
+    }
+
+    public func complete(_ report: RunReport) async throws(SourceError) {
+        let location = displayName
+        try await withConnection { connection in
+            try await PostgresRunSchema.transaction(connection) {
+                let updated = try await PostgresTableCheck.rows(connection, """
+                    UPDATE reconciliation_runs SET finished_at = \(report.finishedAt), status = \(report.status.rawValue),
+                        chain_block = \(report.source.chainBlock.map { Int64(clamping: $0) }), streams_checked = \(report.summary.streamsChecked),
+                        discrepancy_count = \(report.summary.discrepancies), error = \(report.error)
+                    WHERE id = \(report.runId) AND status = 'running' RETURNING id
+                    """) { try $0.decode(String.self) }
+                // A run marked aborted meanwhile (its session was lost and a later run took the lock) keeps that status.
+                guard !updated.isEmpty else {
+                    throw SourceError(.superseded, at: location, "run \(report.runId) is no longer running (it was marked aborted); its outcome was not recorded")
+                }
+                try await PostgresRunSchema.copy(report.discrepancies, runId: report.runId, into: connection)
+            }
+        }
+    }
+
+    public func fail(runId: String, finishedAt: String, error: String, patience: Duration) async throws(SourceError) {
+        try await RetryUntil.done(within: patience) { () throws(SourceError) in
+            try await withConnection { connection in
+                try await connection.query("""
+                    UPDATE reconciliation_runs SET status = 'failed', finished_at = \(finishedAt), error = \(error)
+                    WHERE id = \(runId) AND status = 'running'
+                    """, logger: PostgresSession.quiet)
+            }
+        }
+    }
+
+    public func abort(runId: String, finishedAt: String, reason: String) async throws(SourceError) -> Bool {
+        try await withConnection { connection in
+            try await !PostgresTableCheck.rows(connection, """
+                UPDATE reconciliation_runs SET status = 'aborted', finished_at = \(finishedAt), error = \(reason)
+                WHERE id = \(runId) AND status = 'running' RETURNING id
+                """) { try $0.decode(String.self) }.isEmpty
+        }
+    }
+
+    /// Ends the run's session, which lets go of the lock.
+    public func release() async {
+        guard let connection = session.withLock({ connection in defer { connection = nil }; return connection }) else { return }
+        try? await connection.close()
+    }
+
+    private func read<T>(_ body: (PostgresConnection) async throws -> T) async throws(SourceError) -> T {
+        do {
+            return try await withConnection(body)
+        } catch where error.kind == .missingTable {
+            throw SourceError(.missingTable, at: displayName, "no runs recorded yet")
+        }
+    }
+
+    public func list(limit: Int) async throws(SourceError) -> [RunRecord] {
+        try await read { connection in
+            try await PostgresTableCheck.rows(connection, PostgresQuery(unsafeSQL: "\(PostgresRunSchema.selectRuns) ORDER BY started_at DESC, id DESC LIMIT \(limit)"),
+                                              PostgresRunSchema.run)
+        }
+    }
+
+    public func show(id: String) async throws(SourceError) -> (run: RunRecord, discrepancies: [DiscrepancyRecord])? {
+        try await read { connection in
+            let runs = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns) WHERE id = \(id)", PostgresRunSchema.run)
+            guard let run = runs.first else { return nil }
+            let discrepancies = try await PostgresTableCheck.rows(connection, """
+                SELECT run_id, stream_id, kind, field, side, db_value, on_chain_value, field_values, rule, severity, message
+                FROM reconciliation_discrepancies WHERE run_id = \(id) ORDER BY stream_id, kind, field, side, rule
+                """, PostgresRunSchema.discrepancy)
+            return (run, discrepancies)
+        }
+    }
+}

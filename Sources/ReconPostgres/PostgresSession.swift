@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+import ReconSources
+
+/// Opens connections to a `PostgresLocation`: TLS as its `sslmode` says (as libpq does it),
+/// connecting bounded by its `connect_timeout`, and every failure one line that names the
+/// location without its password.
+enum PostgresSession {
+    /// postgres-nio logs nothing through this: errors reach the operator as `SourceError`s.
+    static let quiet = Logger(label: "streamrecon.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    static func connect(_ location: PostgresLocation) async throws(SourceError) -> PostgresConnection {
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            tls = try tlsMode(location)
+        } catch {
+            throw SourceError(.unreadable, at: location.displayName, "cannot set up TLS: \(error)")
+        }
+        var configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
+                                                             password: location.password, database: location.database, tls: tls)
+        configuration.options.connectTimeout = .nanoseconds(Int64(location.connectTimeout / .nanoseconds(1)))
+        configuration.options.additionalStartupParameters = [("application_name", "streamrecon")]
+        do {
+            return try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
+                                                        id: 1, logger: quiet)
+        } catch {
+            throw describe(error, at: location.displayName, connecting: true)
+        }
+    }
+
+    /// libpq's modes: `prefer` and `require` encrypt without checking the certificate;
+    /// `verify-ca` checks it against the CA; `verify-full` checks the host name too.
+    static func tlsMode(_ location: PostgresLocation) throws -> PostgresConnection.Configuration.TLS {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch location.sslMode {
+        case .disable: return .disable
+        case .prefer, .require: tls.certificateVerification = .none
+        case .verifyCA: tls.certificateVerification = .noHostnameVerification
+        case .verifyFull: tls.certificateVerification = .fullVerification
+        }
+        if let root = location.sslRootCert, location.sslMode == .verifyCA || location.sslMode == .verifyFull {
+            tls.trustRoots = .file(root)
+        }
+        let context = try NIOSSLContext(configuration: tls)
+        return location.sslMode == .prefer ? .prefer(context) : .require(context)
+    }
+
+    /// One line for a failure: the server's message and SQLSTATE when it sent one, else what
+    /// happened to the connection. postgres-nio's own descriptions are generic on purpose.
+    static func describe(_ error: any Error, at location: String, connecting: Bool = false) -> SourceError {
+        if let error = error as? SourceError { return error }
+        if error is CancellationError { return SourceError.stopped(at: location) }
+        guard let error = error as? PSQLError else {
+            return SourceError(.unreadable, at: location, connecting ? "cannot connect: \(error)" : "\(error)")
+        }
+        if let server = error.serverInfo, let message = server[.message] {
+            let state = server[.sqlState] ?? ""
+            let kind: SourceError.Kind = state == "3D000" ? .notFound : state == "42P01" ? .missingTable : .unreadable
+            var text = "\(message) (SQLSTATE \(state))"
+            switch state {
+            case "57014": text += "; a statement_timeout may be set for this role: the read of the streams table must be allowed to run to its end"
+            case "25P03": text += "; an idle_in_transaction_session_timeout ended the run's read transaction"
+            case "28P01", "28000": text = "cannot log in: " + text
+            case "42501": text += "; the role needs SELECT on the streams table (docs/operations.md, \"PostgreSQL\")"
+            default: break
+            }
+            return SourceError(kind, at: location, text)
+        }
+        switch error.code {
+        case .connectionError:
+            return SourceError(.unreadable, at: location, "cannot connect: \(error.underlying.map(underlyingText) ?? "connection failed")")
+        case .serverClosedConnection, .uncleanShutdown:
+            return SourceError(.unreadable, at: location, connecting
+                ? "cannot connect: the connection was closed before logging in (is the host reachable, and is it a PostgreSQL server?)"
+                : "the server closed the connection")
+        case .clientClosedConnection:
+            return SourceError(.unreadable, at: location, "the connection was closed")
+        case .queryCancelled:
+            return SourceError.stopped(at: location)
+        case .sslUnsupported:
+            return SourceError(.unreadable, at: location, "the server does not support TLS, which sslmode requires")
+        case .failedToAddSSLHandler:
+            return SourceError(.unreadable, at: location, "cannot start TLS\(error.underlying.map { ": \(underlyingText($0))" } ?? "")")
+        case .authMechanismRequiresPassword:
+            return SourceError(.unreadable, at: location, "cannot log in: the server asks for a password and none was given (URL or PGPASSWORD)")
+        case .unsupportedAuthMechanism:
+            return SourceError(.unreadable, at: location, "cannot log in: the server asks for an authentication method streamrecon does not support")
+        default:
+            return SourceError(.unreadable, at: location, "\(error.code)\(error.underlying.map { ": \(underlyingText($0))" } ?? "")")
+        }
+    }
+
+    private static func underlyingText(_ error: any Error) -> String {
+        if let error = error as? NIOSSLError { return "TLS: \(error)" }
+        if let error = error as? BoringSSLError { return "TLS: \(error)" }
+        if error is ChannelError, case ChannelError.connectTimeout = error { return "timed out connecting" }
+        if let error = error as? NIOConnectionError {
+            if error.dnsAError != nil || error.dnsAAAAError != nil, error.connectionErrors.isEmpty { return "cannot resolve the host name '\(error.host)'" }
+            let reasons = Set(error.connectionErrors.map { failure -> String in
+                if let io = failure.error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+                return "\(failure.error)"
+            })
+            return reasons.isEmpty ? "no address to connect to" : reasons.sorted().joined(separator: "; ")
+        }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+        return "\(error)"
+    }
+}
