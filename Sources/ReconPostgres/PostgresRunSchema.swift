@@ -52,34 +52,34 @@ enum PostgresRunSchema {
 
     /// Applies the migrations not applied yet, in order.
     static func migrate(_ connection: PostgresConnection) async throws {
-        try await connection.query("""
+        try await PostgresSession.execute(connection, """
             CREATE TABLE IF NOT EXISTS reconciliation_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)
-            """, logger: PostgresSession.quiet)
+            """)
         let applied = Set(try await PostgresTableCheck.rows(connection, "SELECT version FROM reconciliation_schema_migrations") {
             try $0.decode(Int32.self)
         })
         for migration in migrations where !applied.contains(Int32(migration.version)) {
             try await transaction(connection) {
                 for statement in migration.statements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: PostgresSession.quiet)
+                    try await PostgresSession.execute(connection, PostgresQuery(unsafeSQL: statement))
                 }
-                try await connection.query("""
+                try await PostgresSession.execute(connection, """
                     INSERT INTO reconciliation_schema_migrations (version, name, applied_at)
                     VALUES (\(Int32(migration.version)), \(migration.name), \(RunReport.timestamp(Date())))
-                    """, logger: PostgresSession.quiet)
+                    """)
             }
         }
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     static func transaction<T>(_ connection: PostgresConnection, _ body: () async throws -> T) async throws -> T {
-        try await connection.query("BEGIN", logger: PostgresSession.quiet)
+        try await PostgresSession.execute(connection, "BEGIN")
         do {
             let result = try await body()
-            try await connection.query("COMMIT", logger: PostgresSession.quiet)
+            try await PostgresSession.execute(connection, "COMMIT")
             return result
         } catch {
-            if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: PostgresSession.quiet) }
+            if !connection.isClosed { try? await PostgresSession.execute(connection, "ROLLBACK") }
             throw error
         }
     }

@@ -38,9 +38,9 @@ public final class PostgresRunStore: RunStore {
         let connection = try await PostgresSession.connect(location)
         guard location.schema != nil else { return connection }
         do {
-            try await connection.query("SELECT set_config('search_path', \(PostgresTableCheck.quoted(schema)), false)", logger: PostgresSession.quiet)
+            try await PostgresSession.execute(connection, "SELECT set_config('search_path', \(PostgresTableCheck.quoted(schema)), false)")
         } catch {
-            try? await connection.close()
+            await PostgresSession.close(connection)
             throw PostgresSession.describe(error, at: displayName)
         }
         return connection
@@ -58,10 +58,10 @@ public final class PostgresRunStore: RunStore {
         let connection = try await connect()
         do {
             let result = try await body(connection)
-            try? await connection.close()
+            await PostgresSession.close(connection)
             return result
         } catch {
-            try? await connection.close()
+            await PostgresSession.close(connection)
             throw PostgresSession.describe(error, at: displayName)
         }
     }
@@ -82,7 +82,7 @@ public final class PostgresRunStore: RunStore {
                 let running = try? await PostgresTableCheck.rows(connection, """
                     SELECT id, started_at, owner FROM reconciliation_runs WHERE status = 'running' ORDER BY started_at DESC LIMIT 1
                     """) { try $0.decode((String, String, String?).self) }
-                try? await connection.close()
+                await PostgresSession.close(connection)
                 let row = running?.first
                 throw RunStoreError.busy(RunInProgress(runId: row?.0, startedAt: row?.1, owner: row?.2, store: displayName))
             }
@@ -94,11 +94,11 @@ public final class PostgresRunStore: RunStore {
                         error = 'interrupted before it finished; marked aborted by run ' || \(record.id)
                     WHERE status = 'running' RETURNING id
                     """) { try $0.decode(String.self) }
-                try await connection.query("""
+                try await PostgresSession.execute(connection, """
                     INSERT INTO reconciliation_runs (id, started_at, status, dry_run, rules_name, rules_sha256, owner, lease_expires_at)
                     VALUES (\(record.id), \(record.startedAt), 'running', \(record.dryRun), \(record.rulesName), \(record.rulesSha256),
                             \(record.owner), \(record.leaseExpiresAt))
-                    """, logger: PostgresSession.quiet)
+                    """)
                 return gone
             }
             session.withLock { $0 = connection }
@@ -106,7 +106,7 @@ public final class PostgresRunStore: RunStore {
         } catch let error as RunStoreError {
             throw error
         } catch {
-            try? await connection.close()
+            await PostgresSession.close(connection)
             throw .unavailable(PostgresSession.describe(error, at: displayName))
         }
     }
@@ -142,10 +142,10 @@ public final class PostgresRunStore: RunStore {
     public func fail(runId: String, finishedAt: String, error: String, patience: Duration) async throws(SourceError) {
         try await RetryUntil.done(within: patience) { () throws(SourceError) in
             try await withConnection { connection in
-                try await connection.query("""
+                try await PostgresSession.execute(connection, """
                     UPDATE reconciliation_runs SET status = 'failed', finished_at = \(finishedAt), error = \(error)
                     WHERE id = \(runId) AND status = 'running'
-                    """, logger: PostgresSession.quiet)
+                    """)
             }
         }
     }
@@ -162,7 +162,7 @@ public final class PostgresRunStore: RunStore {
     /// Ends the run's session, which lets go of the lock.
     public func release() async {
         guard let connection = session.withLock({ connection in defer { connection = nil }; return connection }) else { return }
-        try? await connection.close()
+        await PostgresSession.close(connection)
     }
 
     private func read<T>(_ body: (PostgresConnection) async throws -> T) async throws(SourceError) -> T {

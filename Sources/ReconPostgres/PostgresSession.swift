@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -32,6 +33,54 @@ enum PostgresSession {
         }
     }
 
+    /// A query's rows, all of them (callers keep results small: a page is one `FETCH`). Each
+    /// query is bounded: past `timeout` the connection is closed and the query fails, and a
+    /// connection that closes under a query fails it (postgres-nio can leave such a query
+    /// waiting for good). Rows are collected on the event loop, never through the async row
+    /// sequence, whose back-pressure state machine traps when the server closes the connection
+    /// mid-stream.
+    static func rows(_ connection: PostgresConnection, _ query: PostgresQuery, timeout: Duration = .seconds(300)) async throws -> [PostgresRow] {
+        guard !connection.isClosed else { throw ConnectionClosed() }
+        let loop = connection.eventLoop
+        let promise = loop.makePromise(of: [PostgresRow].self)
+        let settled = NIOLockedValueBox(false)
+        @Sendable func settle(_ result: Result<[PostgresRow], any Error>) {
+            guard settled.withLockedValue({ done in defer { done = true }; return !done }) else { return }
+            promise.completeWith(result)
+        }
+        let deadline = loop.scheduleTask(in: .nanoseconds(Int64(timeout / .nanoseconds(1)))) {
+            settle(.failure(TimedOut(limit: timeout)))
+            connection.close().whenComplete { _ in }
+        }
+        connection.closeFuture.whenComplete { _ in
+            // The query's own error (the server's reason) usually follows at once: give it a moment.
+            loop.scheduleTask(in: .seconds(1)) { settle(.failure(ConnectionClosed())) }
+        }
+        connection.query(query, logger: quiet).whenComplete { result in
+            deadline.cancel()
+            settle(result.map(\.rows))
+        }
+        return try await promise.futureResult.get()
+    }
+
+    /// Runs a statement, discarding any rows.
+    static func execute(_ connection: PostgresConnection, _ query: PostgresQuery) async throws {
+        _ = try await rows(connection, query)
+    }
+
+    struct ConnectionClosed: Error {}
+
+    struct TimedOut: Error {
+        var limit: Duration
+    }
+
+    /// Closes `connection` unless it is closed already (closing a closed connection can wait for
+    /// good in postgres-nio, as a query on one does).
+    static func close(_ connection: PostgresConnection) async {
+        guard !connection.isClosed else { return }
+        try? await connection.close()
+    }
+
     /// libpq's modes: `prefer` and `require` encrypt without checking the certificate;
     /// `verify-ca` checks it against the CA; `verify-full` checks the host name too.
     static func tlsMode(_ location: PostgresLocation) throws -> PostgresConnection.Configuration.TLS {
@@ -53,6 +102,10 @@ enum PostgresSession {
     /// happened to the connection. postgres-nio's own descriptions are generic on purpose.
     static func describe(_ error: any Error, at location: String, connecting: Bool = false) -> SourceError {
         if let error = error as? SourceError { return error }
+        if error is ConnectionClosed { return SourceError(.unreadable, at: location, "the connection to the database was lost") }
+        if let error = error as? TimedOut {
+            return SourceError(.unreadable, at: location, "no answer from the database for \(error.limit.components.seconds) s (read_timeout); the connection was closed")
+        }
         if error is CancellationError { return SourceError.stopped(at: location) }
         guard let error = error as? PSQLError else {
             return SourceError(.unreadable, at: location, connecting ? "cannot connect: \(error)" : "\(error)")
@@ -62,7 +115,7 @@ enum PostgresSession {
             let kind: SourceError.Kind = state == "3D000" ? .notFound : state == "42P01" ? .missingTable : .unreadable
             var text = "\(message) (SQLSTATE \(state))"
             switch state {
-            case "57014": text += "; a statement_timeout may be set for this role: the read of the streams table must be allowed to run to its end"
+            case "57014": text += "; a statement_timeout may be set for this role: each statement of a run (a page of the streams table, the duplicate-key scan) must be allowed to finish"
             case "25P03": text += "; an idle_in_transaction_session_timeout ended the run's read transaction"
             case "28P01", "28000": text = "cannot log in: " + text
             case "42501": text += "; the role needs SELECT on the streams table (docs/operations.md, \"PostgreSQL\")"

@@ -97,10 +97,6 @@ enum PostgresTableCheck {
     }
 
     static func rows<T>(_ connection: PostgresConnection, _ query: PostgresQuery, _ decode: (PostgresRow) throws -> T) async throws -> [T] {
-        var result: [T] = []
-        for try await row in try await connection.query(query, logger: PostgresSession.quiet) {
-            result.append(try decode(row))
-        }
-        return result
+        try await PostgresSession.rows(connection, query).map(decode)
     }
 }

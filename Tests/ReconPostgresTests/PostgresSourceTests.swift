@@ -1,0 +1,200 @@
+import Foundation
+import PostgresRig
+import ReconEngine
+import ReconPostgres
+import ReconSources
+import Testing
+
+@Suite("PostgreSQL source", .enabled(if: postgresAvailable, "no PostgreSQL server binaries on this machine (/usr/lib/postgresql/*/bin)"))
+struct PostgresSourceTests {
+    /// Every column type the source reads, at its edges, read exactly.
+    @Test func everyTypeIsReadExactly() async throws {
+        let database = try await TestDatabase("""
+            CREATE TYPE mood AS ENUM ('active', 'completed');
+            CREATE DOMAIN uint256 AS numeric(78, 0) CHECK (VALUE >= 0);
+            CREATE TABLE streams (
+                id text PRIMARY KEY, v varchar(20), c char(3), n numeric(78, 0), d numeric(36, 18), s int2, i int4, b int8,
+                f bool, tz timestamptz, ts timestamp, addr bytea, u uuid, m mood, dom uint256
+            );
+            INSERT INTO streams VALUES
+                ('max', 'x', 'ab', 115792089237316195423570985008687907853269984665640564039457584007913129639935,
+                 -0.000000000000000001, -32768, -2147483648, -9223372036854775808, true, '2023-11-14 22:13:20+00', '1970-01-01 00:00:00',
+                 '\\x52908400098527886e0f7030069857d2e4169ee7', 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', 'completed',
+                 170141183460469231731687303715884105728),
+                ('edges', '', 'abc', 170141183460469231731687303715884105727, 1.5, 32767, 2147483647, 9223372036854775807, false,
+                 '1969-12-31 23:59:59.75+00', '2000-01-01 00:00:00.5', '\\x', '00000000-0000-0000-0000-000000000000', 'active', 0),
+                ('nulls', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+                ('zero', 'z', 'z', 0, 0, 0, 0, 0, false, 'infinity', '-infinity', '\\x00ff', '00000000-0000-0000-0000-000000000001', 'active', 10000);
+            """)
+        let columns = ["v", "c", "n", "d", "s", "i", "b", "f", "tz", "ts", "addr", "u", "m", "dom"]
+        let rows = try await readAll(PostgresAppDatabase(location: try database.location()), try rules(columns.map { ($0, "string") }))
+        #expect(rows["max"] == [
+            .text("x"), .text("ab "), .text("115792089237316195423570985008687907853269984665640564039457584007913129639935"),
+            .decimal("-0.000000000000000001"), .integer(-32768), .integer(-2147483648), .integer(.min), .bool(true),
+            .integer(1_700_000_000), .integer(0), .text("0x52908400098527886e0f7030069857d2e4169ee7"),
+            .text("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), .text("completed"), .text("170141183460469231731687303715884105728"),
+        ])
+        #expect(rows["edges"] == [
+            .text(""), .text("abc"), .text("170141183460469231731687303715884105727"), .decimal("1.500000000000000000"),
+            .integer(32767), .integer(2147483647), .integer(.max), .bool(false), .decimal("-0.25"), .decimal("946684800.5"),
+            .text("0x"), .text("00000000-0000-0000-0000-000000000000"), .text("active"), .text("0"),
+        ])
+        #expect(rows["nulls"] == Array(repeating: .null, count: columns.count))
+        #expect(rows["zero"]?[2...3] == [.text("0"), .decimal("0.000000000000000000")])
+        #expect(rows["zero"]?[8...10] == [.text("infinity"), .text("-infinity"), .text("0x00ff")])
+        #expect(rows["zero"]?[13] == .text("10000"))
+    }
+
+    /// `numeric(78,0)` beyond what an amount holds is an invalid value naming the number, never a rounded one.
+    @Test func amountsBeyond128BitsAreInvalidNotRounded() async throws {
+        let database = try await TestDatabase("""
+            CREATE TABLE streams (id text PRIMARY KEY, total numeric(78, 0));
+            INSERT INTO streams VALUES ('big', 340282366920938463463374607431768211456), ('edge', 170141183460469231731687303715884105727);
+            """)
+        let ruleSet = try rules([("total", "amount")])
+        let rows = try await readAll(PostgresAppDatabase(location: try database.location()), ruleSet)
+        let amount = ruleSet.fields[0].type
+        guard case .failure(let invalid) = amount.parse(try #require(rows["big"]?[0])) else {
+            Issue.record("2^128 parsed as an amount")
+            return
+        }
+        #expect(invalid.reason.contains("340282366920938463463374607431768211456"))
+        guard case .success(let edge) = amount.parse(try #require(rows["edge"]?[0])) else {
+            Issue.record("2^127 - 1 is an amount")
+            return
+        }
+        #expect(amount.render(edge) == "170141183460469231731687303715884105727")
+    }
+
+    @Test func anUnsupportedColumnTypeIsAnErrorNamingTheColumnAndType() async throws {
+        let database = try await TestDatabase("CREATE TABLE streams (id text PRIMARY KEY, meta jsonb, ok text);")
+        let source = PostgresAppDatabase(location: try database.location())
+        await #expect(throws: SourceError(.unsupported, at: source.displayName, """
+            column 'meta' of table 'public.streams' has type jsonb, which streamrecon does not read; it reads text, varchar, char, \
+            numeric, int2, int4, int8, bool, timestamptz, timestamp, bytea, uuid and enum types
+            """)) {
+            _ = try await readAll(source, try rules([("ok", "string"), ("meta", "string")]))
+        }
+    }
+
+    @Test func aMissingTableOrColumnSaysWhatThereIs() async throws {
+        let database = try await TestDatabase("""
+            CREATE SCHEMA app; CREATE TABLE app.streams (id text PRIMARY KEY, total text); CREATE TABLE payments (id text);
+            """)
+        let source = PostgresAppDatabase(location: try database.location())
+        await #expect(throws: SourceError(.missingTable, at: source.displayName,
+                                          "table 'streams' not found in schema 'public'; it is in schema 'app': set db.schema in the rules")) {
+            _ = try await readAll(source, try rules([("total", "string")]))
+        }
+        await #expect(throws: SourceError(.missingTable, at: source.displayName, "table 'ledger' not found in schema 'public' (tables: payments)")) {
+            _ = try await readAll(source, try rules(table: "ledger", [("total", "string")]))
+        }
+        await #expect(throws: SourceError(.missingColumn, at: source.displayName, "table 'app.streams' has no column 'amount' (columns: id, total)")) {
+            _ = try await readAll(source, try rules(schema: "app", [("amount", "string")]))
+        }
+        #expect(try await readAll(source, try rules(schema: "app", [("total", "string")])).isEmpty)
+    }
+
+    /// A view is read like a table; duplicate and NULL keys are reported as for SQLite.
+    @Test func viewsDuplicateAndNullKeys() async throws {
+        let database = try await TestDatabase("""
+            CREATE TABLE base (id text, total int8);
+            INSERT INTO base VALUES ('a', 1), ('a', 2), ('b', 3), (NULL, 4), (NULL, 5);
+            CREATE VIEW streams AS SELECT id, total FROM base;
+            CREATE TABLE tbl (id text, total int8);
+            INSERT INTO tbl VALUES ('a', 1), (NULL, 2);
+            """)
+        let source = PostgresAppDatabase(location: try database.location())
+        let pages = try await source.open(SourceQuery(ruleSet: try rules([("total", "amount")]), batchSize: 1))
+        var keys: [String] = []
+        while let page = try await pages.next() { keys += page.map(\.key) }
+        #expect(keys.sorted() == ["a", "a", "b"])
+        #expect(pages.duplicateKeys.map(\.key) == ["a"] && pages.duplicateKeys.map(\.count) == [2])
+        #expect(pages.skippedRows == Array(repeating: "a row of table 'public.streams' has a null 'id'", count: 2))
+        let table = try await source.open(SourceQuery(ruleSet: try rules(table: "tbl", [("total", "amount")])))
+        while try await table.next() != nil {}
+        #expect(table.skippedRows == ["row (0,2) of table 'public.tbl' has a null 'id'"])
+    }
+
+    /// A role with SELECT on the streams table only, and a read-only transaction: enough to read.
+    @Test func aRoleWithOnlySelectOnTheTableCanRead() async throws {
+        let database = try await TestDatabase(try demoSQL())
+        let role = "ro_" + database.name.suffix(12)
+        try database.psql("""
+            CREATE ROLE \(role) LOGIN PASSWORD 'ro-pass-1';
+            GRANT CONNECT ON DATABASE \(database.name) TO \(role);
+            GRANT SELECT ON streams TO \(role);
+            """)
+        let location = try PostgresLocation(database.url(user: role, password: "ro-pass-1"), environment: [:])
+        let rows = try await readAll(PostgresAppDatabase(location: location),
+                                     try RulesCompiler().load(path: repositoryRoot.appendingPathComponent("Rules/streams.yaml").path))
+        #expect(rows.count == 8)
+    }
+
+    /// The read is one FETCH per page, so a statement_timeout bounds each page; one too short for
+    /// a statement (here the duplicate-key scan of a table without a unique key) fails the run
+    /// with one line that says what to change.
+    @Test func aStatementTimeoutOnTheRoleIsOneLine() async throws {
+        let database = try await TestDatabase("""
+            CREATE TABLE streams (id text, total int8);
+            INSERT INTO streams SELECT 's' || g, g FROM generate_series(1, 300000) g;
+            """)
+        let role = "slow_" + database.name.suffix(12)
+        try database.psql("""
+            CREATE ROLE \(role) LOGIN PASSWORD 'slow-pass-1'; GRANT SELECT ON streams TO \(role);
+            ALTER ROLE \(role) SET statement_timeout = '1ms';
+            """)
+        let location = try PostgresLocation(database.url(user: role, password: "slow-pass-1"), environment: [:])
+        let failure = await #expect(throws: SourceError.self) {
+            _ = try await readAll(PostgresAppDatabase(location: location), try rules([("total", "amount")]), batchSize: 100)
+        }
+        #expect(failure?.message.hasPrefix("canceling statement due to statement timeout (SQLSTATE 57014); a statement_timeout may be set for this role") == true,
+                "\(failure?.message ?? "")")
+        #expect(failure?.description.contains("slow-pass-1") == false)
+    }
+
+    /// The server ends the connection mid-read: the read fails with one line, promptly.
+    @Test func aConnectionLostMidReadFails() async throws {
+        let database = try await TestDatabase("""
+            CREATE TABLE streams (id text PRIMARY KEY, total int8);
+            INSERT INTO streams SELECT 's' || g, g FROM generate_series(1, 100000) g;
+            """)
+        let source = PostgresAppDatabase(location: try database.location())
+        let pages = try await source.open(SourceQuery(ruleSet: try rules([("total", "amount")]), batchSize: 10))
+        _ = try await pages.next()
+        try database.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        await #expect(throws: SourceError.self) {
+            while try await pages.next() != nil {}
+        }
+    }
+
+    @Test func credentialsNeverReachErrors() async throws {
+        let database = try await TestDatabase("")
+        let location = try PostgresLocation(database.url(password: "Wr0ng-Secret"), environment: [:])
+        let failure = await #expect(throws: SourceError.self) {
+            _ = try await readAll(PostgresAppDatabase(location: location), try rules([("total", "string")]))
+        }
+        #expect(failure?.message.hasPrefix("cannot log in: password authentication failed for user \"postgres\" (SQLSTATE 28P01)") == true)
+        #expect(failure?.description.contains("Wr0ng-Secret") == false)
+        #expect(!location.displayName.contains("Wr0ng-Secret"))
+    }
+
+    @Test(arguments: ["disable", "prefer", "require", "verify-ca", "verify-full"])
+    func tlsModes(mode: String) async throws {
+        let database = try await TestDatabase("CREATE TABLE streams (id text PRIMARY KEY, total int8); INSERT INTO streams VALUES ('a', 1);")
+        let query = "sslmode=\(mode)&sslrootcert=\(database.rig.caCertificatePath)"
+        let rows = try await readAll(PostgresAppDatabase(location: try database.location(query: query)), try rules([("total", "amount")]))
+        #expect(rows == ["a": [.integer(1)]])
+    }
+
+    @Test func verifyFullRefusesACertificateItCannotTrust() async throws {
+        let database = try await TestDatabase("CREATE TABLE streams (id text PRIMARY KEY, total int8);")
+        let wrongCA = FileManager.default.temporaryDirectory.appendingPathComponent("wrong-ca-\(UUID().uuidString).pem").path
+        // Any other CA: the system's bundle does not hold the rig's test CA.
+        try FileManager.default.copyItem(atPath: "/etc/ssl/certs/ca-certificates.crt", toPath: wrongCA)
+        defer { try? FileManager.default.removeItem(atPath: wrongCA) }
+        let source = PostgresAppDatabase(location: try database.location(query: "sslmode=verify-full&sslrootcert=\(wrongCA)"))
+        let failure = await #expect(throws: SourceError.self) { _ = try await readAll(source, try rules([("total", "amount")])) }
+        #expect(failure?.message.hasPrefix("cannot connect: TLS") == true, "\(failure?.message ?? "")")
+    }
+}
