@@ -24,6 +24,8 @@ public struct PostgresLocation: Sendable, Equatable {
     public var connectTimeout: Duration
     /// How long one wait for the database may take before the read is given up (`read_timeout`).
     public var readTimeout: Duration
+    /// How the connections name themselves to the server (`application_name`, default `streamrecon`).
+    public var applicationName: String
     /// For a run store: the schema its tables are in; nil: `public`.
     public var schema: String?
 
@@ -121,6 +123,7 @@ public struct PostgresLocation: Sendable, Equatable {
             throw fail("read_timeout '\(read)' is not a whole number of seconds from 1 to 86400")
         }
         readTimeout = .seconds(readSeconds)
+        applicationName = parameters["application_name"].flatMap { $0.isEmpty ? nil : $0 } ?? "streamrecon"
         schema = parameters["schema"]
         if let schema, !Self.isPlainIdentifier(schema) {
             throw fail("schema '\(schema)' is not a plain SQL identifier; use letters, digits and '_', starting with a letter or '_'")

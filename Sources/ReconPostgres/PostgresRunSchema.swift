@@ -50,11 +50,17 @@ enum PostgresRunSchema {
         ]),
     ]
 
-    /// Applies the migrations not applied yet, in order.
+    /// Applies the migrations not applied yet, in order. Once they are all applied it changes
+    /// nothing, so a role that may not create tables can record runs from then on.
     static func migrate(_ connection: PostgresConnection) async throws {
-        try await PostgresSession.execute(connection, """
-            CREATE TABLE IF NOT EXISTS reconciliation_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)
-            """)
+        let exists = try await PostgresTableCheck.rows(connection, "SELECT to_regclass('reconciliation_schema_migrations') IS NOT NULL") {
+            try $0.decode(Bool.self)
+        }
+        if exists.first != true {
+            try await PostgresSession.execute(connection, """
+                CREATE TABLE reconciliation_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)
+                """)
+        }
         let applied = Set(try await PostgresTableCheck.rows(connection, "SELECT version FROM reconciliation_schema_migrations") {
             try $0.decode(Int32.self)
         })

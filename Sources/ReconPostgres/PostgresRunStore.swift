@@ -36,7 +36,7 @@ public final class PostgresRunStore: RunStore {
 
     private func connect() async throws(SourceError) -> PostgresConnection {
         let connection = try await PostgresSession.connect(location)
-        guard location.schema != nil else { return connection }
+        // The run tables are always in `schema`, whatever the role's search_path says: the lock is per schema.
         do {
             try await PostgresSession.execute(connection, "SELECT set_config('search_path', \(PostgresTableCheck.quoted(schema)), false)")
         } catch {

@@ -24,7 +24,7 @@ enum PostgresSession {
         var configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
                                                              password: location.password, database: location.database, tls: tls)
         configuration.options.connectTimeout = .nanoseconds(Int64(location.connectTimeout / .nanoseconds(1)))
-        configuration.options.additionalStartupParameters = [("application_name", "streamrecon")]
+        configuration.options.additionalStartupParameters = [("application_name", location.applicationName)]
         do {
             return try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
                                                         id: 1, logger: quiet)
@@ -118,7 +118,7 @@ enum PostgresSession {
             case "57014": text += "; a statement_timeout may be set for this role: each statement of a run (a page of the streams table, the duplicate-key scan) must be allowed to finish"
             case "25P03": text += "; an idle_in_transaction_session_timeout ended the run's read transaction"
             case "28P01", "28000": text = "cannot log in: " + text
-            case "42501": text += "; the role needs SELECT on the streams table (docs/operations.md, \"PostgreSQL\")"
+            case "42501": text += "; docs/operations.md, \"PostgreSQL\", lists the privileges each role needs"
             default: break
             }
             return SourceError(kind, at: location, text)

@@ -38,6 +38,9 @@ public struct SQLiteAppDatabase: AppDatabaseSource {
         var nullKeyRows: [String]
 
         static func inspect(_ db: Database, query: SourceQuery, path: String) throws -> Layout {
+            if let schema = query.schema, schema != "main" {
+                throw SourceError(.unsupported, at: path, "the rules name the schema '\(schema)' (db.schema), and an SQLite database has none; remove db.schema to read an SQLite file")
+            }
             guard try db.tableExists(query.table) else {
                 let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'reconciliation_%' AND name NOT LIKE 'grdb_%' ORDER BY name")
                 throw SourceError(.missingTable, at: path, "table '\(query.table)' not found" + (tables.isEmpty ? "; the database has no tables" : " (tables: \(tables.joined(separator: ", ")))"))

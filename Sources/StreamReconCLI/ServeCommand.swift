@@ -62,6 +62,15 @@ extension StreamRecon {
                 Terminal.printError("error: \(error)")
                 throw ExitCode(ExitStatus.failed)
             }
+            // Locations are checked now, not at the first request: a typo is a usage error at start.
+            let database = sources.db ?? demo.databasePath
+            do {
+                _ = try StreamRecon.assembly.sources.appDatabase(database)
+                _ = try StreamRecon.assembly.sources.chain(sources.chain ?? demo.chainPath)
+                _ = try sources.runStore(database: database)
+            } catch {
+                throw ValidationError(error.description)
+            }
             let configuration = ServerConfiguration(
                 host: host, port: port, rulesPath: sources.rules, database: sources.db ?? demo.databasePath, store: sources.store,
                 chain: sources.chain ?? demo.chainPath,
