@@ -129,7 +129,7 @@ let package = Package(
                                                             .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "ReconPostgresTests", dependencies: ["ReconPostgres", "ReconSQLite", "Reconciliation", "ReconSources", "ReconEngine", "PostgresRig", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI", "streamrecon", "LoopbackHTTP", "EVMRigSupport", "TestSupport", "PostgresRig", "Reconciliation", "ReconSources", "ReconSQLite", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI", "streamrecon", "LoopbackHTTP", "EVMRigSupport", "TestSupport", "PostgresRig", "Reconciliation", "ReconSources", "ReconSQLite", "ReconPostgres", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
