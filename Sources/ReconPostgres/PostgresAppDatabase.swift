@@ -21,7 +21,7 @@ public struct PostgresAppDatabase: AppDatabaseSource {
         let connection = try await PostgresSession.connect(location)
         do {
             try await PostgresSession.execute(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            let table = try await PostgresTableCheck.inspect(connection, query: query, at: displayName)
+            let table = try await PostgresTableCheck.inspect(connection, query: query, at: displayName, timeout: location.readTimeout)
             try await PostgresSession.execute(connection, PostgresQuery(unsafeSQL: """
                 DECLARE streamrecon_streams NO SCROLL CURSOR FOR
                 SELECT \(table.selectList) FROM \(table.qualifiedName) WHERE \(table.keyExpression) IS NOT NULL

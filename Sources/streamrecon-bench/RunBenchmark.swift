@@ -60,10 +60,19 @@ enum RunBenchmark {
         var onChain: Bool { kind != 2 }
     }
 
+    static let states = ["pending", "active", "completed", "cancelled"]
+    /// Every stream's recipient: lowercase on chain, uppercase hex digits in the DB (equal as addresses).
+    static let address = "0x52908400098527886e0f7030069857d2e4169ee7"
+    static let dbAddress = address.uppercased().replacingOccurrences(of: "0X", with: "0x")
+
+    /// One record of the chain snapshot's `records` array, as JSON.
+    static func chainRecord(_ stream: Synthetic) -> String {
+        "{\"id\":\"\(stream.id)\",\"deposited\":\"\(stream.total)\",\"withdrawn\":\"\(stream.withdrawn)\","
+            + "\"state\":\(stream.state),\"recipient\":\"\(address)\"}"
+    }
+
     /// Streams `s0000001`...; every hundredth of each kind drifts.
     static func generate(_ count: Int, app: String, chain: String, compare: String) throws {
-        let states = ["pending", "active", "completed", "cancelled"]
-        let address = "0x52908400098527886e0f7030069857d2e4169ee7"
         guard FileManager.default.createFile(atPath: chain, contents: nil) else { throw BenchError("cannot create \(chain)") }
         let json = try FileHandle(forWritingTo: URL(fileURLWithPath: chain))
         var buffer = "{\"blockNumber\": 19000000, \"records\": [\n"
@@ -78,12 +87,11 @@ enum RunBenchmark {
             for index in 0..<count {
                 let stream = Synthetic(index)
                 if stream.inDB {
-                    try insert.execute(arguments: [stream.id, address.uppercased().replacingOccurrences(of: "0X", with: "0x"),
+                    try insert.execute(arguments: [stream.id, dbAddress,
                                                    stream.kind == 5 ? "12x" : String(stream.total), String(stream.dbReleased), states[stream.state]])
                 }
                 if stream.onChain {
-                    buffer += (first ? "" : ",\n") + "{\"id\":\"\(stream.id)\",\"deposited\":\"\(stream.total)\",\"withdrawn\":\"\(stream.withdrawn)\","
-                        + "\"state\":\(stream.state),\"recipient\":\"\(address)\"}"
+                    buffer += (first ? "" : ",\n") + chainRecord(stream)
                     first = false
                     if buffer.utf8.count > 1 << 20 {
                         json.write(Data(buffer.utf8))
