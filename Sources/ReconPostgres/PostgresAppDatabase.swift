@@ -20,12 +20,13 @@ public struct PostgresAppDatabase: AppDatabaseSource {
     public func open(_ query: SourceQuery) async throws(SourceError) -> any RecordPages {
         let connection = try await PostgresSession.connect(location)
         do {
-            try await PostgresSession.execute(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try await PostgresSession.execute(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", timeout: location.readTimeout,
+                                              closeOnCancel: true)
             let table = try await PostgresTableCheck.inspect(connection, query: query, at: displayName, timeout: location.readTimeout)
             try await PostgresSession.execute(connection, PostgresQuery(unsafeSQL: """
                 DECLARE streamrecon_streams NO SCROLL CURSOR FOR
                 SELECT \(table.selectList) FROM \(table.qualifiedName) WHERE \(table.keyExpression) IS NOT NULL
-                """))
+                """), timeout: location.readTimeout, closeOnCancel: true)
             return PostgresPages(connection: connection, table: table, query: query, location: location)
         } catch {
             await PostgresSession.close(connection)
@@ -67,11 +68,12 @@ final class PostgresPages: RecordPages {
     func next() async throws(SourceError) -> [SourceRecord]? {
         guard !done.withLock({ $0 }) else { return nil }
         do {
-            let rows = try await PostgresSession.rows(connection, fetch, timeout: location.readTimeout)
+            let rows = try await PostgresSession.rows(connection, fetch, timeout: location.readTimeout, closeOnCancel: true)
             let records = try rows.map(record)
             if rows.count < limit {
+                // Every row is read: the read-only transaction ends with the connection, and a
+                // failure to end it cleanly loses nothing.
                 done.withLock { $0 = true }
-                try await PostgresSession.execute(connection, "COMMIT")
                 await PostgresSession.close(connection)
             }
             return records.isEmpty ? nil : records

@@ -46,6 +46,11 @@ public struct PostgresLocation: Sendable, Equatable {
             throw fail("not a postgres:// URL")
         }
         var rest = Substring(url[schemeEnd.upperBound...])
+        // An '@' after a '/' or '?' means a user name or password holding one of those unescaped:
+        // refused without echoing any part, which could be the password's.
+        if let at = rest.lastIndex(of: "@"), rest[..<at].contains(where: { $0 == "/" || $0 == "?" || $0 == "#" }) {
+            throw fail("the URL has an '@' after a '/' or '?': percent-encode '/', '?', '#', '@' and ':' in the user name and password (%2F, %3F, %23, %40, %3A)")
+        }
         var query = ""
         if let mark = rest.firstIndex(of: "?") {
             query = String(rest[rest.index(after: mark)...])
@@ -101,7 +106,8 @@ public struct PostgresLocation: Sendable, Equatable {
         guard !host.hasPrefix("/") else { throw fail("Unix-domain socket hosts are not supported; give a host name or address") }
         let portValue = try decode(portText, "port") ?? environment["PGPORT"].flatMap { $0.isEmpty ? nil : $0 } ?? "5432"
         guard let port = Int(portValue), (1...65535).contains(port) else {
-            throw fail("the port '\(portValue)' is not a whole number from 1 to 65535")
+            // The text is not echoed: in a URL whose password holds an unescaped ':' it is the password's.
+            throw fail("the port is not a whole number from 1 to 65535")
         }
         self.port = port
         user = try decode(userText, "user name") ?? environment["PGUSER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName()

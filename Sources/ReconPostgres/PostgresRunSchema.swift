@@ -64,6 +64,10 @@ enum PostgresRunSchema {
         let applied = Set(try await PostgresTableCheck.rows(connection, "SELECT version FROM reconciliation_schema_migrations") {
             try $0.decode(Int32.self)
         })
+        if let newest = applied.max(), newest > Int32(migrations.last?.version ?? 0) {
+            throw SourceError(.unsupported, at: "reconciliation_schema_migrations",
+                              "the run tables were migrated by a newer streamrecon (version \(newest)); this one knows versions up to \(migrations.last?.version ?? 0)")
+        }
         for migration in migrations where !applied.contains(Int32(migration.version)) {
             try await transaction(connection) {
                 for statement in migration.statements {
@@ -95,6 +99,12 @@ enum PostgresRunSchema {
     /// Every discrepancy of a run through `COPY … FROM STDIN` (text format), in chunks of about 1 MiB.
     static func copy(_ findings: [Finding], runId: String, into connection: PostgresConnection) async throws {
         guard !findings.isEmpty else { return }
+        try await PostgresSession.bounded(connection, timeout: .seconds(300)) {
+            try await copyRows(findings, runId: runId, into: connection)
+        }
+    }
+
+    private static func copyRows(_ findings: [Finding], runId: String, into connection: PostgresConnection) async throws {
         try await connection.copyFrom(table: "reconciliation_discrepancies", columns: columns, logger: PostgresSession.quiet) { writer in
             var buffer = ByteBufferAllocator().buffer(capacity: 1 << 20)
             for finding in findings {
@@ -114,7 +124,8 @@ enum PostgresRunSchema {
         }
     }
 
-    /// COPY's text format: `\N` for NULL; backslash, tab, newline and carriage return escaped.
+    /// COPY's text format: `\N` for NULL; backslash, tab, newline and carriage return escaped;
+    /// a NUL, which no PostgreSQL text can hold, becomes U+FFFD.
     static func appendCopyText(_ text: String?, to buffer: inout ByteBuffer) {
         guard let text else {
             buffer.writeString("\\N")
@@ -126,6 +137,7 @@ enum PostgresRunSchema {
             case UInt8(ascii: "\t"): buffer.writeString("\\t")
             case UInt8(ascii: "\n"): buffer.writeString("\\n")
             case UInt8(ascii: "\r"): buffer.writeString("\\r")
+            case 0: buffer.writeString("\u{FFFD}")
             default: buffer.writeInteger(byte)
             }
         }

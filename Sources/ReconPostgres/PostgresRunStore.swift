@@ -14,12 +14,16 @@ import Synchronization
 public final class PostgresRunStore: RunStore {
     public let location: PostgresLocation
     public let lease: Duration
+    /// How long marking a run failed or aborted may take, connecting included (a process about to
+    /// end passes a short one).
+    private let busyTimeout: Duration
     /// The run's own connection, holding the lock, from `begin` to `release`.
     private let session = Mutex<PostgresConnection?>(nil)
 
     public init(location: PostgresLocation, options: RunStoreOptions = RunStoreOptions()) {
         self.location = location
         lease = options.lease
+        busyTimeout = options.busyTimeout
     }
 
     public var displayName: String { location.displayName }
@@ -34,7 +38,9 @@ public final class PostgresRunStore: RunStore {
         return Int64(bitPattern: hash)
     }
 
-    private func connect() async throws(SourceError) -> PostgresConnection {
+    private func connect(within limit: Duration? = nil) async throws(SourceError) -> PostgresConnection {
+        var location = location
+        if let limit { location.connectTimeout = min(location.connectTimeout, max(limit, .seconds(1))) }
         let connection = try await PostgresSession.connect(location)
         // The run tables are always in `schema`, whatever the role's search_path says: the lock is per schema.
         do {
@@ -46,8 +52,9 @@ public final class PostgresRunStore: RunStore {
         return connection
     }
 
-    /// The run's connection while it has one, else a connection for this one call.
-    private func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws(SourceError) -> T {
+    /// The run's connection while it has one, else a connection for this one call (connecting
+    /// within `limit`).
+    private func withConnection<T>(within limit: Duration? = nil, _ body: (PostgresConnection) async throws -> T) async throws(SourceError) -> T {
         if let connection = session.withLock({ $0 }), !connection.isClosed {
             do {
                 return try await body(connection)
@@ -55,7 +62,7 @@ public final class PostgresRunStore: RunStore {
                 throw PostgresSession.describe(error, at: displayName)
             }
         }
-        let connection = try await connect()
+        let connection = try await connect(within: limit)
         do {
             let result = try await body(connection)
             await PostgresSession.close(connection)
@@ -67,6 +74,9 @@ public final class PostgresRunStore: RunStore {
     }
 
     public func begin(_ run: RunRecord) async throws(RunStoreError) -> [String] {
+        guard session.withLock({ $0 == nil }) else {
+            throw .unavailable(SourceError(.unsupported, at: displayName, "this run store already holds a run; release it first"))
+        }
         var run = run
         run.owner = run.owner ?? RunOwner.current
         run.leaseExpiresAt = RunReport.timestamp(Date().addingTimeInterval(lease / .seconds(1)))
@@ -111,13 +121,14 @@ public final class PostgresRunStore: RunStore {
         }
     }
 
+    /// The lock is what keeps a run alive here, not the lease: renewing checks that the run's
+    /// session (which holds the lock) is still open, and writes nothing, so it never queues
+    /// behind the run's final write on that session.
     public func renew(runId: String) async throws(SourceError) -> Bool {
-        let until = RunReport.timestamp(Date().addingTimeInterval(lease / .seconds(1)))
-        return try await withConnection { connection in
-            try await !PostgresTableCheck.rows(connection, """
-                UPDATE reconciliation_runs SET lease_expires_at = \(until) WHERE id = \(runId) AND status = 'running' RETURNING id
-                """) { try $0.decode(String.self) }.isEmpty
+        guard let connection = session.withLock({ $0 }), !connection.isClosed else {
+            throw SourceError(.unreadable, at: displayName, "the run's session was lost, and with it the store's lock; another run may take the store")
         }
+        return true
     }
 
     public func complete(_ report: RunReport) async throws(SourceError) {
@@ -140,19 +151,23 @@ public final class PostgresRunStore: RunStore {
     }
 
     public func fail(runId: String, finishedAt: String, error: String, patience: Duration) async throws(SourceError) {
+        let limit = busyTimeout
         try await RetryUntil.done(within: patience) { () throws(SourceError) in
-            try await withConnection { connection in
+            try await withConnection(within: limit) { connection in
                 try await PostgresSession.execute(connection, """
                     UPDATE reconciliation_runs SET status = 'failed', finished_at = \(finishedAt), error = \(error)
                     WHERE id = \(runId) AND status = 'running'
-                    """)
+                    """, timeout: limit)
             }
         }
     }
 
+    /// Bounded by `busyTimeout`, connecting included: a run completing its record holds the row,
+    /// and a process about to end cannot wait for it.
     public func abort(runId: String, finishedAt: String, reason: String) async throws(SourceError) -> Bool {
-        try await withConnection { connection in
-            try await !PostgresTableCheck.rows(connection, """
+        let limit = busyTimeout
+        return try await withConnection(within: limit) { connection in
+            try await !PostgresTableCheck.rows(connection, timeout: limit, """
                 UPDATE reconciliation_runs SET status = 'aborted', finished_at = \(finishedAt), error = \(reason)
                 WHERE id = \(runId) AND status = 'running' RETURNING id
                 """) { try $0.decode(String.self) }.isEmpty

@@ -33,39 +33,67 @@ enum PostgresSession {
         }
     }
 
-    /// A query's rows, all of them (callers keep results small: a page is one `FETCH`). Each
-    /// query is bounded: past `timeout` the connection is closed and the query fails, and a
-    /// connection that closes under a query fails it (postgres-nio can leave such a query
-    /// waiting for good). Rows are collected on the event loop, never through the async row
-    /// sequence, whose back-pressure state machine traps when the server closes the connection
-    /// mid-stream.
-    static func rows(_ connection: PostgresConnection, _ query: PostgresQuery, timeout: Duration = .seconds(300)) async throws -> [PostgresRow] {
+    /// A query's rows, all of them (callers keep results small: a page is one `FETCH`). Rows are
+    /// collected on the event loop, never through the async row sequence, whose back-pressure
+    /// state machine traps when the server closes the connection mid-stream.
+    static func rows(_ connection: PostgresConnection, _ query: PostgresQuery, timeout: Duration = .seconds(300),
+                     closeOnCancel: Bool = false) async throws -> [PostgresRow] {
+        try await bounded(connection, timeout: timeout, closeOnCancel: closeOnCancel) {
+            try await connection.query(query, logger: quiet).get().rows
+        }
+    }
+
+    /// Runs a statement, discarding any rows.
+    static func execute(_ connection: PostgresConnection, _ query: PostgresQuery, timeout: Duration = .seconds(300),
+                        closeOnCancel: Bool = false) async throws {
+        _ = try await rows(connection, query, timeout: timeout, closeOnCancel: closeOnCancel)
+    }
+
+    /// `body`'s result, bounded: past `timeout` the connection is closed and the call fails; a
+    /// connection that closes under it fails it (postgres-nio can leave work on a closed
+    /// connection waiting for good, and then `body` is left behind); with `closeOnCancel`, a
+    /// cancelled task closes the connection and fails at once (a source's read; a run store's
+    /// writes are never cut short this way).
+    static func bounded<T: Sendable>(_ connection: PostgresConnection, timeout: Duration, closeOnCancel: Bool = false,
+                                     _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         guard !connection.isClosed else { throw ConnectionClosed() }
         let loop = connection.eventLoop
-        let promise = loop.makePromise(of: [PostgresRow].self)
-        let settled = NIOLockedValueBox(false)
-        @Sendable func settle(_ result: Result<[PostgresRow], any Error>) {
-            guard settled.withLockedValue({ done in defer { done = true }; return !done }) else { return }
-            promise.completeWith(result)
+        // The callbacks hold the box, not the promise: a completed promise keeps its value, and a
+        // close callback lives as long as the connection.
+        let pending = NIOLockedValueBox<EventLoopPromise<T>?>(loop.makePromise(of: T.self))
+        let result = pending.withLockedValue { $0!.futureResult }
+        @Sendable func settle(_ outcome: Result<T, any Error>) {
+            pending.withLockedValue { promise in
+                promise?.completeWith(outcome)
+                promise = nil
+            }
         }
         let deadline = loop.scheduleTask(in: .nanoseconds(Int64(timeout / .nanoseconds(1)))) {
             settle(.failure(TimedOut(limit: timeout)))
             connection.close().whenComplete { _ in }
         }
         connection.closeFuture.whenComplete { _ in
-            // The query's own error (the server's reason) usually follows at once: give it a moment.
+            // The call's own error (the server's reason) usually follows at once: give it a moment.
             loop.scheduleTask(in: .seconds(1)) { settle(.failure(ConnectionClosed())) }
         }
-        connection.query(query, logger: quiet).whenComplete { result in
-            deadline.cancel()
-            settle(result.map(\.rows))
+        let work = Task {
+            do {
+                let value = try await body()
+                deadline.cancel()
+                settle(.success(value))
+            } catch {
+                deadline.cancel()
+                settle(.failure(error))
+            }
         }
-        return try await promise.futureResult.get()
-    }
-
-    /// Runs a statement, discarding any rows.
-    static func execute(_ connection: PostgresConnection, _ query: PostgresQuery) async throws {
-        _ = try await rows(connection, query)
+        return try await withTaskCancellationHandler {
+            try await result.get()
+        } onCancel: {
+            guard closeOnCancel else { return }
+            work.cancel()
+            settle(.failure(CancellationError()))
+            connection.close().whenComplete { _ in }
+        }
     }
 
     struct ConnectionClosed: Error {}
@@ -74,8 +102,7 @@ enum PostgresSession {
         var limit: Duration
     }
 
-    /// Closes `connection` unless it is closed already (closing a closed connection can wait for
-    /// good in postgres-nio, as a query on one does).
+    /// Closes `connection` unless it is closed already.
     static func close(_ connection: PostgresConnection) async {
         guard !connection.isClosed else { return }
         try? await connection.close()
@@ -91,8 +118,10 @@ enum PostgresSession {
         case .verifyCA: tls.certificateVerification = .noHostnameVerification
         case .verifyFull: tls.certificateVerification = .fullVerification
         }
-        if let root = location.sslRootCert, location.sslMode == .verifyCA || location.sslMode == .verifyFull {
+        if let root = location.sslRootCert {
             tls.trustRoots = .file(root)
+            // As libpq: with a root certificate, `require` checks the chain as `verify-ca` does.
+            if location.sslMode == .require { tls.certificateVerification = .noHostnameVerification }
         }
         let context = try NIOSSLContext(configuration: tls)
         return location.sslMode == .prefer ? .prefer(context) : .require(context)

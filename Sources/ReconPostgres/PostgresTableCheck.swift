@@ -22,14 +22,14 @@ enum PostgresTableCheck {
     static func inspect(_ connection: PostgresConnection, query: SourceQuery, at location: String, timeout: Duration) async throws -> Table {
         let schema = query.schema ?? "public"
         let name = "\(schema).\(query.table)"
-        let relations = try await rows(connection, timeout: timeout, """
+        let relations = try await rows(connection, timeout: timeout, closeOnCancel: true, """
             SELECT c.oid::int8, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = \(schema) AND c.relname = \(query.table) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
             """) { try $0.decode((Int64, String).self) }
         guard let (relation, kind) = relations.first else {
             throw try await missingTable(connection, schema: schema, table: query.table, at: location, timeout: timeout)
         }
-        let columns = try await rows(connection, timeout: timeout, """
+        let columns = try await rows(connection, timeout: timeout, closeOnCancel: true, """
             SELECT a.attname::text, a.attnum::int4, format_type(a.atttypid, a.atttypmod), bt.oid::int8, bt.typtype = 'e', a.attnotnull
             FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
             JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
@@ -52,20 +52,20 @@ enum PostgresTableCheck {
         let keyColumn = quoted(query.keyColumn)
         // Keys pair as text: the key's text is what duplicates are counted by.
         let keyText = kinds[0] == .bytea ? "'0x' || encode(\(keyColumn), 'hex')" : "\(keyColumn)::text"
-        let unique = try await rows(connection, timeout: timeout, """
-            SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = \(relation)::oid AND i.indisunique AND i.indpred IS NULL
+        let unique = try await rows(connection, timeout: timeout, closeOnCancel: true, """
+            SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = \(relation)::oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL
                 AND i.indexprs IS NULL AND i.indnatts = 1 AND i.indkey[0] = \(Int16(truncatingIfNeeded: key.1)))
             """) { try $0.decode(Bool.self) }.first ?? false
-        let duplicates = unique ? [] : try await rows(connection, timeout: timeout, PostgresQuery(unsafeSQL: """
+        let duplicates = unique ? [] : try await rows(connection, timeout: timeout, closeOnCancel: true, PostgresQuery(unsafeSQL: """
             SELECT k, count(*)::int8 FROM (SELECT \(keyText) AS k FROM \(table)) keys WHERE k IS NOT NULL GROUP BY k HAVING count(*) > 1 ORDER BY k
             """)) { try $0.decode((String, Int64).self) }.map { (key: $0.0, count: Int($0.1)) }
         var nullKeyRows: [String] = []
         if !key.5 {
-            let nulls = try await rows(connection, timeout: timeout, PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM \(table) WHERE \(keyColumn) IS NULL")) {
+            let nulls = try await rows(connection, timeout: timeout, closeOnCancel: true, PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM \(table) WHERE \(keyColumn) IS NULL")) {
                 try $0.decode(Int64.self)
             }.first ?? 0
             if nulls > 0 {
-                let ctids = ["r", "p", "m"].contains(kind) ? try await rows(connection, timeout: timeout, PostgresQuery(unsafeSQL: """
+                let ctids = ["r", "p", "m"].contains(kind) ? try await rows(connection, timeout: timeout, closeOnCancel: true, PostgresQuery(unsafeSQL: """
                     SELECT ctid::text FROM \(table) WHERE \(keyColumn) IS NULL LIMIT 100
                     """)) { try $0.decode(String.self) } : []
                 nullKeyRows = ctids.isEmpty
@@ -74,13 +74,15 @@ enum PostgresTableCheck {
                 if nulls > 100 { nullKeyRows.append("\(nulls - 100) more rows of table '\(name)' have a null '\(query.keyColumn)'") }
             }
         }
-        let select = ([keyColumn] + query.columns.map(quoted)).joined(separator: ", ")
+        // The key is read as the same text duplicates were counted by, so the two always agree.
+        let select = ([keyText] + query.columns.map(quoted)).joined(separator: ", ")
+        kinds[0] = .text
         return Table(qualifiedName: table, keyExpression: keyColumn, selectList: select, kinds: kinds, duplicates: duplicates, nullKeyRows: nullKeyRows)
     }
 
     /// The table is not in its schema: say which tables are, and where a table of that name is.
     private static func missingTable(_ connection: PostgresConnection, schema: String, table: String, at location: String, timeout: Duration) async throws -> SourceError {
-        let elsewhere = try await rows(connection, timeout: timeout, """
+        let elsewhere = try await rows(connection, timeout: timeout, closeOnCancel: true, """
             SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relname = \(table) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1
             """) { try $0.decode(String.self) }
@@ -88,7 +90,7 @@ enum PostgresTableCheck {
             return SourceError(.missingTable, at: location,
                                "table '\(table)' not found in schema '\(schema)'; it is in schema \(elsewhere.map { "'\($0)'" }.joined(separator: ", ")): set db.schema in the rules")
         }
-        let tables = try await rows(connection, timeout: timeout, """
+        let tables = try await rows(connection, timeout: timeout, closeOnCancel: true, """
             SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = \(schema) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relname NOT LIKE 'reconciliation\\_%' ORDER BY 1 LIMIT 50
             """) { try $0.decode(String.self) }
@@ -96,8 +98,8 @@ enum PostgresTableCheck {
                            + (tables.isEmpty ? "; the schema has no tables" : " (tables: \(tables.joined(separator: ", ")))"))
     }
 
-    static func rows<T>(_ connection: PostgresConnection, timeout: Duration = .seconds(300), _ query: PostgresQuery,
+    static func rows<T>(_ connection: PostgresConnection, timeout: Duration = .seconds(300), closeOnCancel: Bool = false, _ query: PostgresQuery,
                         _ decode: (PostgresRow) throws -> T) async throws -> [T] {
-        try await PostgresSession.rows(connection, query, timeout: timeout).map(decode)
+        try await PostgresSession.rows(connection, query, timeout: timeout, closeOnCancel: closeOnCancel).map(decode)
     }
 }

@@ -74,7 +74,13 @@ public final class SQLiteRunStore: RunStore {
         let outcome: Result<[String], RunInProgress>
         do {
             let queue = try queue()
-            try SQLiteRunSchema.migrator.migrate(queue)
+            do {
+                try SQLiteRunSchema.migrator.migrate(queue)
+            } catch {
+                // Another process migrated the same fresh file at the same moment: its migrations
+                // are applied now, and a second pass sees them.
+                try SQLiteRunSchema.migrator.migrate(queue)
+            }
             outcome = try await queue.write { db -> Result<[String], RunInProgress> in
                 let gone = try String.fetchAll(db, sql: """
                     SELECT id FROM reconciliation_runs

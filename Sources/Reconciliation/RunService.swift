@@ -166,6 +166,7 @@ public struct RunService: Sendable {
         // Only now: completing the record may wait for a lock longer than the lease, and the row
         // must not look dead meanwhile.
         heartbeat?.cancel()
+        await heartbeat?.value // a renewal in flight ends before the store lets go
         await request.store?.release()
         let level: Logger.Level = report.status == .failed || report.status == .aborted ? .error : .info
         logger?.log(level: level, "run finished", metadata: [

@@ -29,9 +29,11 @@ struct PostgresLocationTests {
     }
 
     @Test(arguments: [
-        ("postgres://u@h:0/d", "the port '0' is not a whole number from 1 to 65535"),
-        ("postgres://u@h:65536/d", "the port '65536' is not a whole number from 1 to 65535"),
-        ("postgres://u@h:abc/d", "the port 'abc' is not a whole number from 1 to 65535"),
+        ("postgres://u@h:0/d", "the port is not a whole number from 1 to 65535"),
+        ("postgres://u@h:65536/d", "the port is not a whole number from 1 to 65535"),
+        ("postgres://u@h:abc/d", "the port is not a whole number from 1 to 65535"),
+        ("postgres://alice:s3cr/et@db/app", "the URL has an '@' after a '/' or '?': percent-encode '/', '?', '#', '@' and ':' in the user name and password (%2F, %3F, %23, %40, %3A)"),
+        ("postgres://alice:ss?x@db/app", "the URL has an '@' after a '/' or '?': percent-encode '/', '?', '#', '@' and ':' in the user name and password (%2F, %3F, %23, %40, %3A)"),
         ("postgres://u@h/d?sslmode=allow", "sslmode 'allow' is not supported; use disable, prefer, require, verify-ca, verify-full"),
         ("postgres://u@h/d?sslcert=x", "unknown URL parameter 'sslcert'; streamrecon reads sslmode, sslrootcert, connect_timeout, read_timeout, schema, application_name"),
         ("postgres://u@h/d?connect_timeout=0", "connect_timeout '0' is not a whole number of seconds from 1 to 3600"),
@@ -48,7 +50,8 @@ struct PostgresLocationTests {
     }
 
     @Test func theSecretIsInNoRefusal() {
-        for url in ["postgres://u:TopSecret@h:99999/d", "postgres://u:TopSecret@h/d?bogus=1", "postgres://u:TopSecret@h/d?sslmode=nah"] {
+        for url in ["postgres://u:TopSecret@h:99999/d", "postgres://u:TopSecret@h/d?bogus=1", "postgres://u:TopSecret@h/d?sslmode=nah",
+                    "postgres://alice:Top/Secret@h/d", "postgres://alice:TopSecret/x", "postgres://alice:Top?Secret@h/d"] {
             do {
                 _ = try PostgresLocation(url, environment: [:])
                 Issue.record("\(url) was accepted")

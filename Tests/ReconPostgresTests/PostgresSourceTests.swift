@@ -3,6 +3,7 @@ import PostgresRig
 import ReconEngine
 import ReconPostgres
 import ReconSources
+import TestSupport
 import Testing
 
 @Suite("PostgreSQL source", .enabled(if: postgresAvailable, "no PostgreSQL server binaries on this machine (/usr/lib/postgresql/*/bin)"))
@@ -193,8 +194,47 @@ struct PostgresSourceTests {
         // Any other CA: the system's bundle does not hold the rig's test CA.
         try FileManager.default.copyItem(atPath: "/etc/ssl/certs/ca-certificates.crt", toPath: wrongCA)
         defer { try? FileManager.default.removeItem(atPath: wrongCA) }
-        let source = PostgresAppDatabase(location: try database.location(query: "sslmode=verify-full&sslrootcert=\(wrongCA)"))
-        let failure = await #expect(throws: SourceError.self) { _ = try await readAll(source, try rules([("total", "amount")])) }
-        #expect(failure?.message.hasPrefix("cannot connect: TLS") == true, "\(failure?.message ?? "")")
+        // verify-full, and require with a root certificate (which then checks the chain, as libpq does).
+        for mode in ["verify-full", "require"] {
+            let source = PostgresAppDatabase(location: try database.location(query: "sslmode=\(mode)&sslrootcert=\(wrongCA)"))
+            let failure = await #expect(throws: SourceError.self) { _ = try await readAll(source, try rules([("total", "amount")])) }
+            #expect(failure?.message.hasPrefix("cannot connect: TLS") == true, "\(mode): \(failure?.message ?? "")")
+        }
+    }
+
+    /// A `char(n)` key pairs and counts as PostgreSQL compares it (without its padding), and an
+    /// invalid unique index (a failed concurrent build) does not rule duplicates out.
+    @Test func paddedKeysAndInvalidIndexes() async throws {
+        let database = try await TestDatabase("""
+            CREATE TABLE streams (id char(4), total int8);
+            INSERT INTO streams VALUES ('a', 1), ('a', 2), ('b', 3);
+            """)
+        _ = try? database.psql("CREATE UNIQUE INDEX CONCURRENTLY streams_id ON streams (id)")
+        #expect(try database.psql("SELECT count(*) FROM pg_index WHERE NOT indisvalid AND indrelid = 'streams'::regclass") == "1")
+        let source = PostgresAppDatabase(location: try database.location())
+        let pages = try await source.open(SourceQuery(ruleSet: try rules([("total", "amount")])))
+        var keys: [String] = []
+        while let page = try await pages.next() { keys += page.map(\.key) }
+        #expect(keys.sorted() == ["a", "a", "b"])
+        #expect(pages.duplicateKeys.map(\.key) == ["a"])
+    }
+
+    /// A stopped run does not wait for a slow statement: the read ends at once, as stopped.
+    @Test func aStoppedReadEndsAtOnce() async throws {
+        let database = try await TestDatabase("""
+            CREATE TABLE base (id text, total int8);
+            INSERT INTO base VALUES ('a', 1);
+            CREATE VIEW streams AS SELECT id, total FROM base, (SELECT pg_sleep(60)) AS slow;
+            """)
+        let source = PostgresAppDatabase(location: try database.location())
+        let ruleSet = try rules([("total", "amount")])
+        let read = Task { try await source.open(SourceQuery(ruleSet: ruleSet)) }
+        try await Poll.until("the slow statement to run") {
+            try database.psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'") == "1"
+        }
+        let started = ContinuousClock.now
+        read.cancel()
+        await #expect(throws: SourceError.self) { _ = try await read.value }
+        #expect(ContinuousClock.now - started < .seconds(20))
     }
 }
