@@ -40,6 +40,7 @@ final class PostgresPages: RecordPages {
     private let connection: PostgresConnection
     private let fetch: PostgresQuery
     private let kinds: [PostgresColumnKind]
+    private let oids: [Set<UInt32>]
     private let names: [String]
     private let limit: Int
     private let location: PostgresLocation
@@ -52,6 +53,7 @@ final class PostgresPages: RecordPages {
         self.connection = connection
         self.location = location
         kinds = table.kinds
+        oids = table.oids
         names = [query.keyColumn] + query.columns
         limit = query.batchSize
         fetch = PostgresQuery(unsafeSQL: "FETCH FORWARD \(query.batchSize) FROM streamrecon_streams")
@@ -90,7 +92,7 @@ final class PostgresPages: RecordPages {
         var values: [RawValue] = []
         values.reserveCapacity(kinds.count - 1)
         for (index, cell) in row.enumerated() {
-            guard cell.format == .binary, let raw = kinds[index].raw(cell.bytes) else {
+            guard cell.format == .binary, oids[index].contains(cell.dataType.rawValue), let raw = kinds[index].raw(cell.bytes) else {
                 throw SourceError(.malformed, at: location.displayName,
                                   "column '\(names[index])' did not arrive as its checked type (did it change during the run?)")
             }

@@ -11,6 +11,9 @@ enum PostgresTableCheck {
         var selectList: String
         /// The key's kind, then each mapped column's.
         var kinds: [PostgresColumnKind]
+        /// The type OIDs each column may arrive as (its type, and a domain's base type): a column
+        /// whose type changed between the checks and the read fails the run instead of being misread.
+        var oids: [Set<UInt32>]
         var duplicates: [(key: String, count: Int)]
         var nullKeyRows: [String]
     }
@@ -30,13 +33,14 @@ enum PostgresTableCheck {
             throw try await missingTable(connection, schema: schema, table: query.table, at: location, timeout: timeout)
         }
         let columns = try await rows(connection, timeout: timeout, closeOnCancel: true, """
-            SELECT a.attname::text, a.attnum::int4, format_type(a.atttypid, a.atttypmod), bt.oid::int8, bt.typtype = 'e', a.attnotnull
+            SELECT a.attname::text, a.attnum::int4, format_type(a.atttypid, a.atttypmod), bt.oid::int8, bt.typtype = 'e', a.attnotnull, a.atttypid::int8
             FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
             JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
             WHERE a.attrelid = \(relation)::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
-            """) { try $0.decode((String, Int32, String, Int64, Bool, Bool).self) }
+            """) { try $0.decode((String, Int32, String, Int64, Bool, Bool, Int64).self) }
         let byName = Dictionary(columns.map { ($0.0, $0) }, uniquingKeysWith: { first, _ in first })
         var kinds: [PostgresColumnKind] = []
+        var oids: [Set<UInt32>] = []
         for column in [query.keyColumn] + query.columns {
             guard let found = byName[column] else {
                 throw SourceError(.missingColumn, at: location, "table '\(name)' has no column '\(column)' (columns: \(columns.map(\.0).joined(separator: ", ")))")
@@ -46,6 +50,7 @@ enum PostgresTableCheck {
                                   "column '\(column)' of table '\(name)' has type \(found.2), which streamrecon does not read; it reads \(PostgresColumnKind.supportedNames)")
             }
             kinds.append(columnKind)
+            oids.append([UInt32(truncatingIfNeeded: found.3), UInt32(truncatingIfNeeded: found.6)])
         }
         let key = byName[query.keyColumn]!
         let table = "\(quoted(schema)).\(quoted(query.table))"
@@ -77,7 +82,9 @@ enum PostgresTableCheck {
         // The key is read as the same text duplicates were counted by, so the two always agree.
         let select = ([keyText] + query.columns.map(quoted)).joined(separator: ", ")
         kinds[0] = .text
-        return Table(qualifiedName: table, keyExpression: keyColumn, selectList: select, kinds: kinds, duplicates: duplicates, nullKeyRows: nullKeyRows)
+        oids[0] = [25] // text
+        return Table(qualifiedName: table, keyExpression: keyColumn, selectList: select, kinds: kinds, oids: oids, duplicates: duplicates,
+                     nullKeyRows: nullKeyRows)
     }
 
     /// The table is not in its schema: say which tables are, and where a table of that name is.

@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-/// `streamrecon-bench postgres [--streams N] [--batch-size N[,N…]]`: the `run` benchmark with the
+/// `streamrecon-bench postgres [--streams N] [--batch-size N[,N…]] [--keep]`: the `run` benchmark with the
 /// app DB in PostgreSQL. Starts a throwaway PostgreSQL server, generates the same N synthetic
 /// streams (`RunBenchmark.Synthetic`) into a `streams` table (amounts `numeric(78,0)`, loaded
 /// with `\copy`) and a chain snapshot file, times `streamrecon run --db postgres://…` end to end
@@ -22,7 +22,8 @@ enum PostgresBenchmark {
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw BenchError("build it first: swift build -c release --product streamrecon") }
 
         let directory = try scratchDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let keep = CommandLine.arguments.contains("--keep")
+        defer { if keep { print("kept the data files in \(directory.path)") } else { try? FileManager.default.removeItem(at: directory) } }
         let path = { (name: String) in directory.appendingPathComponent(name).path }
         let generation = try seconds { try generate(count, streams: path("streams.tsv"), chain: path("chain.json"), chainTable: path("chain.tsv")) }
         print(String(format: "generated %d streams in %.1f s (chain snapshot %.1f MB)", count, generation,

@@ -61,7 +61,7 @@ do {
             usage: streamrecon-bench engine [--fields N] [--invariants N] [--pairs N]
                    streamrecon-bench run [--streams N] [--keep]
                    streamrecon-bench phases DIR   (a directory kept by run --keep)
-                   streamrecon-bench postgres [--streams N] [--batch-size N[,N…]]   (from the repository root; needs PostgreSQL and psql)
+                   streamrecon-bench postgres [--streams N] [--batch-size N[,N…]] [--keep]   (from the repository root; needs PostgreSQL and psql)
                    streamrecon-bench serve [--requests N] [--unauthenticated N] [--clients N]   (from the repository root)
                    streamrecon-bench rpc [--streams N] [--delay-ms N] [--batch-size N]
             """)
