@@ -3,13 +3,14 @@ import Foundation
 import Glibc
 #endif
 
-/// `streamrecon-bench postgres [--streams N] [--batch-size N[,N…]] [--keep]`: the `run` benchmark with the
-/// app DB in PostgreSQL. Starts a throwaway PostgreSQL server, generates the same N synthetic
-/// streams (`RunBenchmark.Synthetic`) into a `streams` table (amounts `numeric(78,0)`, loaded
-/// with `\copy`) and a chain snapshot file, times `streamrecon run --db postgres://…` end to end
-/// (the release binary beside this one; its password in `PGPASSWORD`), and times `psql` running
-/// the same FULL OUTER JOIN comparison against the same rows and the snapshot's records held in
-/// a `chain` table. Run from the repository root, on Linux.
+/// `streamrecon-bench postgres [--streams N] [--batch-size N[,N…]] [--keep]`: the `run` benchmark
+/// with the app DB in PostgreSQL. Starts a throwaway PostgreSQL server, generates the same N
+/// synthetic streams (`RunBenchmark.Synthetic`) into a `streams` table (amounts `numeric(78,0)`,
+/// loaded with `\copy`) and a chain snapshot file, times `streamrecon run --db postgres://…` end
+/// to end (the release binary beside this one; its password in `PGPASSWORD`) once per batch size
+/// given, and times `psql` running the same FULL OUTER JOIN comparison against the same rows and
+/// the snapshot's records held in a `chain` table. `--keep` keeps the generated files (not the
+/// server). Run from the repository root, on Linux.
 ///
 /// One difference from `run`: the unparseable DB amount (drift kind 5, `12x` in SQLite) cannot
 /// be stored in a numeric column, so here it is 2^200, beyond an amount's 128 bits, which
@@ -29,11 +30,10 @@ enum PostgresBenchmark {
         print(String(format: "generated %d streams in %.1f s (chain snapshot %.1f MB)", count, generation,
                      Double((try? FileManager.default.attributesOfItem(atPath: path("chain.json"))[.size] as? Int) ?? 0) / 1e6))
 
-        var server: BenchPostgres?
-        defer { server?.stop() }
-        let startup = try seconds { server = try BenchPostgres.start() }
-        guard let server else { return }
-        print("PostgreSQL \(server.version) started in " + String(format: "%.1f s", startup))
+        let start = ContinuousClock.now
+        let server = try BenchPostgres.start()
+        defer { server.stop() }
+        print("PostgreSQL \(server.version) started in " + String(format: "%.1f s", seconds(since: start)))
         let loading = try seconds {
             try server.psql(user: "bench", """
                 CREATE TABLE streams (id text PRIMARY KEY, recipient text NOT NULL, total_amount numeric(78,0) NOT NULL,
@@ -49,15 +49,15 @@ enum PostgresBenchmark {
 
         let report = path("report.json")
         let environment = ["PGPASSWORD": server.benchPassword]
-        var reconSeconds = 0.0
+        var reconSeconds: [(label: String, seconds: Double)] = []
         for batchSize in batchSizes.isEmpty ? [nil] : batchSizes.map(Optional.some) {
             let run = try measure(binary, ["run", "--rules", "Rules/streams.yaml", "--db", "postgres://bench@127.0.0.1:\(server.port)/bench",
                                            "--chain", path("chain.json"), "--format", "json", "--output", report]
                                           + (batchSize.map { ["--batch-size", String($0)] } ?? []), environment: environment)
             guard run.status == 1 else { throw BenchError("streamrecon exited \(run.status); expected 1 (drift)") }
-            reconSeconds = run.seconds
-            print("streamrecon run" + (batchSize.map { " --batch-size \($0)" } ?? "") + String(format: ":  %6.2f s  %9.0f pairs/s  peak RSS %.0f MB",
-                                                                                                    run.seconds, Double(count) / run.seconds, Double(run.peakKB) / 1024))
+            let label = "streamrecon run" + (batchSize.map { " --batch-size \($0)" } ?? "")
+            reconSeconds.append((label, run.seconds))
+            print(label + String(format: ":  %6.2f s  %9.0f pairs/s  peak RSS %.0f MB", run.seconds, Double(count) / run.seconds, Double(run.peakKB) / 1024))
             print("  RSS every tenth of the run (MB): " + run.rssTimeline.map { String(format: "%.0f", Double($0) / 1024) }.joined(separator: " "))
             print("  " + (try RunBenchmark.summaryLine(report)))
             try check(report, count)
@@ -71,7 +71,7 @@ enum PostgresBenchmark {
         let join = try measure(psql[0], Array(psql.dropFirst()), environment: environment)
         guard join.status == 0 else { throw BenchError("psql exited \(join.status)") }
         print(String(format: "psql join:        %6.2f s", join.seconds) + "  (\(differing) rows differ)")
-        print(String(format: "ratio streamrecon / psql: %.2f", reconSeconds / join.seconds))
+        for (label, seconds) in reconSeconds { print("ratio \(label) / psql join: " + String(format: "%.2f", seconds / join.seconds)) }
     }
 
     /// The streams table's rows and the chain table's as tab-separated text for `\copy`, and the snapshot file.
@@ -168,13 +168,18 @@ enum PostgresBenchmark {
     }
 
     struct Measured {
-        var seconds: Double, status: Int32, peakKB: Int
+        var seconds: Double, status: Int32
+        /// The child's peak resident set (`VmHWM`) as last sampled, in kilobytes.
+        var peakKB: Int
         /// The child's resident set at each tenth of its run, in kilobytes (sampled from /proc).
         var rssTimeline: [Int]
     }
 
-    /// Runs a program (standard output discarded) and waits for it with `wait4`, which gives
-    /// this child's own peak RSS; samples its `VmRSS` every 5 ms meanwhile.
+    /// Runs a program (standard output discarded) and samples its `VmRSS` and `VmHWM` every 5 ms
+    /// until it exits. Not `ru_maxrss`: on Linux exec folds the high-water mark of the address
+    /// space it replaces into it, which is this process's (its copy after `fork`, its own with
+    /// `posix_spawn`), so a child's `ru_maxrss` is never below this process's RSS at the spawn;
+    /// `VmHWM` is the new program's alone.
     static func measure(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Measured {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -188,25 +193,33 @@ enum PostgresBenchmark {
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         guard spawned == 0 else { throw BenchError("cannot run \(executable): \(String(cString: strerror(spawned)))") }
         var samples: [(seconds: Double, kb: Int)] = []
+        var peakKB = 0
         var status: Int32 = 0
-        var usage = rusage()
         while true {
-            let waited = wait4(pid, &status, WNOHANG, &usage)
+            let waited = waitpid(pid, &status, WNOHANG)
             if waited == pid { break }
-            guard waited == 0 || errno == EINTR else { throw BenchError("wait4: errno \(errno)") }
-            if let kb = residentKB(pid) { samples.append((seconds(since: start), kb)) }
+            guard waited == 0 || errno == EINTR else { throw BenchError("waitpid: errno \(errno)") }
+            if let memory = memoryKB(pid) {
+                samples.append((seconds(since: start), memory.resident))
+                peakKB = max(peakKB, memory.peak)
+            }
             usleep(5_000)
         }
         let elapsed = seconds(since: start)
         let exitStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let timeline = (1...10).map { tenth in samples.last(where: { $0.seconds <= elapsed * Double(tenth) / 10 })?.kb ?? 0 }
-        return Measured(seconds: elapsed, status: exitStatus, peakKB: usage.ru_maxrss, rssTimeline: timeline)
+        return Measured(seconds: elapsed, status: exitStatus, peakKB: peakKB, rssTimeline: timeline)
     }
 
-    private static func residentKB(_ pid: pid_t) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
-        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+    /// `VmRSS` and `VmHWM` of a running process, in kilobytes.
+    private static func memoryKB(_ pid: pid_t) -> (resident: Int, peak: Int)? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        func field(_ name: String) -> Int? {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return nil }
+            return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "")
+        }
+        guard let resident = field("VmRSS"), let peak = field("VmHWM") else { return nil }
+        return (resident, peak)
     }
 }
 
