@@ -36,6 +36,7 @@ public struct PostgresAppDatabase: AppDatabaseSource {
 }
 
 /// Pages of the streams table: one `FETCH` each, on the connection that holds the transaction.
+/// The next page is fetched while this one is decoded and reconciled.
 final class PostgresPages: RecordPages {
     private let connection: PostgresConnection
     private let fetch: PostgresQuery
@@ -46,6 +47,8 @@ final class PostgresPages: RecordPages {
     private let location: PostgresLocation
     /// Whether the last page has been read (and the transaction ended).
     private let done = Mutex(false)
+    /// The next page's `FETCH`, sent as soon as the page before it arrived.
+    private let upcoming = Mutex<Task<[PostgresRow], any Error>?>(nil)
     let duplicateKeys: [(key: String, count: Int)]
     let skippedRows: [String]
 
@@ -63,14 +66,25 @@ final class PostgresPages: RecordPages {
 
     deinit {
         // A run that stops early drops its pages: the transaction ends with the connection.
+        upcoming.withLock { $0?.cancel() }
         let connection = connection
         Task { await PostgresSession.close(connection) }
+    }
+
+    private func fetchPage() -> Task<[PostgresRow], any Error> {
+        let (connection, fetch, timeout) = (connection, fetch, location.readTimeout)
+        return Task { try await PostgresSession.rows(connection, fetch, timeout: timeout, closeOnCancel: true) }
     }
 
     func next() async throws(SourceError) -> [SourceRecord]? {
         guard !done.withLock({ $0 }) else { return nil }
         do {
-            let rows = try await PostgresSession.rows(connection, fetch, timeout: location.readTimeout, closeOnCancel: true)
+            let page = upcoming.withLock { page in defer { page = nil }; return page } ?? fetchPage()
+            let rows = try await withTaskCancellationHandler { try await page.value } onCancel: { page.cancel() }
+            if rows.count == limit {
+                let next = fetchPage()
+                upcoming.withLock { $0 = next }
+            }
             let records = try rows.map(record)
             if rows.count < limit {
                 // Every row is read: the read-only transaction ends with the connection, and a
@@ -81,6 +95,7 @@ final class PostgresPages: RecordPages {
             return records.isEmpty ? nil : records
         } catch {
             done.withLock { $0 = true }
+            upcoming.withLock { $0?.cancel() }
             await PostgresSession.close(connection)
             throw PostgresSession.describe(error, at: location.displayName)
         }

@@ -46,8 +46,9 @@ enum PostgresColumnKind: Sendable, Equatable {
             default: return nil
             }
         case .numeric:
-            guard let text = Self.numericText(&buffer) else { return nil }
-            return text.contains(".") || text.hasSuffix("N") || text.hasSuffix("y") ? .decimal(text) : .text(text)
+            if let integer = Self.numericInteger(buffer) { return .integer(integer) }
+            guard let (text, whole) = Self.numericText(&buffer) else { return nil }
+            return whole ? .text(text) : .decimal(text)
         case .timestamp:
             guard buffer.readableBytes == 8, let micros = buffer.readInteger(endianness: .big, as: Int64.self) else { return nil }
             return Self.unixSeconds(micros: micros)
@@ -73,49 +74,87 @@ enum PostgresColumnKind: Sendable, Equatable {
 
     private static let hexDigits = Array("0123456789abcdef")
 
+    /// A `numeric` without decimals that fits 64 bits, read without text (most amounts): nil for
+    /// any other, which `numericText` reads.
+    static func numericInteger(_ buffer: ByteBuffer) -> Int64? {
+        guard let count = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: Int16.self),
+              let weight = buffer.getInteger(at: buffer.readerIndex + 2, endianness: .big, as: Int16.self),
+              let sign = buffer.getInteger(at: buffer.readerIndex + 4, endianness: .big, as: UInt16.self),
+              let scale = buffer.getInteger(at: buffer.readerIndex + 6, endianness: .big, as: Int16.self),
+              scale == 0, sign == 0 || sign == 0x4000, count >= 0, weight < 5, count <= weight + 1,
+              buffer.readableBytes == 8 + Int(count) * 2
+        else { return nil }
+        if count == 0 { return 0 }
+        guard weight >= 0 else { return nil }
+        var value: Int64 = 0
+        for index in 0...Int(weight) {
+            let digit = index < Int(count) ? Int64(buffer.getInteger(at: buffer.readerIndex + 8 + index * 2, endianness: .big, as: Int16.self) ?? -1) : 0
+            guard (0..<10_000).contains(digit) else { return nil }
+            let (scaled, overflow) = value.multipliedReportingOverflow(by: 10_000)
+            let (sum, carry) = scaled.addingReportingOverflow(digit)
+            guard !overflow, !carry else { return nil }
+            value = sum
+        }
+        return sign == 0x4000 ? -value : value
+    }
+
     /// `numeric`'s binary form (digit count, weight, sign, display scale, then base-10000
-    /// digits) as exact decimal text with the column's scale: `-0.000000000000000001`,
+    /// digits) as exact decimal text with the column's scale, and whether it is a whole number
+    /// written without decimals: `-0.000000000000000001`,
     /// `115792089237316195423570985008687907853269984665640564039457584007913129639935`.
-    static func numericText(_ buffer: inout ByteBuffer) -> String? {
+    static func numericText(_ buffer: inout ByteBuffer) -> (text: String, whole: Bool)? {
         guard let count = buffer.readInteger(endianness: .big, as: Int16.self),
               let weight = buffer.readInteger(endianness: .big, as: Int16.self),
               let sign = buffer.readInteger(endianness: .big, as: UInt16.self),
-              let scale = buffer.readInteger(endianness: .big, as: Int16.self), count >= 0, scale >= 0
+              let scale = buffer.readInteger(endianness: .big, as: Int16.self), count >= 0, scale >= 0,
+              buffer.readableBytes == Int(count) * 2
         else { return nil }
         switch sign {
-        case 0xC000: return "NaN"
-        case 0xD000: return "Infinity"
-        case 0xF000: return "-Infinity"
+        case 0xC000: return ("NaN", false)
+        case 0xD000: return ("Infinity", false)
+        case 0xF000: return ("-Infinity", false)
         case 0x0000, 0x4000: break
         default: return nil
         }
-        var digits: [Int16] = []
-        digits.reserveCapacity(Int(count))
-        for _ in 0..<count {
-            guard let digit = buffer.readInteger(endianness: .big, as: Int16.self), (0..<10_000).contains(digit) else { return nil }
-            digits.append(digit)
+        let start = buffer.readerIndex
+        func digit(_ index: Int) -> Int {
+            guard index >= 0, index < Int(count) else { return 0 }
+            return Int(buffer.getInteger(at: start + index * 2, endianness: .big, as: Int16.self) ?? 0)
         }
-        func digit(_ index: Int) -> Int16 { index >= 0 && index < digits.count ? digits[index] : 0 }
-        var text = sign == 0x4000 && !digits.allSatisfy({ $0 == 0 }) ? "-" : ""
+        for index in 0..<Int(count) where !(0..<10_000).contains(digit(index)) { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(max(Int(weight) + 1, 1) * 4 + Int(scale) + 6)
+        if sign == 0x4000, (0..<Int(count)).contains(where: { digit($0) != 0 }) { out.append(UInt8(ascii: "-")) }
+        func group(_ value: Int, leadingZeros: Bool) {
+            var divisor = 1000
+            var started = leadingZeros
+            while divisor > 0 {
+                let figure = value / divisor % 10
+                if started || figure != 0 || divisor == 1 {
+                    out.append(UInt8(ascii: "0") + UInt8(figure))
+                    started = true
+                }
+                divisor /= 10
+            }
+        }
         if weight < 0 {
-            text += "0"
+            out.append(UInt8(ascii: "0"))
         } else {
-            text += String(digit(0))
-            for index in stride(from: 1, through: Int(weight), by: 1) { text += padded(digit(index)) }
+            group(digit(0), leadingZeros: false)
+            for index in stride(from: 1, through: Int(weight), by: 1) { group(digit(index), leadingZeros: true) }
         }
-        guard scale > 0 else { return text }
-        var fraction = ""
-        var index = Int(weight) + 1
-        while fraction.count < Int(scale) {
-            fraction += padded(digit(index))
-            index += 1
+        if scale > 0 {
+            out.append(UInt8(ascii: "."))
+            let fractionStart = out.count
+            var index = Int(weight) + 1
+            while out.count - fractionStart < Int(scale) {
+                group(digit(index), leadingZeros: true)
+                index += 1
+            }
+            out.removeLast(out.count - fractionStart - Int(scale))
         }
-        return text + "." + fraction.prefix(Int(scale))
-    }
-
-    private static func padded(_ digit: Int16) -> String {
-        let text = String(digit)
-        return String(repeating: "0", count: 4 - text.count) + text
+        buffer.moveReaderIndex(forwardBy: Int(count) * 2)
+        return (String(decoding: out, as: UTF8.self), scale == 0)
     }
 
     /// Microseconds since 2000-01-01T00:00:00Z as Unix seconds: whole seconds as an integer,

@@ -25,7 +25,9 @@ struct PostgresSourceTests {
                 ('edges', '', 'abc', 170141183460469231731687303715884105727, 1.5, 32767, 2147483647, 9223372036854775807, false,
                  '1969-12-31 23:59:59.75+00', '2000-01-01 00:00:00.5', '\\x', '00000000-0000-0000-0000-000000000000', 'active', 0),
                 ('nulls', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
-                ('zero', 'z', 'z', 0, 0, 0, 0, 0, false, 'infinity', '-infinity', '\\x00ff', '00000000-0000-0000-0000-000000000001', 'active', 10000);
+                ('zero', 'z', 'z', 0, 0, 0, 0, 0, false, 'infinity', '-infinity', '\\x00ff', '00000000-0000-0000-0000-000000000001', 'active', 10000),
+                ('int64', 'i', 'i', 9223372036854775807, -922337203685477580.5, 0, 0, 0, false, NULL, NULL, NULL, NULL, NULL, 9223372036854775808),
+                ('neg', 'n', 'n', 0, -12345678, 0, 0, 0, false, NULL, NULL, NULL, NULL, NULL, 123456789012);
             """)
         let columns = ["v", "c", "n", "d", "s", "i", "b", "f", "tz", "ts", "addr", "u", "m", "dom"]
         let rows = try await readAll(PostgresAppDatabase(location: try database.location()), try rules(columns.map { ($0, "string") }))
@@ -38,12 +40,16 @@ struct PostgresSourceTests {
         #expect(rows["edges"] == [
             .text(""), .text("abc"), .text("170141183460469231731687303715884105727"), .decimal("1.500000000000000000"),
             .integer(32767), .integer(2147483647), .integer(.max), .bool(false), .decimal("-0.25"), .decimal("946684800.5"),
-            .text("0x"), .text("00000000-0000-0000-0000-000000000000"), .text("active"), .text("0"),
+            .text("0x"), .text("00000000-0000-0000-0000-000000000000"), .text("active"), .integer(0),
         ])
         #expect(rows["nulls"] == Array(repeating: .null, count: columns.count))
-        #expect(rows["zero"]?[2...3] == [.text("0"), .decimal("0.000000000000000000")])
+        // Whole numbers that fit 64 bits arrive as integers, larger ones as their text; either way exact.
+        #expect(rows["int64"]?[2] == .integer(.max) && rows["int64"]?[13] == .text("9223372036854775808"))
+        #expect(rows["int64"]?[3] == .decimal("-922337203685477580.500000000000000000"))
+        #expect(rows["neg"]?[3] == .decimal("-12345678.000000000000000000") && rows["neg"]?[13] == .integer(123_456_789_012))
+        #expect(rows["zero"]?[2...3] == [.integer(0), .decimal("0.000000000000000000")])
         #expect(rows["zero"]?[8...10] == [.text("infinity"), .text("-infinity"), .text("0x00ff")])
-        #expect(rows["zero"]?[13] == .text("10000"))
+        #expect(rows["zero"]?[13] == .integer(10000))
     }
 
     /// `numeric(78,0)` beyond what an amount holds is an invalid value naming the number, never a rounded one.
