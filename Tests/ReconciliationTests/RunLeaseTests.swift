@@ -36,7 +36,7 @@ struct RunLeaseTests {
 
     func run(_ path: String) async throws -> RunReport {
         try await RunService().run(RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path),
-                                                      chain: ChainSnapshotFile(path: demoChainPath), store: try SQLiteRunStore(path: path)))
+                                                      chain: ChainSnapshotFile(path: demoChainPath), store: SQLiteRunStore(path: path)))
     }
 
     /// A container restarted as PID 1 under the same host name: PID 1 is alive (it is init here),
@@ -97,7 +97,7 @@ struct RunLeaseTests {
             }
         }
         // A lease long enough that a test process busy with other tests still renews it in time.
-        let store = try SQLiteRunStore(path: path, options: RunStoreOptions(lease: .seconds(15)))
+        let store = SQLiteRunStore(path: path, options: RunStoreOptions(lease: .seconds(15)))
         let report = try await RunService().run(RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path),
                                                                    chain: patient, store: store))
         #expect(report.status == .drift, "\(report.error ?? "")")
@@ -116,7 +116,7 @@ struct RunLeaseTests {
             try await app.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
         }
         let logs = LogLines()
-        let store = try SQLiteRunStore(path: path, options: RunStoreOptions(busyTimeout: .milliseconds(100)))
+        let store = SQLiteRunStore(path: path, options: RunStoreOptions(busyTimeout: .milliseconds(100)))
         let request = RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path), chain: locking, store: store,
                                          logger: Logger(label: "test") { _ in logs })
         async let ended = RunService().run(request)

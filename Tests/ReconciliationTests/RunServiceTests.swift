@@ -17,7 +17,7 @@ struct RunServiceTests {
     }
 
     func request(db path: String, chain: any ChainSource = ChainSnapshotFile(path: demoChainPath), dryRun: Bool = false) throws -> RunService.Request {
-        RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path), chain: chain, store: dryRun ? nil : try SQLiteRunStore(path: path))
+        RunService.Request(rulesPath: rulesPath, db: SQLiteAppDatabase(path: path), chain: chain, store: dryRun ? nil : SQLiteRunStore(path: path))
     }
 
     @Test func recordsTheRunAndEveryDiscrepancy() async throws {
@@ -29,7 +29,7 @@ struct RunServiceTests {
         #expect(report.rules.name == "payment-streams")
         #expect(report.rules.sha256.count == 64)
 
-        let history = try SQLiteRunStore(path: path)
+        let history = SQLiteRunStore(path: path)
         let shown = try #require(try await history.show(id: report.runId))
         #expect(shown.run.status == .drift)
         #expect(shown.run.streamsChecked == 9 && shown.run.discrepancyCount == 6 && shown.run.chainBlock == 19_000_000)
@@ -57,8 +57,8 @@ struct RunServiceTests {
     @Test func aRunLeftRunningIsMarkedAbortedByTheNext() async throws {
         let path = try scratch.database(sql: try demoSQL())
         // Its process died: its lease was not renewed and has run out.
-        let store = try SQLiteRunStore(path: path, options: RunStoreOptions(lease: .seconds(-1)))
-        try await store.begin(RunRecord(id: "crashed", startedAt: "2026-01-01T00:00:00Z", status: .running, dryRun: false,
+        let store = SQLiteRunStore(path: path, options: RunStoreOptions(lease: .seconds(-1)))
+        _ = try await store.begin(RunRecord(id: "crashed", startedAt: "2026-01-01T00:00:00Z", status: .running, dryRun: false,
                                         rulesName: "payment-streams", rulesSha256: "x", owner: "\(ProcessInfo.processInfo.hostName):2147483646"))
         // A row from before owners were recorded: nobody can say it is alive.
         try await DatabaseQueue(path: path).write { db in
@@ -76,9 +76,9 @@ struct RunServiceTests {
 
     @Test func aRunMarkedAbortedMeanwhileKeepsThatStatus() async throws {
         let path = try scratch.database(sql: try demoSQL())
-        let store = try SQLiteRunStore(path: path)
+        let store = SQLiteRunStore(path: path)
         let runId = RunService.newRunId()
-        try await store.begin(RunRecord(id: runId, startedAt: "2026-11-25T00:00:00Z", status: .running, dryRun: false,
+        _ = try await store.begin(RunRecord(id: runId, startedAt: "2026-11-25T00:00:00Z", status: .running, dryRun: false,
                                         rulesName: "r", rulesSha256: "x"))
         #expect(try await store.abort(runId: runId, finishedAt: "2026-11-25T00:01:00Z", reason: "stopped"))
         #expect(try await store.abort(runId: runId, finishedAt: "2026-11-25T00:02:00Z", reason: "again") == false)
@@ -110,8 +110,8 @@ struct RunServiceTests {
     @Test func aRunStillGoingInALiveProcessIsNotAborted() async throws {
         let path = try scratch.database(sql: try demoSQL())
         // A lease of an hour: a busy machine may take a minute between these two lines.
-        let store = try SQLiteRunStore(path: path, options: RunStoreOptions(lease: .seconds(3600)))
-        try await store.begin(RunRecord(id: "live", startedAt: "2026-01-01T00:00:00Z", status: .running, dryRun: false,
+        let store = SQLiteRunStore(path: path, options: RunStoreOptions(lease: .seconds(3600)))
+        _ = try await store.begin(RunRecord(id: "live", startedAt: "2026-01-01T00:00:00Z", status: .running, dryRun: false,
                                         rulesName: "payment-streams", rulesSha256: "x")) // owned by this test process
         // One run at a time per store: the second is refused, naming the first, and changes nothing.
         do {
