@@ -131,6 +131,11 @@ enum PostgresRunSchema {
             buffer.writeString("\\N")
             return
         }
+        // Most texts need no escape: written whole.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") || $0 == 0 }) {
+            buffer.writeString(text)
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): buffer.writeString("\\\\")
