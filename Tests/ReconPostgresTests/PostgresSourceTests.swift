@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import PostgresRig
 import ReconEngine
 import ReconPostgres
@@ -241,6 +244,43 @@ struct PostgresSourceTests {
         let started = ContinuousClock.now
         read.cancel()
         await #expect(throws: SourceError.self) { _ = try await read.value }
+        #expect(ContinuousClock.now - started < .seconds(20))
+    }
+
+    /// A statement slower than `read_timeout` closes the connection and fails with one line.
+    @Test func aStatementOverTheReadTimeoutFails() async throws {
+        let database = try await TestDatabase("""
+            CREATE TABLE base (id text, total int8);
+            INSERT INTO base VALUES ('a', 1);
+            CREATE VIEW streams AS SELECT id, total FROM base, (SELECT pg_sleep(30)) AS slow;
+            """)
+        let source = PostgresAppDatabase(location: try database.location(query: "read_timeout=1"))
+        let started = ContinuousClock.now
+        let failure = await #expect(throws: SourceError.self) { _ = try await readAll(source, try rules([("total", "amount")])) }
+        #expect(failure?.message == "no answer from the database for 1 s (read_timeout); the connection was closed")
+        #expect(ContinuousClock.now - started < .seconds(20))
+    }
+
+    /// A host that accepts the connection and never answers: connecting gives up after `connect_timeout`.
+    @Test func aServerThatNeverAnswersTimesOutConnecting() async throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                guard bind(listener, raw, length) == 0, listen(listener, 8) == 0, getsockname(listener, raw, &length) == 0 else {
+                    throw SourceError(.unreadable, at: "test", "cannot listen")
+                }
+            }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let source = PostgresAppDatabase(location: try PostgresLocation("postgres://u:pw@127.0.0.1:\(port)/d?connect_timeout=1", environment: [:]))
+        let started = ContinuousClock.now
+        let failure = await #expect(throws: SourceError.self) { _ = try await readAll(source, try rules([("total", "amount")])) }
+        #expect(failure?.message == "cannot connect: timed out connecting")
         #expect(ContinuousClock.now - started < .seconds(20))
     }
 }
