@@ -77,9 +77,7 @@ public final class PostgresRunStore: RunStore {
         guard session.withLock({ $0 == nil }) else {
             throw .unavailable(SourceError(.unsupported, at: displayName, "this run store already holds a run; release it first"))
         }
-        var run = run
-        run.owner = run.owner ?? RunOwner.current
-        run.leaseExpiresAt = RunReport.timestamp(Date().addingTimeInterval(lease / .seconds(1)))
+        let record = claimed(run)
         let connection: PostgresConnection
         do {
             connection = try await connect()
@@ -97,7 +95,6 @@ public final class PostgresRunStore: RunStore {
                 throw RunStoreError.busy(RunInProgress(runId: row?.0, startedAt: row?.1, owner: row?.2, store: displayName))
             }
             try await PostgresRunSchema.migrate(connection)
-            let record = run
             let gone = try await PostgresRunSchema.transaction(connection) {
                 let gone = try await PostgresTableCheck.rows(connection, """
                     UPDATE reconciliation_runs SET status = 'aborted', finished_at = \(record.startedAt),

@@ -44,11 +44,6 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    /// `now + lease`, as the run tables write times.
-    private func leaseEnd(from now: Date = Date()) -> String {
-        RunReport.timestamp(now.addingTimeInterval(lease / .seconds(1)))
-    }
-
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(SourceError) -> T {
         do {
             return try await queue().write(body)
@@ -65,10 +60,7 @@ public final class SQLiteRunStore: RunStore {
     /// same). Only the lease says a run is alive: `host:pid` is not unique (a restarted container
     /// is PID 1 again under the same host name).
     public func begin(_ run: RunRecord) async throws(RunStoreError) -> [String] {
-        var run = run
-        run.owner = run.owner ?? RunOwner.current
-        run.leaseExpiresAt = leaseEnd()
-        let record = run
+        let record = claimed(run)
         let now = RunReport.timestamp(Date())
         let path = path
         let outcome: Result<[String], RunInProgress>

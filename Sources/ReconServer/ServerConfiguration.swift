@@ -28,9 +28,7 @@ public struct ServerConfiguration: Sendable {
 
     /// The run store: `store`, else the app database.
     public func runStore(options: RunStoreOptions = RunStoreOptions()) throws(SourceError) -> any RunStore {
-        var options = options
-        options.createIfMissing = store != nil
-        return try assembly.stores.store(store ?? database, options: options)
+        try assembly.stores.store(store, defaultingTo: database, options: options)
     }
 
     /// The run store's location, safe to show.

@@ -1,3 +1,4 @@
+import Foundation
 import ReconEngine
 import ReconSources
 
@@ -40,6 +41,20 @@ extension RunStore {
     }
 
     public func release() async {}
+
+    /// `now + lease`, as the run tables write times.
+    public func leaseEnd(from now: Date = Date()) -> String {
+        RunReport.timestamp(now.addingTimeInterval(lease / .seconds(1)))
+    }
+
+    /// `run` as `begin` records it: owned by this process (unless it names its owner), its lease
+    /// running from now.
+    public func claimed(_ run: RunRecord) -> RunRecord {
+        var run = run
+        run.owner = run.owner ?? RunOwner.current
+        run.leaseExpiresAt = leaseEnd()
+        return run
+    }
 
     public func list() async throws(SourceError) -> [RunRecord] {
         try await list(limit: 20)
@@ -117,6 +132,15 @@ public struct StoreRegistry: Sendable {
     /// Registers a store for `schemes` ("" for a file path).
     public mutating func register(_ schemes: [String], _ factory: @escaping Factory) {
         for scheme in schemes { stores[scheme] = factory }
+    }
+
+    /// Where runs are recorded: `store` (a `--store`), else the app database `database`. A
+    /// `--store` file that does not exist yet is created by the first run; the app database
+    /// never is, so a typo in `--db` cannot make a new file.
+    public func store(_ store: String?, defaultingTo database: String, options: RunStoreOptions = RunStoreOptions()) throws(SourceError) -> any RunStore {
+        var options = options
+        options.createIfMissing = store != nil
+        return try self.store(store ?? database, options: options)
     }
 
     /// The store at `location`; opening it touches nothing yet (tables are made by `begin`).

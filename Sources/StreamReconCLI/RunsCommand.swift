@@ -17,18 +17,13 @@ extension StreamRecon {
             @Option(help: "Where the runs were recorded (as for run --store). Default: the --db database.")
             var store: String?
 
-            /// The run store to read; opening it writes nothing.
+            /// The run store to read; reading it creates and writes nothing.
             func history() throws -> any RunStore {
-                let opened: Result<any RunStore, SourceError>
                 do {
-                    opened = .success(try StreamRecon.assembly.stores.store(store ?? db))
+                    return try StreamRecon.assembly.stores.store(store, defaultingTo: db)
+                } catch where error.kind == .unsupported {
+                    throw ValidationError(error.description)
                 } catch {
-                    opened = .failure(error)
-                }
-                switch opened {
-                case .success(let store): return store
-                case .failure(let error) where error.kind == .unsupported: throw ValidationError(error.description)
-                case .failure(let error):
                     Terminal.printError("error: \(error)")
                     throw ExitCode(ExitStatus.failed)
                 }

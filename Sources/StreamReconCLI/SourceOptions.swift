@@ -22,9 +22,7 @@ struct SourceOptions: ParsableArguments {
     /// Where runs are recorded: `--store`, else the app database `database`. A `--store` file
     /// that does not exist yet is created; the app database never is.
     func runStore(database: String, options: RunStoreOptions = RunStoreOptions()) throws(SourceError) -> any RunStore {
-        var options = options
-        options.createIfMissing = store != nil
-        return try StreamRecon.assembly.stores.store(store ?? database, options: options)
+        try StreamRecon.assembly.stores.store(store, defaultingTo: database, options: options)
     }
 
     func validate() throws {
