@@ -186,9 +186,10 @@ struct Tally {
     private mutating func label(_ side: Side, _ raw: RawValue) -> Label? {
         if let index = labels.firstIndex(where: { $0.side == side && $0.raw == raw }) { return .cached(index) }
         guard let field = status?.field else { return nil }
-        let parsed = side == .db ? field.type.parse(raw) : field.parseChain(raw)
+        let parsed = side == .db ? field.parseDB(raw) : field.parseChain(raw)
         guard case .success(let value) = parsed else { return nil }
-        let text = field.type.render(value)
+        let text = field.display(value) ?? "null"
+
         guard labels.count < 64 else { return .text(text) }
         labels.append((side, raw, text, 0))
         return .cached(labels.count - 1)

@@ -35,7 +35,8 @@ struct PluginExampleTests {
 
     @Test(arguments: cases(PluginRegistry.builtIn.comparators.map { $0.description }))
     func comparatorExample(_ test: Case<ComparatorExample>) throws {
-        let ruleSet = try compile(rules(fields: "  v: \(test.example.field)"))
+        let invariants = test.example.invariant.map { "  i: { assert: \"\($0)\" }" }
+        let ruleSet = try compile(rules(fields: "  v: \(test.example.field)", invariants: invariants))
         let findings = ruleSet.reconcile(streamId: "s", db: [test.example.db], chain: [test.example.chain])
         if test.passes {
             #expect(findings.isEmpty, "\(findings)")

@@ -88,7 +88,7 @@ struct ReconcileTests {
         let ruleSet = try compile(rules(fields: "  fee: { type: amount, severity: info, compare: { tolerance: 2 } }"))
         let findings = ruleSet.reconcile(streamId: "s", db: ["10"], chain: ["13"])
         #expect(findings.map(\.severity) == [.info])
-        #expect(findings.map(\.message) == ["fee differs: DB 10, on chain 13 (within 2)"])
+        #expect(findings.map(\.message) == ["fee differs by 3, more than the tolerance of 2: DB 10, on chain 13"])
         #expect(ruleSet.reconcile(streamId: "s", db: ["10"], chain: ["12"]).isEmpty)
     }
 

@@ -65,6 +65,11 @@ extension CompiledRuleSet {
         var parsed = ParsedSide(values: buffer)
         let slots = plan.slots
         for slot in raw.indices {
+            guard slots[slot].parsed else {
+                // Ignored and read by no invariant: never parsed, never reported.
+                buffer.initializeElement(at: slot, to: .null)
+                continue
+            }
             let result = side == .db ? slots[slot].dbParse(raw[slot]) : slots[slot].chainParse(raw[slot])
             switch result {
             case .success(let value):
@@ -87,15 +92,22 @@ extension CompiledRuleSet {
 
     private func compare(_ db: ParsedSide, _ chain: ParsedSide, streamId: String, into findings: inout [Finding]) {
         let slots = plan.slots
-        for slot in slots.indices where db.isValid(slot) && chain.isValid(slot) {
+        for slot in slots.indices where slots[slot].compared && db.isValid(slot) && chain.isValid(slot) {
             let (dbValue, chainValue) = (db.values[slot], chain.values[slot])
             guard !slots[slot].matches(dbValue, chainValue) else { continue }
             let field = fields[slot]
-            let (dbText, chainText) = (field.type.render(dbValue), field.type.render(chainValue))
+            let (dbText, chainText) = (field.display(dbValue), field.display(chainValue))
+            let shown = "DB \(dbText ?? "null"), on chain \(chainText ?? "null")"
+            let message: String
+            if case .number(let a) = dbValue, case .number(let b) = chainValue, let bound = field.comparator.bound {
+                let unit = field.type.unit.map { " \($0)" } ?? ""
+                message = "\(field.name) differs by \(Magnitude.distance(a, b))\(unit), more than \(bound(a, b)): \(shown)"
+            } else {
+                message = "\(field.name) differs: \(shown) (\(field.comparator.summary))"
+            }
             findings.append(Finding(
                 streamId: streamId, kind: .mismatch, field: field.name, dbValue: dbText, onChainValue: chainText,
-                rule: field.name, severity: field.severity,
-                message: "\(field.name) differs: DB \(dbText), on chain \(chainText) (\(field.comparator.summary))"
+                rule: field.name, severity: field.severity, message: message
             ))
         }
     }
@@ -111,6 +123,8 @@ extension CompiledRuleSet {
             invariant = invariants[index]
             failure = "\(invariant.expression) is false"
         } catch {
+            // A null read outside an `is null` test: the invariant does not apply to this record.
+            if error.isNull { return }
             invariant = invariants[index]
             failure = "\(invariant.expression) cannot be evaluated: \(error.message)"
         }

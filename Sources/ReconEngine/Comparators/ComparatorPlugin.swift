@@ -5,6 +5,13 @@ public protocol ComparatorPlugin: Sendable {
     static var description: PluginDescription<ComparatorExample> { get }
     /// Checks that the comparator fits the field's type and its parameter, and builds the comparison.
     static func makeComparator(_ context: ComparatorContext) throws(PluginError) -> Comparator
+    /// Whether the comparator is a bound that `compare:` may combine with other bounds
+    /// (`{ tolerance: 5, tolerance_bps: 10 }` passes when either holds). False unless declared.
+    static var isBound: Bool { get }
+}
+
+extension ComparatorPlugin {
+    public static var isBound: Bool { false }
 }
 
 /// A compiled comparison of one field's DB value with its on-chain value.
@@ -14,10 +21,18 @@ public struct Comparator: Sendable {
     public var matches: @Sendable (_ db: Value, _ chain: Value) -> Bool
     /// Names the comparison in mismatch messages, such as `within 5 base units`.
     public var summary: String
+    /// False for a comparator that leaves the field out of the comparison (`ignore`): the field is
+    /// then never compared or reported, and its values are parsed only where an invariant reads them.
+    public var compares: Bool
+    /// For a bound: what it allowed for two numbers that failed it, such as `the tolerance of 5`.
+    public var bound: (@Sendable (_ db: Int128, _ chain: Int128) -> String)?
 
-    public init(summary: String, chainParser: ValueParser? = nil, matches: @escaping @Sendable (Value, Value) -> Bool) {
+    public init(summary: String, chainParser: ValueParser? = nil, compares: Bool = true,
+                bound: (@Sendable (Int128, Int128) -> String)? = nil, matches: @escaping @Sendable (Value, Value) -> Bool) {
         self.summary = summary
         self.chainParser = chainParser
+        self.compares = compares
+        self.bound = bound
         self.matches = matches
     }
 }
@@ -56,15 +71,18 @@ public struct ComparatorContext {
     }
 }
 
-/// A field definition (YAML flow mapping) with one DB and one chain value.
+/// A field definition (YAML flow mapping) with one DB and one chain value, and optionally an
+/// invariant over the field (named `v`) checked on both sides.
 public struct ComparatorExample: Sendable {
     public var field: String
     public var db: RawValue
     public var chain: RawValue
+    public var invariant: String?
 
-    public init(field: String, db: RawValue, chain: RawValue) {
+    public init(field: String, db: RawValue, chain: RawValue, invariant: String? = nil) {
         self.field = field
         self.db = db
         self.chain = chain
+        self.invariant = invariant
     }
 }

@@ -13,11 +13,26 @@ public struct CompiledRuleSet: Sendable {
         public let view: ViewSignature?
         public let type: FieldType
         public let severity: Severity
+        /// `nullable: true`: null is a value (`Value.null`), not an invalid one.
+        public let nullable: Bool
         let comparator: Comparator
+        /// The comparator's test, null-aware for a nullable field.
+        let matches: @Sendable (Value, Value) -> Bool
+        let dbParser: ValueParser
         let chainParser: ValueParser
 
+        /// Whether the field is compared and reported; false for `compare: ignore`.
+        public var isCompared: Bool { comparator.compares }
+
+        /// Parses a DB raw value as the field reads it (with its `decimals`, taking null when nullable).
+        public func parseDB(_ raw: RawValue) -> Result<Value, InvalidValue> { dbParser(raw) }
         /// Parses an on-chain raw value as the field's comparator reads it (through a `map`, say).
         public func parseChain(_ raw: RawValue) -> Result<Value, InvalidValue> { chainParser(raw) }
+        /// A value as a report shows it; nil for null.
+        public func display(_ value: Value) -> String? {
+            if case .null = value { return nil }
+            return type.render(value)
+        }
     }
 
     public struct Invariant: Sendable {
@@ -85,13 +100,22 @@ final class ApplyPlan: Sendable {
         var dbParse: ValueParser
         var chainParse: ValueParser
         var matches: @Sendable (Value, Value) -> Bool
+        /// Compared and reported (false for `compare: ignore`).
+        var compared: Bool
+        /// Parsed: compared, or read by an invariant.
+        var parsed: Bool
     }
 
     let slots: [Slot]
     let checks: [Check]
 
     init(fields: [CompiledRuleSet.Field], invariants: [CompiledRuleSet.Invariant]) {
-        slots = fields.map { Slot(dbParse: $0.type.parse, chainParse: $0.chainParser, matches: $0.comparator.matches) }
+        let read = Set(invariants.flatMap(\.slots))
+        slots = fields.indices.map { slot in
+            let field = fields[slot]
+            return Slot(dbParse: field.dbParser, chainParse: field.chainParser, matches: field.matches,
+                        compared: field.isCompared, parsed: field.isCompared || read.contains(slot))
+        }
         checks = invariants.map {
             Check(assert: $0.assert, when: $0.when, slots: $0.slots, onDB: $0.sides.contains(.db), onChain: $0.sides.contains(.chain))
         }

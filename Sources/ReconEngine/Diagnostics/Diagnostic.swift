@@ -54,4 +54,8 @@ final class DiagnosticSink {
     func error(_ code: DiagnosticCode, at location: TextLocation, _ message: String) {
         diagnostics.append(Diagnostic(code, .error, at: location, message))
     }
+
+    func warning(_ code: DiagnosticCode, at location: TextLocation, _ message: String) {
+        diagnostics.append(Diagnostic(code, .warning, at: location, message))
+    }
 }

@@ -48,6 +48,11 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
     case typeMismatch = "type-mismatch"
     /// A string literal compared with an enum field is not one of its values.
     case unknownEnumValue = "unknown-enum-value"
+    /// An invariant reads a nullable field without an `is null` / `is not null` test of it (a warning:
+    /// the invariant is then not checked for records where the field is null).
+    case unguardedNullable = "unguarded-nullable"
+    /// `is null` on a field that is not nullable, which is never true (a warning).
+    case nullTestNotNullable = "null-test-not-nullable"
     /// The `evm` contract is not a valid address (or fails its EIP-55 checksum).
     case invalidContract = "invalid-contract"
     /// A view call that does not parse as a Solidity signature, or that takes other arguments than the stream id.

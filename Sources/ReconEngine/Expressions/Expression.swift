@@ -18,4 +18,6 @@ indirect enum Expression {
     case negate(Expression, offset: Int)
     case binary(BinaryOperator, Expression, Expression, offset: Int)
     case call(String, [Expression], offset: Int)
+    /// `FIELD is null` (`negated`: `is not null`); the offset is that of `is`.
+    case isNull(String, negated: Bool, fieldOffset: Int, offset: Int)
 }

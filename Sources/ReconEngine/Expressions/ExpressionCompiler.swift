@@ -2,9 +2,11 @@
 /// a rule set allocates no array per record).
 typealias Record = UnsafeMutableBufferPointer<Value>
 
-/// Why an invariant could not be evaluated for a record (an arithmetic overflow).
+/// Why an invariant could not be evaluated for a record: an arithmetic overflow, or a null
+/// read outside an `is null` test (the invariant then does not apply to the record).
 struct EvaluationError: Error {
     var message: String
+    var isNull = false
 }
 
 typealias Predicate = @Sendable (Record) throws(EvaluationError) -> Bool
@@ -14,6 +16,7 @@ struct ExpressionCompiler {
     struct FieldSlot {
         var slot: Int
         var type: FieldType
+        var nullable = false
     }
 
     let fields: [String: FieldSlot]
@@ -22,6 +25,18 @@ struct ExpressionCompiler {
     let broken: Set<String>
     /// The slots the compiled expressions read, in first-use order.
     private(set) var referenced: [Int] = []
+    /// Nullable fields whose value is read, with the offset of the first read.
+    private(set) var nullableReads: [(name: String, offset: Int)] = []
+    /// Fields tested with `is null` / `is not null`.
+    private(set) var nullTests: Set<String> = []
+    /// Problems that do not stop the rules from compiling.
+    private(set) var warnings: [ExpressionError] = []
+
+    /// Starts the next expression of the same invariant: offsets of reads restart.
+    mutating func beginExpression() {
+        nullableReads = []
+        warnings = []
+    }
 
     init(fields: [String: FieldSlot], registry: PluginRegistry, broken: Set<String> = []) {
         self.fields = fields
@@ -92,38 +107,66 @@ struct ExpressionCompiler {
             return try binary(op, try compile(left), try compile(right), offset: offset)
         case .call(let name, let arguments, let offset):
             return try call(name, arguments, offset: offset)
+        case .isNull(let name, let negated, let fieldOffset, let offset):
+            return try nullTest(name, negated: negated, fieldOffset: fieldOffset, offset: offset)
         }
+    }
+
+    private mutating func nullTest(_ name: String, negated: Bool, fieldOffset: Int, offset: Int) throws(ExpressionError) -> Operand {
+        let field = try lookUp(name, offset: fieldOffset)
+        nullTests.insert(name)
+        if !field.nullable {
+            warnings.append(ExpressionError(code: .nullTestNotNullable, message: "field '\(name)' is not nullable, so 'is \(negated ? "not " : "")null' is always "
+                + "\(negated ? "true" : "false"); add 'nullable: true' to the field if its values can be null", offset: fieldOffset))
+        }
+        let slot = field.slot
+        return Operand(eval: .bool { record throws(EvaluationError) in
+            if case .null = record[slot] { return !negated }
+            return negated
+        }, label: "a condition", offset: offset)
     }
 
     private func mismatch(_ message: String, at offset: Int) -> ExpressionError {
         ExpressionError(code: .typeMismatch, message: message, offset: offset)
     }
 
-    private mutating func field(_ name: String, offset: Int) throws(ExpressionError) -> Operand {
+    /// The field named `name`, recorded as read; an error (with a hint) when there is none.
+    private mutating func lookUp(_ name: String, offset: Int) throws(ExpressionError) -> FieldSlot {
         guard let field = fields[name] else {
             if broken.contains(name) { throw ExpressionError(code: nil, message: "", offset: offset) }
+            if let owner = fields.keys.sorted().first(where: { fields[$0]!.type.cases?.contains(name) == true }) {
+                throw ExpressionError(code: .unknownField, message: "unknown field '\(name)'; did you mean '\(name)'? "
+                    + "A value of enum '\(owner)' is quoted: \(owner) == '\(name)'", offset: offset)
+            }
             let known = (Array(fields.keys) + broken).sorted()
             throw ExpressionError(code: .unknownField, message: "unknown field '\(name)'"
                 + Suggestion.hintOrList(for: name, in: known, listing: "fields are"), offset: offset)
         }
         if !referenced.contains(field.slot) { referenced.append(field.slot) }
+        return field
+    }
+
+    private mutating func field(_ name: String, offset: Int) throws(ExpressionError) -> Operand {
+        let field = try lookUp(name, offset: offset)
+        if field.nullable, !nullableReads.contains(where: { $0.name == name }) { nullableReads.append((name, offset)) }
         let slot = field.slot
         let label = "'\(name)' (\(field.type.identifier))"
         let wrongType = EvaluationError(message: "field '\(name)' does not hold \(field.type.identifier) values")
+        let null = EvaluationError(message: "field '\(name)' is null", isNull: true)
         switch field.type.kind {
         case .number:
             return Operand(eval: .number { record throws(EvaluationError) in
-                guard case .number(let value) = record[slot] else { throw wrongType }
+                guard case .number(let value) = record[slot] else { throw record[slot] == .null ? null : wrongType }
                 return value
             }, type: field.type, label: label, offset: offset)
         case .text:
             return Operand(eval: .text { record throws(EvaluationError) in
-                guard case .text(let value) = record[slot] else { throw wrongType }
+                guard case .text(let value) = record[slot] else { throw record[slot] == .null ? null : wrongType }
                 return value
             }, type: field.type, label: label, offset: offset)
         case .bool:
             return Operand(eval: .bool { record throws(EvaluationError) in
-                guard case .bool(let value) = record[slot] else { throw wrongType }
+                guard case .bool(let value) = record[slot] else { throw record[slot] == .null ? null : wrongType }
                 return value
             }, type: field.type, label: label, offset: offset)
         }

@@ -83,6 +83,15 @@ struct ExpressionParser {
 
     private mutating func parseComparison() throws(ExpressionError) -> Expression {
         let left = try parseAdditive()
+        if let token = accept(.keyword("is")) {
+            let negated = accept(.keyword("not")) != nil
+            guard accept(.keyword("null")) != nil else { throw unexpected(negated ? "'null'" : "'null' or 'not null'") }
+            guard case .field(let name, let fieldOffset) = left else {
+                throw ExpressionError(code: .typeMismatch, message: "'is null' tests a field, such as 'cancelled_at is null'; the left side is not a field name",
+                                      offset: token.offset)
+            }
+            return try counted(.isNull(name, negated: negated, fieldOffset: fieldOffset, offset: token.offset), at: token.offset)
+        }
         guard case .symbol(let symbol) = peek.kind, let op = Expression.BinaryOperator(rawValue: symbol), op.isComparison else {
             return left
         }
@@ -126,6 +135,8 @@ struct ExpressionParser {
         case .string(let value):
             position += 1
             return .string(value, offset: token.offset)
+        case .keyword("null"):
+            throw .syntax("null is tested with 'FIELD is null' or 'FIELD is not null'; it is not a value", at: token.offset)
         case .keyword("true"), .keyword("false"):
             position += 1
             return .bool(token.kind == .keyword("true"), offset: token.offset)

@@ -15,7 +15,7 @@ struct Token: Equatable {
 }
 
 enum Lexer {
-    static let keywords: Set<String> = ["and", "or", "not", "true", "false"]
+    static let keywords: Set<String> = ["and", "or", "not", "true", "false", "is", "null"]
     private static let twoCharSymbols: Set<String> = ["==", "!=", "<=", ">="]
     private static let oneCharSymbols: Set<Unicode.Scalar> = ["<", ">", "+", "-", "(", ")", ","]
 

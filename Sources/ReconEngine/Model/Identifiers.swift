@@ -1,7 +1,7 @@
 /// Names the rules file may use: SQL identifiers (quoted, never spliced raw) and field names
 /// that invariant expressions can refer to.
 enum Identifiers {
-    static let keywords: Set<String> = ["and", "or", "not", "true", "false"]
+    static let keywords: Set<String> = Lexer.keywords
 
     /// `[A-Za-z_][A-Za-z0-9_]*`, at most 63 characters.
     static func isPlain(_ name: String) -> Bool {

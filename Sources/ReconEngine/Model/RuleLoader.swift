@@ -9,7 +9,7 @@ struct RuleLoader {
     let sink: DiagnosticSink
 
     static let topKeys = ["version", "name", "description", "key", "db", "evm", "fields", "invariants"]
-    static let fieldKeys = ["type", "db", "chain", "compare", "severity", "description"]
+    static let fieldKeys = ["type", "db", "chain", "compare", "nullable", "severity", "description"]
     static let invariantKeys = ["on", "assert", "when", "severity", "description"]
 
     func load(_ root: Node) -> RuleModel {
@@ -86,26 +86,40 @@ struct RuleLoader {
             db: db,
             chain: field.scalar("chain") ?? name,
             chainQuoted: field.node("chain").map(Self.isQuoted) ?? false,
-            comparator: field.node("compare").flatMap { loadComparator($0, field: what) },
+            comparators: field.node("compare").map { loadComparators($0, field: what) } ?? [],
+            nullable: nullable(field),
             severity: severity(field),
             parameters: parameters
         )
     }
 
-    private func loadComparator(_ node: Node, field: String) -> ComparatorModel? {
+    private func loadComparators(_ node: Node, field: String) -> [ComparatorModel] {
         let location = PluginParameter.location(of: node, in: file)
         switch node {
         case .scalar:
-            return MappingReader.scalar(node, what: "'compare' of \(field)", file: file, sink: sink).map { ComparatorModel(name: $0) }
-        case .mapping(let mapping) where mapping.count == 1:
-            let (key, value) = mapping.first!
-            return MappingReader.scalar(key, what: "the comparator of \(field)", file: file, sink: sink)
-                .map { ComparatorModel(name: $0, parameter: PluginParameter(node: value, file: file)) }
+            return MappingReader.scalar(node, what: "'compare' of \(field)", file: file, sink: sink).map { [ComparatorModel(name: $0)] } ?? []
+        case .mapping(let mapping) where !mapping.isEmpty:
+            // Several keys are several bounds (`{ tolerance: 5, tolerance_bps: 10 }`); the builder checks that they are.
+            return mapping.compactMap { key, value in
+                MappingReader.scalar(key, what: "the comparator of \(field)", file: file, sink: sink)
+                    .map { ComparatorModel(name: $0, parameter: PluginParameter(node: value, file: file)) }
+            }
         default:
             sink.error(.wrongNodeKind, at: location,
                        "'compare' of \(field) must name one comparator, such as 'compare: exact' or 'compare: { tolerance: 5 }'")
-            return nil
+            return []
         }
+    }
+
+    private func nullable(_ reader: MappingReader) -> Bool {
+        guard let node = reader.node("nullable") else { return false }
+        let location = PluginParameter.location(of: node, in: file)
+        guard case .scalar(let scalar) = node, node.null == nil, let flag = Bool(scalar.string.lowercased()), ["true", "false"].contains(scalar.string) else {
+            let shown = if case .scalar(let scalar) = node { "'\(scalar.string)'" } else { node.kindName }
+            sink.error(.invalidValue, at: location, "'nullable' of \(reader.what) must be true or false, not \(shown)")
+            return false
+        }
+        return flag
     }
 
     private func severity(_ reader: MappingReader) -> Severity {

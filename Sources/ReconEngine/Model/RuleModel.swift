@@ -45,7 +45,10 @@ struct FieldModel {
     var chain: Located<String>
     /// Whether `chain` was written quoted (a signature's columns then start one further on).
     var chainQuoted: Bool
-    var comparator: ComparatorModel?
+    /// One comparator, or several bounds that pass when either holds.
+    var comparators: [ComparatorModel] = []
+    /// `nullable: true`: null is a value of this field.
+    var nullable: Bool
     var severity: Severity
     /// Type parameter keys (such as `values`) by name.
     var parameters: [String: PluginParameter]

@@ -41,6 +41,31 @@ public struct PluginParameter {
         }
     }
 
+    /// The parameter as a mapping whose keys are among `allowed` (an unknown key is an error with a
+    /// "did you mean"), each value a parameter of its own, in file order.
+    public func mapping(_ what: String, allowed: [String], example: String) throws(PluginError) -> [(key: String, value: PluginParameter)] {
+        guard case .mapping(let mapping) = node else {
+            throw PluginError(.invalidParameter, "\(what) must be a mapping such as \(example), not \(node.kindName)", at: location)
+        }
+        var entries: [(String, PluginParameter)] = []
+        var problems: [PluginError.Problem] = []
+        for (key, value) in mapping {
+            let keyParameter = PluginParameter(node: key, file: file)
+            let name = try keyParameter.string("each key of \(what)")
+            guard allowed.contains(name) else {
+                problems.append(.init(code: .unknownKey, message: "unknown key '\(name)' in \(what)" + Suggestion.hintOrList(for: name, in: allowed),
+                                      location: keyParameter.location))
+                continue
+            }
+            entries.append((name, PluginParameter(node: value, file: file)))
+        }
+        if entries.isEmpty, problems.isEmpty {
+            problems.append(.init(code: .invalidParameter, message: "\(what) is empty; write it as \(example)", location: location))
+        }
+        guard problems.isEmpty else { throw PluginError(problems: problems) }
+        return entries
+    }
+
     /// The parameter as a list of string scalars, each with its location.
     public func stringList(_ what: String) throws(PluginError) -> [(value: String, location: TextLocation)] {
         guard case .sequence(let sequence) = node else {

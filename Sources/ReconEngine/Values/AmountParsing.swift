@@ -78,6 +78,7 @@ enum AmountParsing {
         case .number(let number): String(number)
         case .text(let text): text
         case .bool(let flag): String(flag)
+        case .null: "null"
         }
     }
 }

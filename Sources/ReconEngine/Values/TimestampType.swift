@@ -20,6 +20,7 @@ public enum TimestampType: ValueTypePlugin {
         FieldType(
             identifier: description.identifier,
             kind: .number(arithmetic: false),
+            unit: "seconds",
             parse: parse,
             render: { value in
                 guard case .number(let seconds) = value else { return AmountParsing.render(value) }

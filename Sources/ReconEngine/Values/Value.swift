@@ -1,9 +1,11 @@
 /// A typed value: what a field's type made of a raw value. Amounts, integers and timestamps
-/// are numbers (exact, 128-bit); strings, addresses and enum cases are text.
+/// are numbers (exact, 128-bit); strings, addresses and enum cases are text. `null` only
+/// for a field declared `nullable: true`.
 public enum Value: Sendable, Hashable {
     case number(Int128)
     case text(String)
     case bool(Bool)
+    case null
 }
 
 /// How expressions may use the values of a type.
@@ -32,22 +34,33 @@ public struct FieldType: Sendable {
     public var cases: [String]?
     /// The comparator used when a field names none.
     public var defaultComparator: String
+    /// Parses the DB side's raw values.
     public var parse: ValueParser
+    /// Parses the chain side's raw values: `parse` unless the type reads the sides differently
+    /// (an amount with `decimals` on one side only).
+    public var chainParse: ValueParser
     public var render: @Sendable (Value) -> String
+    /// The unit a difference is counted in, for messages (`seconds`); nil when it has none.
+    public var unit: String?
 
     public init(
         identifier: String,
         kind: ValueKind,
         cases: [String]? = nil,
         defaultComparator: String = "exact",
+        unit: String? = nil,
         parse: @escaping ValueParser,
+        chainParse: ValueParser? = nil,
         render: @escaping @Sendable (Value) -> String
     ) {
         self.identifier = identifier
         self.kind = kind
         self.cases = cases
         self.defaultComparator = defaultComparator
+        self.unit = unit
         self.parse = parse
+        // Not `??`: through its generic operands the parser would come back wrapped in a thunk.
+        if let chainParse { self.chainParse = chainParse } else { self.chainParse = parse }
         self.render = render
     }
 
