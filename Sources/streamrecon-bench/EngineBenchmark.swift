@@ -20,7 +20,7 @@ enum EngineBenchmark {
         let compileMs = median(repetitions: 7) { _ = compiler.compile(path: rulesPath) }
         let lintMs = median(repetitions: 7) { _ = try? Linter(compiler: compiler).lint(paths: [rulesPath]) }
 
-        let demo = try compiler.load(path: "Rules/streams.yaml")
+        let demo = try compiler.load(path: "Fixtures/four-field-rules.yaml")
         let address = "0x52908400098527886E0F7030069857D2E4169EE7"
         let rows: [(db: [RawValue], chain: [RawValue])] = (0..<1000).map { index in
             let total = 1_000_000 + index, released = index * 100
@@ -35,12 +35,62 @@ enum EngineBenchmark {
                 demo.reconcile(streamId: "s", db: row.db, chain: row.chain, into: &findings)
             }
         }
+        // The same four fields with every key of SPEC §10: amounts in token units with decimals, every field nullable.
+        let compiled = compiler.compile(yaml: realSchemaRules, file: "real-schema.yaml")
+        guard let schema = compiled.ruleSet, compiled.diagnostics.isEmpty else {
+            throw BenchError(compiled.diagnostics.map(\.description).joined(separator: "\n"))
+        }
+        let schemaRows: [(db: [RawValue], chain: [RawValue])] = (0..<1000).map { index in
+            let total = 1_000_000 + index, released = index * 100
+            let drift = index % 100 == 0
+            let db: [RawValue] = [.decimal(tokens(total)), .decimal(tokens(released)), "active", index % 2 == 0 ? .text(address) : .null]
+            return (db, [.integer(Int64(total)), .text(String(drift ? released + 1 : released)), .integer(1),
+                         index % 2 == 0 ? .text(address.lowercased()) : .null])
+        }
+        var schemaFindings: [Finding] = []
+        let schemaSeconds = seconds {
+            for index in 0..<pairCount {
+                let row = schemaRows[index % schemaRows.count]
+                schema.reconcile(streamId: "s", db: row.db, chain: row.chain, into: &schemaFindings)
+            }
+        }
         print("rules file: \(fieldCount) fields, \(invariantCount) invariants, \(yaml.utf8.count) bytes")
         print(String(format: "compile (read + parse + compile), median of 7: %8.2f ms", compileMs * 1000))
         print(String(format: "lint, median of 7:                             %8.2f ms", lintMs * 1000))
-        print(String(format: "apply Rules/streams.yaml to %d pairs: %.3f s, %.0f pairs/s, %d findings", pairCount, applySeconds,
+        print(String(format: "apply Fixtures/four-field-rules.yaml to %d pairs: %.3f s, %.0f pairs/s, %d findings", pairCount, applySeconds,
                      Double(pairCount) / applySeconds, findings.count))
+        print(String(format: "apply them with decimals and nullable to %d pairs: %.3f s, %.0f pairs/s, %d findings", pairCount, schemaSeconds,
+                     Double(pairCount) / schemaSeconds, schemaFindings.count))
     }
+
+    /// Base units as token units with six decimals: 1500000 is "1.500000".
+    static func tokens(_ base: Int) -> String {
+        let fraction = String(base % 1_000_000)
+        return "\(base / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction)"
+    }
+
+    /// Fixtures/four-field-rules.yaml with every amount in token units and every field nullable.
+    static let realSchemaRules = """
+        version: 1
+        name: real-schema
+        key: { db: id, chain: id }
+        db: { table: streams }
+        fields:
+          total_amount: { type: amount, chain: deposited, nullable: true, decimals: { db: 6 } }
+          released_amount: { type: amount, chain: withdrawn, nullable: true, decimals: { db: 6 } }
+          status:
+            type: enum
+            values: [pending, active, completed, cancelled]
+            chain: state
+            nullable: true
+            compare: { map: { "0": pending, "1": active, "2": completed, "3": cancelled } }
+          recipient: { type: address, nullable: true }
+        invariants:
+          non-negative-balances:
+            assert: total_amount is null or released_amount is null or total_amount >= 0 and released_amount >= 0
+          released-within-total:
+            assert: total_amount is null or released_amount is null or released_amount <= total_amount
+        """
 
     /// A rules file with `fields` fields of every type and `invariants` invariants over them.
     static func syntheticRules(fields: Int, invariants: Int) -> String {

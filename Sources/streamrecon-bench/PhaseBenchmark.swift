@@ -10,7 +10,7 @@ enum PhaseBenchmark {
     static func run() async throws {
         guard CommandLine.arguments.count > 2 else { throw BenchError("give the directory printed by run --keep") }
         let directory = URL(fileURLWithPath: CommandLine.arguments[2])
-        let ruleSet = try RulesCompiler().load(path: "Rules/streams.yaml")
+        let ruleSet = try RulesCompiler().load(path: "Fixtures/four-field-rules.yaml")
         let query = SourceQuery(ruleSet: ruleSet, batchSize: option("--batch-size", default: 1000))
         let chain = ChainSnapshotFile(path: directory.appendingPathComponent("chain.json").path)
         let db = SQLiteAppDatabase(path: directory.appendingPathComponent("app.sqlite").path)

@@ -51,7 +51,7 @@ enum PostgresBenchmark {
         let environment = ["PGPASSWORD": server.benchPassword]
         var reconSeconds: [(label: String, seconds: Double)] = []
         for batchSize in batchSizes.isEmpty ? [nil] : batchSizes.map(Optional.some) {
-            let run = try measure(binary, ["run", "--rules", "Rules/streams.yaml", "--db", "postgres://bench@127.0.0.1:\(server.port)/bench",
+            let run = try measure(binary, ["run", "--rules", "Fixtures/four-field-rules.yaml", "--db", "postgres://bench@127.0.0.1:\(server.port)/bench",
                                            "--chain", path("chain.json"), "--format", "json", "--output", report]
                                           + (batchSize.map { ["--batch-size", String($0)] } ?? []), environment: environment)
             guard run.status == 1 else { throw BenchError("streamrecon exited \(run.status); expected 1 (drift)") }

@@ -21,7 +21,7 @@ enum RunBenchmark {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("streamrecon").path
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw BenchError("build it first: swift build -c release --product streamrecon") }
         let report = directory.appendingPathComponent("report.json").path
-        let (reconSeconds, reconStatus) = try time(binary, ["run", "--rules", "Rules/streams.yaml", "--db", app, "--chain", chain,
+        let (reconSeconds, reconStatus) = try time(binary, ["run", "--rules", "Fixtures/four-field-rules.yaml", "--db", app, "--chain", chain,
                                                             "--format", "json", "--output", report])
         let peakKB = childrenPeakRSSKilobytes()
         guard reconStatus == 1 else { throw BenchError("streamrecon exited \(reconStatus); expected 1 (drift)") }
@@ -122,7 +122,7 @@ enum RunBenchmark {
         try comparison.close()
     }
 
-    /// The same pairing and column comparisons as Rules/streams.yaml, in SQL.
+    /// The same pairing and column comparisons as Fixtures/four-field-rules.yaml (the demo rules without their nullable field), in SQL.
     static let compareSQL = """
         SELECT count(*) FROM streams s FULL OUTER JOIN chain c ON s.id = c.id
         WHERE s.id IS NULL OR c.id IS NULL

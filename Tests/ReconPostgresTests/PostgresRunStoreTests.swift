@@ -119,9 +119,10 @@ struct PostgresRunStoreTests {
     /// record holds exactly what the report holds: the discrepancies found until then.
     @Test func aConnectionLostMidRunFailsTheRunAndRecordsWhatItFound() async throws {
         let database = try await TestDatabase("""
-            CREATE TABLE streams (id text PRIMARY KEY, sender text, recipient text, total_amount text, released_amount text, status text, created_at text);
+            CREATE TABLE streams (id text PRIMARY KEY, sender text, recipient text, total_amount text, released_amount text, status text, created_at text,
+                cancelled_at text);
             INSERT INTO streams SELECT 'stream_' || g, '0x1f9840a85d5af5bf1d1762f925bdaddc4201f984', '0x1f9840a85d5af5bf1d1762f925bdaddc4201f984',
-                '1000', '10', 'active', '2026-11-01T09:00:00Z' FROM generate_series(100, 5099) g;
+                '1000', '10', 'active', '2026-11-01T09:00:00Z', NULL FROM generate_series(100, 5099) g;
             """)
         let store = PostgresRunStore(location: try database.location(query: "schema=public"))
         let chain = CuttingChain(database: database)

@@ -116,7 +116,7 @@ struct ServerRunTests {
             let text = metrics.text
             #expect(text.contains(#"streamrecon_runs_total{status="drift",dry_run="true"} 1"#))
             #expect(text.contains(#"streamrecon_runs_total{status="drift",dry_run="false"} 1"#))
-            #expect(text.contains(#"streamrecon_discrepancies_total{kind="mismatch"} 2"#))
+            #expect(text.contains(#"streamrecon_discrepancies_total{kind="mismatch"} 4"#))
             #expect(text.contains(#"streamrecon_last_run_status{status="drift"} 1"#))
             #expect(text.contains(#"streamrecon_last_run_status{status="clean"} 0"#))
             #expect(text.contains(#"streamrecon_run_duration_seconds_count{dry_run="false"} 1"#))
@@ -152,7 +152,7 @@ struct ServerRunTests {
         try await ServerHarness.with(database: kept) { server in
             let text = try await server.get("/metrics", token: nil).text
             #expect(text.contains(#"streamrecon_last_run_status{status="drift"} 1"#))
-            #expect(text.contains("streamrecon_last_run_discrepancies 6"))
+            #expect(text.contains("streamrecon_last_run_discrepancies 8"))
             #expect(!text.contains("streamrecon_runs_total"), "counters start at zero in a new process")
         }
     }

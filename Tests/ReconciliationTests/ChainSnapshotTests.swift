@@ -9,7 +9,7 @@ struct ChainSnapshotTests {
 
     init() throws {
         scratch = try Scratch()
-        query = SourceQuery(ruleSet: try demoRuleSet(), batchSize: 100)
+        query = SourceQuery(ruleSet: try fourFieldRuleSet(), batchSize: 100)
     }
 
     func open(_ json: String) async throws -> any ChainView {

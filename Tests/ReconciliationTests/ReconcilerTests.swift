@@ -13,7 +13,7 @@ struct ReconcilerTests {
 
     init() throws {
         scratch = try Scratch()
-        ruleSet = try demoRuleSet()
+        ruleSet = try fourFieldRuleSet()
     }
 
     func reconcile(sql: String, chain json: String, batchSize: Int = 1000) async throws -> Reconciler.Outcome {
@@ -25,7 +25,7 @@ struct ReconcilerTests {
 
     @Test func theDemoFindsEverySeededCase() async throws {
         var streamed: [Finding] = []
-        let outcome = try await Reconciler(ruleSet: ruleSet, batchSize: 3).reconcile(
+        let outcome = try await Reconciler(ruleSet: try demoRuleSet(), batchSize: 3).reconcile(
             db: SQLiteAppDatabase(path: try scratch.database(sql: try demoSQL())), chain: ChainSnapshotFile(path: demoChainPath)
         ) { streamed.append($0) }
         #expect(outcome.findings.map { "\($0.streamId) \($0.kind.rawValue) \($0.field ?? $0.rule) \($0.side?.rawValue ?? "-")" } == [
@@ -35,6 +35,8 @@ struct ReconcilerTests {
             "stream_6 invariant_violation released-within-total chain",
             "stream_6 invariant_violation released-within-total db",
             "stream_7 invalid_value total_amount db",
+            "stream_9 invariant_violation cancelled-has-time db",
+            "stream_9 mismatch cancelled_at -",
         ])
         #expect(outcome.findings[0] == Finding(streamId: "stream_2", kind: .mismatch, field: "released_amount", dbValue: "500", onChainValue: "450",
                                                rule: "released_amount", severity: .critical, message: "released_amount differs: DB 500, on chain 450 (exact)"))
@@ -111,7 +113,7 @@ struct ReconcilerTests {
     }
 
     @Test func rowsWithANullKeyAreSourceErrors() async throws {
-        let sql = streamsSQL([("a", "1", "0", "active", alice)]) + "INSERT INTO streams VALUES (NULL, '1', '0', 'active', '\(alice)');"
+        let sql = streamsSQL([("a", "1", "0", "active", alice)]) + "INSERT INTO streams (id, total_amount, released_amount, status, recipient) VALUES (NULL, '1', '0', 'active', '\(alice)');"
         let outcome = try await reconcile(sql: sql, chain: snapshotJSON([("a", "1", "0", 1, alice)]))
         #expect(outcome.findings.map(\.message) == ["row 2 of table 'streams' has a null 'id'; it was not reconciled"])
         #expect(outcome.findings.map(\.kind) == [.sourceError])

@@ -25,16 +25,17 @@ struct RunServiceTests {
         let report = try await RunService().run(try request(db: path))
         #expect(report.status == .drift)
         #expect(report.persisted && !report.dryRun)
-        #expect(report.summary.byKind == ["mismatch": 1, "missing_on_chain": 1, "missing_in_db": 1, "invariant_violation": 2, "invalid_value": 1])
+        #expect(report.summary.byKind == ["mismatch": 2, "missing_on_chain": 1, "missing_in_db": 1, "invariant_violation": 3, "invalid_value": 1])
         #expect(report.rules.name == "payment-streams")
         #expect(report.rules.sha256.count == 64)
 
         let history = SQLiteRunStore(path: path)
         let shown = try #require(try await history.show(id: report.runId))
         #expect(shown.run.status == .drift)
-        #expect(shown.run.streamsChecked == 9 && shown.run.discrepancyCount == 6 && shown.run.chainBlock == 19_000_000)
+        #expect(shown.run.streamsChecked == 9 && shown.run.discrepancyCount == 8 && shown.run.chainBlock == 19_000_000)
         #expect(shown.run.rulesSha256 == report.rules.sha256)
-        #expect(shown.discrepancies.map(\.streamId) == ["stream_2", "stream_4", "stream_5", "stream_6", "stream_6", "stream_7"])
+        #expect(shown.discrepancies.map(\.streamId) == ["stream_2", "stream_4", "stream_5", "stream_6", "stream_6", "stream_7", "stream_9", "stream_9"])
+        #expect(shown.discrepancies[7].dbValue == nil && shown.discrepancies[7].onChainValue == "2026-11-15T12:00:00Z")
         #expect(shown.discrepancies[3].fieldValues == #"{"released_amount":"1200","total_amount":"1000"}"#)
         #expect(try await history.latest()?.id == report.runId)
         #expect(try await history.show(id: "nope") == nil)
@@ -232,8 +233,8 @@ struct RunServiceTests {
     @Test func aStopOnTheLastFindingIsAStop() async throws {
         let path = try scratch.database(sql: """
             CREATE TABLE streams (id TEXT PRIMARY KEY NOT NULL, sender TEXT NOT NULL, recipient TEXT NOT NULL, total_amount TEXT NOT NULL,
-                released_amount TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL);
-            INSERT INTO streams VALUES ('only', '0x1', '0x2', '10', '0', 'active', '2026-11-01T09:00:00Z');
+                released_amount TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, cancelled_at TEXT);
+            INSERT INTO streams VALUES ('only', '0x1', '0x2', '10', '0', 'active', '2026-11-01T09:00:00Z', NULL);
             """)
         let chain = try scratch.file("empty.json", #"{"blockNumber": 3, "records": []}"#)
         let request = try request(db: path, chain: ChainSnapshotFile(path: chain))
@@ -250,7 +251,7 @@ struct RunServiceTests {
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         let report = try await RunService().run(try request(db: path, dryRun: true))
         #expect(report.dryRun && !report.persisted)
-        #expect(report.summary.discrepancies == 6)
+        #expect(report.summary.discrepancies == 8)
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
         #expect(!FileManager.default.fileExists(atPath: path + "-wal") && !FileManager.default.fileExists(atPath: path + "-journal"))
     }

@@ -11,7 +11,7 @@ struct SQLiteAppDatabaseTests {
 
     init() throws {
         scratch = try Scratch()
-        query = SourceQuery(ruleSet: try demoRuleSet(), batchSize: 2)
+        query = SourceQuery(ruleSet: try fourFieldRuleSet(), batchSize: 2)
     }
 
     func readAll(_ path: String, query: SourceQuery? = nil) async throws -> (pages: [[SourceRecord]], duplicates: [String]) {
@@ -106,7 +106,7 @@ struct SQLiteAppDatabaseTests {
         var keys = try #require(try await pages.next()).map(\.key)
         // INSERT OR REPLACE gives s0 a new rowid, after every other row.
         let app = try DatabaseQueue(path: path)
-        try await app.write { try $0.execute(sql: "INSERT OR REPLACE INTO streams VALUES ('s0', '2', '0', 'active', '\(alice)')") }
+        try await app.write { try $0.execute(sql: "INSERT OR REPLACE INTO streams (id, total_amount, released_amount, status, recipient) VALUES ('s0', '2', '0', 'active', '\(alice)')") }
         while let page = try await pages.next() { keys += page.map(\.key) }
         #expect(keys == ["s0", "s1", "s2", "s3", "s4", "s5", "s0"])
     }

@@ -10,7 +10,7 @@ struct SnapshotFastPathTests {
 
     init() throws {
         scratch = try Scratch()
-        query = SourceQuery(ruleSet: try demoRuleSet(), batchSize: 100)
+        query = SourceQuery(ruleSet: try fourFieldRuleSet(), batchSize: 100)
     }
 
     /// Every record's key and values, the block and the duplicates, as one comparable text.

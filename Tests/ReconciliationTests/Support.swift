@@ -41,6 +41,12 @@ func demoRuleSet() throws -> CompiledRuleSet {
     try RulesCompiler().load(path: repositoryRoot.appendingPathComponent("Rules/streams.yaml").path)
 }
 
+/// The demo rules without their nullable field (`Fixtures/four-field-rules.yaml`): for
+/// tests of the sources' mechanics over tables and snapshots of their own.
+func fourFieldRuleSet() throws -> CompiledRuleSet {
+    try RulesCompiler().load(path: repositoryRoot.appendingPathComponent("Fixtures/four-field-rules.yaml").path)
+}
+
 /// The demo app DB's SQL.
 func demoSQL() throws -> String {
     try String(contentsOf: repositoryRoot.appendingPathComponent("Fixtures/demo.sql"), encoding: .utf8)
@@ -69,9 +75,9 @@ struct HookedChain: ChainSource {
 
 /// A streams table with the demo columns and the given rows `(id, total, released, status, recipient)`.
 func streamsSQL(_ rows: [(String, String, String, String, String)]) -> String {
-    var sql = "CREATE TABLE streams (id TEXT PRIMARY KEY, total_amount TEXT, released_amount TEXT, status TEXT, recipient TEXT);\n"
+    var sql = "CREATE TABLE streams (id TEXT PRIMARY KEY, total_amount TEXT, released_amount TEXT, status TEXT, recipient TEXT, cancelled_at TEXT);\n"
     for row in rows {
-        sql += "INSERT INTO streams VALUES ('\(row.0)', '\(row.1)', '\(row.2)', '\(row.3)', '\(row.4)');\n"
+        sql += "INSERT INTO streams (id, total_amount, released_amount, status, recipient) VALUES ('\(row.0)', '\(row.1)', '\(row.2)', '\(row.3)', '\(row.4)');\n"
     }
     return sql
 }

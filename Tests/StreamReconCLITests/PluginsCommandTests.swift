@@ -8,9 +8,9 @@ struct PluginsCommandTests {
         #expect(output.status == 0)
         let lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.first == "Value types (type:)")
-        #expect(lines.contains("  amount         A signed integer in base units, exact over the whole signed 128-bit range; decimal digits only."))
+        #expect(lines.contains("  amount         A signed integer in base units, exact over the whole signed 128-bit range; decimal digits only, or token units scaled by 'decimals'."))
         #expect(lines.contains("Comparators (compare:)"))
-        #expect(lines.contains("  tolerance_bps  Passes when |db - chain| x 10000 <= N x max(|db|, |chain|); N is in basis points (1 bps = 0.01%)."))
+        #expect(lines.contains("  tolerance_bps  Passes when |db - chain| x 10000 <= N x max(|db|, |chain|); N is in basis points (1 bps = 0.01%); combined with tolerance, when either holds."))
         #expect(lines.contains("Functions (in assert and when)"))
         #expect(lines.filter { $0.hasPrefix("  ") }.count == 16)
     }

@@ -56,11 +56,11 @@ struct PostgresCommandTests {
         let list = try run(["runs", "list", "--db", url])
         #expect(list.status == 0 && list.stdout.contains(runId) && list.stdout.contains("drift"))
         let show = try run(["runs", "show", runId, "--db", url, "--format", "json"])
-        #expect(show.status == 0 && show.stdout.contains("\"discrepancy_count\" : 6"))
+        #expect(show.status == 0 && show.stdout.contains("\"discrepancy_count\" : 8"))
         let text = try run(["runs", "show", runId, "--db", url])
         #expect(text.stdout.hasPrefix("Run \(runId): drift"))
         expectNoSecret(fromPostgres, list, show, text)
-        #expect(try rig.psql("SELECT count(*) FROM reconciliation_discrepancies", database: database) == "6")
+        #expect(try rig.psql("SELECT count(*) FROM reconciliation_discrepancies", database: database) == "8")
     }
 
     /// The password from PGPASSWORD, the rest from the URL; a role that may only SELECT the

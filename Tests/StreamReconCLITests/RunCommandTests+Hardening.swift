@@ -130,7 +130,7 @@ extension RunCommandTests {
         let hostile = "evil\u{1B}]0;pwned\u{07}\u{1B}[2J\r\n\tstream_1\u{9B}31m\u{7F}\u{202E}"
         let queue = try DatabaseQueue(path: demoDB)
         try queue.write { db in
-            try db.execute(sql: "INSERT INTO streams VALUES (?, '0x1', '0x2', ?, '0', 'active', '2026-11-01T09:00:00Z')",
+            try db.execute(sql: "INSERT INTO streams VALUES (?, '0x1', '0x2', ?, '0', 'active', '2026-11-01T09:00:00Z', NULL)",
                            arguments: [hostile, "1\u{1B}[8m"])
         }
         try queue.close()

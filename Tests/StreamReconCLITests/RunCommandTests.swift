@@ -56,7 +56,7 @@ struct RunCommandTests {
         #expect(second.status == 1)
         #expect(!second.stderr.contains("note: built"))
         let lines = second.stdout.split(separator: "\n")
-        #expect(lines.count == 7)
+        #expect(lines.count == 9)
         #expect(try json(String(lines.last!))["summary"] != nil)
 
         let list = try run(["runs", "list"])
@@ -69,7 +69,7 @@ struct RunCommandTests {
         #expect(shown.stdout.hasPrefix("Run \(runId): drift\n"))
         #expect(shown.stdout.contains("stream_2  mismatch"))
         let shownJSON = try json(try run(["runs", "show", runId, "--format", "json"]).stdout)
-        #expect((shownJSON["discrepancies"] as? [Any])?.count == 6)
+        #expect((shownJSON["discrepancies"] as? [Any])?.count == 8)
         let listJSON = try JSONSerialization.jsonObject(with: Data(try run(["runs", "list", "--format", "json"]).stdout.utf8)) as? [[String: Any]]
         #expect(listJSON?.count == 2)
     }

@@ -69,7 +69,7 @@ struct ServeCommandTests {
         let demo = try String(contentsOf: CLIRunner.packageRoot.appendingPathComponent("Fixtures/demo.sql"), encoding: .utf8)
         try queue.inDatabase { db in
             try db.execute(sql: demo)
-            let insert = try db.makeStatement(sql: "INSERT INTO streams VALUES (?, '0x1', '0x2', '1000', '0', 'active', '2026-11-01T09:00:00Z')")
+            let insert = try db.makeStatement(sql: "INSERT INTO streams VALUES (?, '0x1', '0x2', '1000', '0', 'active', '2026-11-01T09:00:00Z', NULL)")
             for index in 0..<streams { try insert.execute(arguments: ["missing_\(index)"]) }
         }
         try queue.close()

@@ -2,7 +2,7 @@
 public enum AmountType: ValueTypePlugin {
     public static let description = PluginDescription<ValueTypeExample>(
         identifier: "amount",
-        summary: "A signed integer in base units, exact over the whole signed 128-bit range; decimal digits only.",
+        summary: "A signed integer in base units, exact over the whole signed 128-bit range; decimal digits only, or token units scaled by 'decimals'.",
         passing: [
             ValueTypeExample("1000000", rendered: "1000000"),
             ValueTypeExample(42, rendered: "42"),
