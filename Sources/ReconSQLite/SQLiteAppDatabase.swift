@@ -187,11 +187,21 @@ enum SQLiteValues {
         sqlite3_column_type(statement, index) == SQLITE_NULL ? nil : raw(statement, index).displayText
     }
 
+    /// A REAL's exact value in decimal, with at least one fractional digit: 0.1 is stored as
+    /// 0.1000000000000000055511151231257827021181583404541015625, and an amount with `decimals`
+    /// must see that, not a rounded "0.1" (glibc's printf writes a double's digits exactly).
+    static func exactText(_ double: Double) -> String {
+        guard double.isFinite else { return String(double) }
+        var text = String(format: "%.1100f", double)
+        while text.hasSuffix("0"), !text.hasSuffix(".0") { text.removeLast() }
+        return text
+    }
+
     static func raw(_ value: DatabaseValue) -> RawValue {
         switch value.storage {
         case .null: .null
         case .int64(let integer): .integer(integer)
-        case .double(let double): .decimal(String(double))
+        case .double(let double): .decimal(exactText(double))
         case .string(let text): .text(text)
         case .blob(let data): .text("0x" + data.map { String(format: "%02x", $0) }.joined())
         }
