@@ -112,8 +112,12 @@ extension StreamRecon {
                 try Terminal.write(lines.joined(separator: "\n") + "\n")
                 guard !found.discrepancies.isEmpty else { return }
                 let header = ["STREAM", "KIND", "FIELD/RULE", "SIDE", "DB", "CHAIN", "SEVERITY", "MESSAGE"]
-                let rows = found.discrepancies.map { [$0.streamId, $0.kind, $0.field ?? $0.rule, $0.side ?? "-", $0.dbValue ?? "-",
-                                                      $0.onChainValue ?? "-", $0.severity, $0.message] }
+                let rows = found.discrepancies.map { row in
+                    // A mismatch always compares two values: an absent one is a null (a nullable field).
+                    let absent = row.kind == "mismatch" ? "null" : "-"
+                    return [row.streamId, row.kind, row.field ?? row.rule, row.side ?? "-", row.dbValue ?? absent, row.onChainValue ?? absent,
+                            row.severity, row.message]
+                }
                 try Terminal.write("\n" + TextTable.render([header] + rows))
             }
         }

@@ -112,6 +112,22 @@ struct RunCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("var").path))
     }
 
+    /// The demo's nullable column: a null side of a mismatch is shown as null, in the report and in `runs show`.
+    @Test func theDemoShowsANullSideAsNull() throws {
+        let table = try run(["run", "--format", "table"])
+        #expect(table.status == 1)
+        let line = try #require(table.stdout.split(separator: "\n").first { $0.hasPrefix("stream_9  mismatch") })
+        #expect(line.contains("  null  2026-11-15T12:00:00Z  critical"))
+        #expect(table.stdout.contains("cancelled_at differs: DB null, on chain 2026-11-15T12:00:00Z (exact)"))
+        let list = try json("{\"runs\": " + (try run(["runs", "list", "--format", "json"]).stdout) + "}")
+        let id = try #require(((list["runs"] as? [[String: Any]])?.first?["id"]) as? String)
+        let shown = try run(["runs", "show", id]).stdout
+        #expect(shown.split(separator: "\n").contains { $0.hasPrefix("stream_9  mismatch") && $0.contains("  null  2026-11-15T12:00:00Z  ") })
+        let report = try json(try run(["run", "--dry-run", "--format", "json"]).stdout)
+        let nullSide = (report["discrepancies"] as? [[String: Any]])?.first { $0["field"] as? String == "cancelled_at" }
+        #expect(nullSide?["dbValue"] is NSNull)
+    }
+
     @Test func exitStatusFollowsFailOn() throws {
         let rules = try write("warn.yaml", """
             version: 1

@@ -36,8 +36,10 @@ public struct TableReport: ReportFormat {
         let header = ["STREAM", "KIND", "FIELD/RULE", "SIDE", "DB", "CHAIN", "SEVERITY"]
         // Widths are counted on the escaped text, as it is shown.
         let rows = report.discrepancies.map { finding in
-            [safe(finding.streamId), finding.kind.rawValue, safe(finding.field ?? finding.rule), finding.side?.rawValue ?? "-",
-             Self.clip(safe(finding.dbValue ?? "-")), Self.clip(safe(finding.onChainValue ?? "-")), finding.severity.rawValue]
+            // A mismatch always compares two values: an absent one is a null (a nullable field).
+            let absent = finding.kind == .mismatch ? "null" : "-"
+            return [safe(finding.streamId), finding.kind.rawValue, safe(finding.field ?? finding.rule), finding.side?.rawValue ?? "-",
+                    Self.clip(safe(finding.dbValue ?? absent)), Self.clip(safe(finding.onChainValue ?? absent)), finding.severity.rawValue]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String], severity: Severity?) -> String {
