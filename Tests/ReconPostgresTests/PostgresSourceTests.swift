@@ -76,6 +76,31 @@ struct PostgresSourceTests {
         #expect(amount.render(edge) == "170141183460469231731687303715884105727")
     }
 
+    /// `numeric(40,18)` in whole tokens with `decimals: { db: 18 }`: exact base units; a NULL in a
+    /// nullable field is null; a value scaled beyond 128 bits is invalid, never wrapped.
+    @Test func tokenUnitNumericsScaleExactlyWithDecimals() async throws {
+        let database = try await TestDatabase("""
+            CREATE TABLE streams (id text PRIMARY KEY, total numeric(40, 18));
+            INSERT INTO streams VALUES ('half', 1.5), ('tiny', -0.000000000000000001), ('none', NULL), ('whole', 7),
+                ('big', 170141183460469231731.687303715884105728);
+            """)
+        let ruleSet = try rules([("total", "amount, nullable: true, decimals: { db: 18 }")])
+        let rows = try await readAll(PostgresAppDatabase(location: try database.location()), ruleSet)
+        let field = ruleSet.fields[0]
+        func base(_ key: String) throws -> String? {
+            switch field.parseDB(try #require(rows[key]?[0])) {
+            case .success(let value): field.display(value) ?? "null"
+            case .failure(let error): error.reason
+            }
+        }
+        #expect(try base("half") == "1500000000000000000")
+        #expect(try base("tiny") == "-1")
+        #expect(try base("none") == "null")
+        #expect(try base("whole") == "7000000000000000000")
+        #expect(try base("big") == "'170141183460469231731.687303715884105728' with 18 decimals is beyond an amount's 128 bits "
+            + "(170141183460469231731687303715884105727 base units)")
+    }
+
     @Test func anUnsupportedColumnTypeIsAnErrorNamingTheColumnAndType() async throws {
         let database = try await TestDatabase("CREATE TABLE streams (id text PRIMARY KEY, meta jsonb, ok text);")
         let source = PostgresAppDatabase(location: try database.location())
