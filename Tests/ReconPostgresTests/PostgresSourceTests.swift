@@ -306,6 +306,9 @@ struct PostgresSourceTests {
         let started = ContinuousClock.now
         let failure = await #expect(throws: SourceError.self) { _ = try await readAll(source, try rules([("total", "amount")])) }
         #expect(failure?.message == "cannot connect: timed out connecting")
-        #expect(ContinuousClock.now - started < .seconds(20))
+        // Without connect_timeout this never ends. The bound is generous: on a loaded 2-core
+        // machine the synchronous CLI tests can hold the cooperative pool that resumes this test
+        // (52 s was seen with a release build running beside the suite).
+        #expect(ContinuousClock.now - started < .seconds(120))
     }
 }
