@@ -129,7 +129,7 @@ extension CompiledRuleSet {
             failure = "\(invariant.expression) cannot be evaluated: \(error.message)"
         }
         var values: [String: String] = [:]
-        for slot in invariant.slots { values[fields[slot].name] = fields[slot].type.render(record.values[slot]) }
+        for slot in invariant.slots { values[fields[slot].name] = fields[slot].display(record.values[slot]) ?? "null" }
         let shown = invariant.slots.map { "\(fields[$0].name)=\(values[fields[$0].name]!)" }.joined(separator: ", ")
         findings.append(Finding(
             streamId: streamId, kind: .invariantViolation, side: side, values: values, rule: invariant.name, severity: invariant.severity,
