@@ -26,6 +26,11 @@ public struct Comparator: Sendable {
     public var compares: Bool
     /// For a bound: what it allowed for two numbers that failed it, such as `the tolerance of 5`.
     public var bound: (@Sendable (_ db: Int128, _ chain: Int128) -> String)?
+    /// For a bound: its limit on the absolute difference of two numbers (`tolerance: 5` is 5;
+    /// `tolerance_bps` depends on the numbers), so rule tests can generate pairs at the bound.
+    public var limit: (@Sendable (_ db: Int128, _ chain: Int128) -> UInt128?)?
+    /// For a translating comparator (`map`): the on-chain values it knows, for rule-test coverage.
+    public var entries: [String]?
 
     public init(summary: String, chainParser: ValueParser? = nil, compares: Bool = true,
                 bound: (@Sendable (Int128, Int128) -> String)? = nil, matches: @escaping @Sendable (Value, Value) -> Bool) {

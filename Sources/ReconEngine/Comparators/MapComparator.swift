@@ -36,7 +36,7 @@ public enum MapComparator: ComparatorPlugin {
         var integers: [Int64: String] = [:]
         for (key, value) in table { if let code = Int64(key), String(code) == key { integers[code] = value } }
         let byInteger = integers
-        return Comparator(
+        var comparator = Comparator(
             summary: "mapped",
             chainParser: { raw in
                 if case .integer(let code) = raw, let mapped = byInteger[code] { return .success(.text(mapped)) }
@@ -46,5 +46,7 @@ public enum MapComparator: ComparatorPlugin {
             },
             matches: { $0 == $1 }
         )
+        comparator.entries = pairs.map(\.key)
+        return comparator
     }
 }

@@ -33,14 +33,16 @@ public struct Linter: Sendable {
             }
             files += found
         }
+        let tests = RuleTestLoader(compiler: compiler)
         for file in files {
-            diagnostics += compiler.compile(path: file).diagnostics
+            // A rule test file is checked as one: its keys, its cases, and that its rules compile.
+            diagnostics += RuleTestLoader.isTestFile(file) ? tests.load(path: file).diagnostics : compiler.compile(path: file).diagnostics
         }
         return LintReport(files: files, diagnostics: diagnostics.sorted(by: Diagnostic.positionOrder))
     }
 
     /// `*.yaml` and `*.yml` files below `directory`, sorted.
-    static func rulesFiles(in directory: String) -> [String] {
+    public static func rulesFiles(in directory: String) -> [String] {
         let base = URL(fileURLWithPath: directory)
         guard let enumerator = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
         var result: [String] = []

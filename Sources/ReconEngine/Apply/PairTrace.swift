@@ -1,0 +1,65 @@
+/// What applying a rule set to one pair exercised, for rule-test coverage: the fields compared
+/// (and whether they matched), the invariants checked (and whether they held), and the `map`
+/// entries used. Slower than `reconcile`; never on a run's path.
+public struct PairTrace: Sendable {
+    public var findings: [Finding] = []
+    /// Fields compared with valid values on both sides, by whether they matched.
+    public var matched: Set<String> = []
+    public var mismatched: Set<String> = []
+    /// Invariants checked on some side, by whether they held there.
+    public var held: Set<String> = []
+    public var broken: Set<String> = []
+    /// For `map` fields: the on-chain values (map keys) the pair used.
+    public var mapEntries: [String: Set<String>] = [:]
+}
+
+extension CompiledRuleSet {
+    /// The findings for one pair and what producing them exercised.
+    public func trace(streamId: String, db: [RawValue]?, chain: [RawValue]?) -> PairTrace {
+        var trace = PairTrace(findings: reconcile(streamId: streamId, db: db, chain: chain))
+        guard db?.count ?? fields.count == fields.count, chain?.count ?? fields.count == fields.count else { return trace }
+        let mismatches = Set(trace.findings.filter { $0.kind == .mismatch }.compactMap(\.field))
+        func parsed(_ raw: [RawValue]?, _ side: Side) -> [Value?]? {
+            raw.map { values in
+                values.indices.map { slot in
+                    let result = side == .db ? fields[slot].parseDB(values[slot]) : fields[slot].parseChain(values[slot])
+                    return try? result.get()
+                }
+            }
+        }
+        let dbValues = parsed(db, .db), chainValues = parsed(chain, .chain)
+        for (slot, field) in fields.enumerated() where field.isCompared {
+            if let entries = field.comparator.entries, let raw = chain?[slot], chainValues?[slot] != nil, let key = raw.displayText, entries.contains(key) {
+                trace.mapEntries[field.name, default: []].insert(key)
+            }
+            guard dbValues?[slot] != nil, chainValues?[slot] != nil else { continue }
+            if mismatches.contains(field.name) { trace.mismatched.insert(field.name) } else { trace.matched.insert(field.name) }
+        }
+        let violations = Set(trace.findings.filter { $0.kind == .invariantViolation }.map { "\($0.rule) \($0.side?.rawValue ?? "")" })
+        for (index, invariant) in invariants.enumerated() {
+            for (side, values) in [(Side.db, dbValues), (.chain, chainValues)] where invariant.sides.contains(side) {
+                guard let values, invariant.slots.allSatisfy({ values[$0] != nil }) else { continue }
+                if violations.contains("\(invariant.name) \(side.rawValue)") {
+                    trace.broken.insert(invariant.name)
+                } else if applies(index, to: values.map { $0 ?? .null }) {
+                    trace.held.insert(invariant.name)
+                }
+            }
+        }
+        return trace
+    }
+
+    /// Whether invariant `index` was checked for these values and held: its `when` is true (or
+    /// absent) and nothing it reads is null outside an `is null` test.
+    private func applies(_ index: Int, to values: [Value]) -> Bool {
+        var values = values
+        return values.withUnsafeMutableBufferPointer { record in
+            do {
+                if let when = plan.checks[index].when, try !when(record) { return false }
+                return try plan.checks[index].assert(record)
+            } catch {
+                return false
+            }
+        }
+    }
+}
