@@ -81,8 +81,9 @@ struct DecimalsAndBoundsTests {
     @Test(arguments: [
         ("500", "505", true),        // exactly the absolute bound
         ("500", "506", false),       // one past it; 10 bps of 506 is 0.506
-        ("100000", "100100", true),  // exactly 10 bps of 100100 (100.1)
-        ("100000", "100101", false), // one past: 101 > 100.101
+        ("99900", "100000", true),   // exactly 10 bps of 100000 (100)
+        ("99899", "100000", false),  // one past: 101 > 100
+        ("100000", "100101", false), // 101 > 100.101
         ("-100000", "-100100", true),
         ("100100", "100000", true),
         ("0", "5", true),

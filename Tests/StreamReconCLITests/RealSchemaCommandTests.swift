@@ -52,7 +52,7 @@ struct RealSchemaCommandTests {
                 CREATE TABLE payment_streams (id TEXT PRIMARY KEY, deposit TEXT, memo TEXT, end_time TEXT, canceled_at TEXT, status TEXT);
                 INSERT INTO payment_streams VALUES
                     ('a', '1.5', NULL, NULL, NULL, 'active'),
-                    ('b', '2.000000000000000001', 'rent', '2026-01-01T00:00:00Z', NULL, 'active'),
+                    ('b', '0.000000000000000100', 'rent', '2026-01-01T00:00:00Z', NULL, 'active'),
                     ('c', '1.0000000000000000001', NULL, NULL, NULL, 'active'),
                     ('d', '0.000000000000000100', NULL, '2026-01-01T00:00:00Z', NULL, 'canceled'),
                     ('e', '3', '', NULL, '2026-02-01T00:00:00Z', 'canceled');
@@ -62,7 +62,7 @@ struct RealSchemaCommandTests {
         let chain = try write("chain.json", """
             {"blockNumber": 7, "records": [
               {"id": "a", "deposit": "1500000000000000000", "memo": 42, "end_time": null, "status": "active"},
-              {"id": "b", "deposit": "2000000000000000006", "end_time": "2026-01-01T00:01:00Z", "status": "active"},
+              {"id": "b", "deposit": "105", "end_time": "2026-01-01T00:01:00Z", "status": "active"},
               {"id": "c", "deposit": "1000000000000000000", "status": "active"},
               {"id": "d", "deposit": "106", "end_time": "2026-01-01T00:01:01Z", "status": "canceled"},
               {"id": "e", "deposit": "3000000000000000000", "canceled_at": "2026-02-01T00:00:00Z", "status": "canceled"}
@@ -75,7 +75,7 @@ struct RealSchemaCommandTests {
             "\(finding["streamId"]!) \(finding["kind"]!) \(finding["field"] as? String ?? finding["rule"] as! String) "
                 + "\(finding["dbValue"] as? String ?? "null") \(finding["onChainValue"] as? String ?? "null")"
         }
-        // b differs by exactly the absolute bound (5 base units): within it.
+        // b differs by exactly the absolute bound (5 base units; 10 bps of 105 is 0.105): within it.
         #expect(found == [
             "c invalid_value deposit 1.0000000000000000001 null",
             "d invariant_violation canceled-has-time null null",

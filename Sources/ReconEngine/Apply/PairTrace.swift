@@ -55,6 +55,7 @@ extension CompiledRuleSet {
         var values = values
         return values.withUnsafeMutableBufferPointer { record in
             do {
+                for slot in plan.checks[index].unguarded where record[slot] == .null { return false }
                 if let when = plan.checks[index].when, try !when(record) { return false }
                 return try plan.checks[index].assert(record)
             } catch {

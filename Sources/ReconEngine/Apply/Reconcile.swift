@@ -65,7 +65,7 @@ extension CompiledRuleSet {
         var parsed = ParsedSide(values: buffer)
         let slots = plan.slots
         for slot in raw.indices {
-            guard slots[slot].parsed else {
+            guard side == .db ? slots[slot].parsedDB : slots[slot].parsedChain else {
                 // Ignored and read by no invariant: never parsed, never reported.
                 buffer.initializeElement(at: slot, to: .null)
                 continue
@@ -115,6 +115,8 @@ extension CompiledRuleSet {
     private func check(_ index: Int, on side: Side, record: ParsedSide, streamId: String, into findings: inout [Finding]) {
         // Read in place: copying the check out retained its closures and slots every time.
         guard record.invalid.isEmpty || plan.checks[index].slots.allSatisfy(record.isValid) else { return }
+        // Empty unless the rules have nullable fields: a null read without an `is null` test skips the check.
+        for slot in plan.checks[index].unguarded where record.values[slot] == .null { return }
         let failure: String
         let invariant: Invariant
         do {

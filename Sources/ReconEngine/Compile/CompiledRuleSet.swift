@@ -44,6 +44,9 @@ public struct CompiledRuleSet: Sendable {
         let when: Predicate?
         /// The field slots the assert and when read, in first-use order.
         let slots: [Int]
+        /// Nullable slots whose value it reads without testing them with `is null`: when one is
+        /// null the invariant is not checked, whatever the order of its operands.
+        let unguarded: [Int]
     }
 
     public let name: String
@@ -90,6 +93,7 @@ final class ApplyPlan: Sendable {
         var assert: Predicate
         var when: Predicate?
         var slots: [Int]
+        var unguarded: [Int]
         var onDB: Bool
         var onChain: Bool
     }
@@ -102,22 +106,24 @@ final class ApplyPlan: Sendable {
         var matches: @Sendable (Value, Value) -> Bool
         /// Compared and reported (false for `compare: ignore`).
         var compared: Bool
-        /// Parsed: compared, or read by an invariant.
-        var parsed: Bool
+        /// Parsed on each side: compared, or read by an invariant checked on that side.
+        var parsedDB: Bool
+        var parsedChain: Bool
     }
 
     let slots: [Slot]
     let checks: [Check]
 
     init(fields: [CompiledRuleSet.Field], invariants: [CompiledRuleSet.Invariant]) {
-        let read = Set(invariants.flatMap(\.slots))
+        let readOnDB = Set(invariants.filter { $0.sides.contains(.db) }.flatMap(\.slots))
+        let readOnChain = Set(invariants.filter { $0.sides.contains(.chain) }.flatMap(\.slots))
         slots = fields.indices.map { slot in
             let field = fields[slot]
-            return Slot(dbParse: field.dbParser, chainParse: field.chainParser, matches: field.matches,
-                        compared: field.isCompared, parsed: field.isCompared || read.contains(slot))
+            return Slot(dbParse: field.dbParser, chainParse: field.chainParser, matches: field.matches, compared: field.isCompared,
+                        parsedDB: field.isCompared || readOnDB.contains(slot), parsedChain: field.isCompared || readOnChain.contains(slot))
         }
         checks = invariants.map {
-            Check(assert: $0.assert, when: $0.when, slots: $0.slots, onDB: $0.sides.contains(.db), onChain: $0.sides.contains(.chain))
+            Check(assert: $0.assert, when: $0.when, slots: $0.slots, unguarded: $0.unguarded, onDB: $0.sides.contains(.db), onChain: $0.sides.contains(.chain))
         }
     }
 }

@@ -161,6 +161,7 @@ struct RuleSetBuilder {
         }
         guard let assert, let expression = invariant.assert, invariant.when == nil || when != nil, !invariant.sides.isEmpty else { return nil }
         return CompiledRuleSet.Invariant(name: invariant.name.value, sides: invariant.sides, severity: invariant.severity,
-                                         expression: expression.text, assert: assert, when: when, slots: compiler.referenced)
+                                         expression: expression.text, assert: assert, when: when, slots: compiler.referenced,
+                                         unguarded: warned.sorted().compactMap { slots[$0]?.slot })
     }
 }
