@@ -117,7 +117,8 @@ public struct RuleTestLoader: Sendable {
 
     private func loadCase(_ node: Node, number: Int, ruleSet: CompiledRuleSet?, file: String, sink: DiagnosticSink) -> RuleTestFile.Case? {
         let location = PluginParameter.location(of: node, in: file)
-        guard let reader = MappingReader(node, what: "case \(number)", allowed: Self.caseKeys, file: file, sink: sink) else { return nil }
+        let named = node.mapping?["name"]?.scalar.map { "case '\($0.string)'" } ?? "case \(number)"
+        guard let reader = MappingReader(node, what: named, allowed: Self.caseKeys, file: file, sink: sink) else { return nil }
         _ = reader.scalar("description")
         let name = reader.requiredScalar("name", hint: "name the case, such as 'name: released drift'")?.value ?? "case \(number)"
         let what = "case '\(name)'"
