@@ -169,7 +169,7 @@ final class SQLitePages: RecordPages {
 }
 
 /// SQLite storage values as raw values; no floating point survives as a number.
-enum SQLiteValues {
+public enum SQLiteValues {
     /// The current row's column `index`, read through the C API.
     static func raw(_ statement: SQLiteStatement, _ index: Int32) -> RawValue {
         switch sqlite3_column_type(statement, index) {
@@ -189,12 +189,40 @@ enum SQLiteValues {
 
     /// A REAL's exact value in decimal, with at least one fractional digit: 0.1 is stored as
     /// 0.1000000000000000055511151231257827021181583404541015625, and an amount with `decimals`
-    /// must see that, not a rounded "0.1" (glibc's printf writes a double's digits exactly).
-    static func exactText(_ double: Double) -> String {
+    /// must see that, not a rounded "0.1". A double is m × 2^e exactly; for e < 0 that is
+    /// m × 5^-e / 10^-e, whose digits are computed in base 10^9 (about a microsecond for a
+    /// value such as 0.1, where printf with 1100 digits took 76).
+    public static func exactText(_ double: Double) -> String {
         guard double.isFinite else { return String(double) }
-        var text = String(format: "%.1100f", double)
-        while text.hasSuffix("0"), !text.hasSuffix(".0") { text.removeLast() }
-        return text
+        guard double != 0 else { return double.sign == .minus ? "-0.0" : "0.0" }
+        var mantissa = double.significandBitPattern | (double.isNormal ? 1 << 52 : 0)
+        var exponent = (double.isNormal ? Int(double.exponentBitPattern) : 1) - 1075
+        while mantissa & 1 == 0 { (mantissa, exponent) = (mantissa >> 1, exponent + 1) }
+        // Little-endian limbs of 10^9.
+        var limbs: [UInt64] = [mantissa % 1_000_000_000, mantissa / 1_000_000_000 % 1_000_000_000, mantissa / 1_000_000_000_000_000_000]
+        func multiply(by factor: UInt64) {
+            var carry: UInt64 = 0
+            for index in limbs.indices {
+                let product = limbs[index] * factor + carry
+                (limbs[index], carry) = (product % 1_000_000_000, product / 1_000_000_000)
+            }
+            while carry > 0 { limbs.append(carry % 1_000_000_000); carry /= 1_000_000_000 }
+        }
+        // Times 5^-e (5^13 at a time) for a fraction, times 2^e (2^30 at a time) for a whole number.
+        let (factor, chunk, chunkSteps): (UInt64, UInt64, Int) = exponent < 0 ? (5, 1_220_703_125, 13) : (2, 1 << 30, 30)
+        var steps = abs(exponent)
+        while steps >= chunkSteps { multiply(by: chunk); steps -= chunkSteps }
+        while steps > 0 { multiply(by: factor); steps -= 1 }
+        while limbs.count > 1, limbs.last == 0 { limbs.removeLast() }
+        var digits = String(limbs.last!)
+        for limb in limbs.dropLast().reversed() {
+            let text = String(limb)
+            digits += String(repeating: "0", count: 9 - text.count) + text
+        }
+        let places = max(0, -exponent)
+        if digits.count <= places { digits = String(repeating: "0", count: places - digits.count + 1) + digits }
+        let whole = digits.dropLast(places), fraction = places == 0 ? "0" : String(digits.suffix(places))
+        return (double.sign == .minus ? "-" : "") + whole + "." + fraction
     }
 
     static func raw(_ value: DatabaseValue) -> RawValue {

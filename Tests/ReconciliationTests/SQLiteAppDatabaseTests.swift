@@ -159,4 +159,23 @@ struct SQLiteAppDatabaseTests {
         _ = try await readAll(path)
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
+
+    /// A REAL is read as its exact decimal value: checked against glibc's exact printf.
+    @Test func realsAreReadAsTheirExactDecimalValue() {
+        func printf(_ double: Double) -> String {
+            var text = String(format: "%.1100f", double)
+            while text.hasSuffix("0"), !text.hasSuffix(".0") { text.removeLast() }
+            return text
+        }
+        var generator = SystemRandomNumberGenerator()
+        let random = (0..<300).map { _ in Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &generator)) }.filter(\.isFinite)
+        let values: [Double] = [0.1, 1.5, -2.25, 1, 2, 1e300, -1e-300, .leastNonzeroMagnitude, .greatestFiniteMagnitude, .leastNormalMagnitude,
+                                123_456_789.123, 9_007_199_254_740_993, 0.000001] + random
+        for value in values {
+            #expect(SQLiteValues.exactText(value) == printf(value), "\(value)")
+        }
+        #expect(SQLiteValues.exactText(0.1) == "0.1000000000000000055511151231257827021181583404541015625")
+        #expect(SQLiteValues.exactText(-0.0) == "-0.0" && SQLiteValues.exactText(0) == "0.0")
+        #expect(SQLiteValues.exactText(.infinity) == "inf" && SQLiteValues.exactText(2) == "2.0")
+    }
 }
