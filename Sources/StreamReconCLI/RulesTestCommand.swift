@@ -21,6 +21,9 @@ extension StreamRecon.Rules {
         @Option(help: "Output format: \(RuleTestFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
         var format: RuleTestFormat = .text
 
+        @Flag(help: "Also check generated pairs at every tolerance bound (and one past it) and every map entry.")
+        var boundaries = false
+
         @Option(name: .customLong("min-coverage"), help: "Fail (exit 1) when a rules file's coverage is below PCT (0 to 100).")
         var minCoverage: Double?
 
@@ -56,7 +59,7 @@ extension StreamRecon.Rules {
                 for problem in problems { Terminal.printError(problem.description) }
                 throw ExitCode(ExitStatus.usage)
             }
-            let report = RuleTestRunner().run(loaded)
+            let report = RuleTestRunner().run(loaded, boundaries: boundaries)
             try Terminal.write(format.render(report, minCoverage: minCoverage))
             let below = minCoverage.map { minimum in report.coverage.contains { $0.percent < minimum } } ?? false
             if report.failed > 0 || below { throw ExitCode(ExitStatus.problems) }

@@ -26,7 +26,7 @@ public enum ToleranceBpsComparator: ComparatorPlugin {
         let id = description.identifier
         guard context.fieldType.isArithmetic else { throw context.typeMismatch(id, needs: "an arithmetic type (amount, integer)") }
         let bps = UInt128(try context.requireParameter(id, example: "10").integer("tolerance_bps", in: 0...Int128.max))
-        return Comparator(summary: "within \(bps) bps", bound: { db, chain in
+        var comparator = Comparator(summary: "within \(bps) bps", bound: { db, chain in
             // bps x max / 10000 is exact with four decimals; it fits 128 bits whenever a pair fails.
             let product = max(db.magnitude, chain.magnitude).multipliedFullWidth(by: bps)
             guard product.high < 10_000 else { return "the tolerance of \(bps) bps" }
@@ -39,5 +39,12 @@ public enum ToleranceBpsComparator: ComparatorPlugin {
             let rhs = max(a.magnitude, b.magnitude).multipliedFullWidth(by: bps)
             return (lhs.high, lhs.low) <= (rhs.high, rhs.low)
         }
+        // What the bound allows at these values: floor(bps x max(|db|, |chain|) / 10000), when it fits.
+        comparator.limit = { db, chain in
+            let product = max(db.magnitude, chain.magnitude).multipliedFullWidth(by: bps)
+            guard product.high < 10_000 else { return nil }
+            return UInt128(10_000).dividingFullWidth(product).quotient
+        }
+        return comparator
     }
 }

@@ -27,10 +27,12 @@ public enum ToleranceComparator: ComparatorPlugin {
         guard context.fieldType.isNumber else { throw context.typeMismatch(id, needs: "a number type (amount, integer, timestamp)") }
         let limit = try context.requireParameter(id, example: "5").integer("tolerance", in: 0...Int128.max)
         let unit = context.fieldType.unit.map { " \($0)" } ?? ""
-        return Comparator(summary: "within \(limit)\(unit)", bound: { _, _ in "the tolerance of \(limit)\(unit)" }) { db, chain in
+        var comparator = Comparator(summary: "within \(limit)\(unit)", bound: { _, _ in "the tolerance of \(limit)\(unit)" }) { db, chain in
             guard case .number(let a) = db, case .number(let b) = chain else { return db == chain }
             return Magnitude.distance(a, b) <= UInt128(limit)
         }
+        comparator.limit = { _, _ in UInt128(limit) }
+        return comparator
     }
 }
 

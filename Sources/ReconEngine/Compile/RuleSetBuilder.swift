@@ -115,11 +115,22 @@ struct RuleSetBuilder {
     static func either(_ comparators: [Comparator]) -> Comparator {
         let tests = comparators.map(\.matches)
         let bounds = comparators.compactMap(\.bound)
-        return Comparator(
+        let limits = comparators.compactMap(\.limit)
+        var either = Comparator(
             summary: comparators.map(\.summary).joined(separator: " or "),
             bound: { db, chain in bounds.map { $0(db, chain) }.joined(separator: " and ") },
             matches: { db, chain in tests.contains { $0(db, chain) } }
         )
+        // The larger allowance wins; one that does not fit 128 bits allows everything.
+        either.limit = { db, chain in
+            var largest: UInt128 = 0
+            for limit in limits {
+                guard let value = limit(db, chain) else { return nil }
+                largest = max(largest, value)
+            }
+            return largest
+        }
+        return either
     }
 
     /// A parser that takes null as the value null and leaves every other value to `parser`.

@@ -1,0 +1,79 @@
+/// `rules test --boundaries`: for every field with a bound (`tolerance`, `tolerance_bps`), pairs
+/// exactly at the bound its parameters declare and one base unit past it, above and below each
+/// DB value the cases use, checked through the compiled comparison; for every `map` entry, the
+/// entry's on-chain value against the DB value it names. A bound whose comparison drifts from
+/// what its parameters say (or an edit that moves it) then fails or changes the output.
+extension RuleTestRunner {
+    /// DB values per field tried at most: a few keep the output readable.
+    static let boundaryValues = 3
+
+    func boundaries(_ file: RuleTestFile) -> [CaseResult] {
+        let ruleSet = file.ruleSet
+        let location = TextLocation(file: file.rulesPath, line: 1, column: 1)
+        var results: [CaseResult] = []
+        func result(_ name: String, field: CompiledRuleSet.Field, db: Value, chain: Value, expectMatch: Bool) {
+            let matched = field.matches(db, chain)
+            let shown = "DB \(field.display(db) ?? "null"), on chain \(field.display(chain) ?? "null")"
+            let actual = matched ? [] : [Finding(streamId: "generated", kind: .mismatch, field: field.name, dbValue: field.display(db),
+                                                 onChainValue: field.display(chain), rule: field.name, severity: field.severity,
+                                                 message: "\(field.name) differs: \(shown) (\(field.comparator.summary))")]
+            results.append(CaseResult(file: file.path, name: "\(name): \(shown)", location: location,
+                                      expected: expectMatch ? [] : [.init(kind: .mismatch, field: field.name)], actual: actual,
+                                      passed: matched == expectMatch, generated: true))
+        }
+        for (slot, field) in ruleSet.fields.enumerated() where field.isCompared {
+            if let limit = field.comparator.limit {
+                for value in dbValues(slot, file) {
+                    for above in [true, false] {
+                        guard let step = Self.boundary(of: limit, at: value, above: above) else { continue }
+                        let side = above ? "above" : "below"
+                        result("\(field.name) at the bound \(side) \(value)", field: field, db: .number(value),
+                               chain: .number(above ? value + step.at : value - step.at), expectMatch: true)
+                        if let past = step.past {
+                            result("\(field.name) one past the bound \(side) \(value)", field: field, db: .number(value),
+                                   chain: .number(past), expectMatch: false)
+                        }
+                    }
+                }
+            }
+            for entry in field.comparator.entries ?? [] {
+                guard case .success(let mapped) = field.parseChain(.text(entry)) else { continue }
+                result("\(field.name) map entry '\(entry)'", field: field, db: mapped, chain: mapped, expectMatch: true)
+            }
+        }
+        return results
+    }
+
+    /// The DB values of the field's slot that the cases give (numbers only), else 1000000.
+    private func dbValues(_ slot: Int, _ file: RuleTestFile) -> [Int128] {
+        let field = file.ruleSet.fields[slot]
+        var values: [Int128] = []
+        for testCase in file.cases {
+            guard let raw = testCase.db?[field.dbColumn], case .success(.number(let value)) = field.parseDB(raw), !values.contains(value) else { continue }
+            values.append(value)
+            if values.count == Self.boundaryValues { break }
+        }
+        return values.isEmpty ? [1_000_000] : values
+    }
+
+    /// The largest difference d the bound allows from `value` in one direction (d <= limit at
+    /// value and value ± d), and the chain value one past it when it exists; nil when the bound
+    /// allows every representable value that way.
+    public static func boundary(of limit: @Sendable (Int128, Int128) -> UInt128?, at value: Int128, above: Bool) -> (at: Int128, past: Int128?)? {
+        let room = above ? UInt128(bitPattern: Int128.max &- value) : UInt128(bitPattern: value &- Int128.min)
+        func allows(_ d: UInt128) -> Bool {
+            let chain = above ? value &+ Int128(bitPattern: d) : value &- Int128(bitPattern: d)
+            guard let allowed = limit(value, chain) else { return true }
+            return d <= allowed
+        }
+        guard !allows(room) else { return nil }
+        var (low, high) = (UInt128(0), room) // allows(low), not allows(high)
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if allows(middle) { low = middle } else { high = middle }
+        }
+        let step = Int128(bitPattern: low)
+        let past = above ? value &+ Int128(bitPattern: low + 1) : value &- Int128(bitPattern: low + 1)
+        return (step, past)
+    }
+}
