@@ -5,13 +5,32 @@ import ReconSources
 /// rule set to each pair. The DB side is read a page at a time, so memory on that side is
 /// bounded by the page size.
 public struct Reconciler: Sendable {
+    /// Applies rules to one stream's DB row and on-chain record (either may be absent), in the
+    /// query's column and field order, appending findings.
+    public typealias Apply = @Sendable (_ key: String, _ db: [RawValue]?, _ chain: [RawValue]?, _ findings: inout [Finding]) -> Void
+
+    /// The rule set the report's tally of statuses reads.
     public let ruleSet: CompiledRuleSet
     public let batchSize: Int
+    /// What the sources read: the rule set's columns and fields, or (for `rules diff`) a union.
+    let query: SourceQuery
+    let apply: Apply
 
     /// `batchSize` is clamped to 1 through `SourceQuery.maximumBatchSize`.
     public init(ruleSet: CompiledRuleSet, batchSize: Int = 1000) {
         self.ruleSet = ruleSet
         self.batchSize = SourceQuery.clamped(batchSize)
+        query = SourceQuery(ruleSet: ruleSet, batchSize: batchSize)
+        apply = { key, db, chain, findings in ruleSet.reconcile(streamId: key, db: db, chain: chain, into: &findings) }
+    }
+
+    /// Reads `query` and hands every pair to `apply` (`rules diff` applies two rule sets to one read).
+    /// `tally` counts statuses; it must read the query's order of values.
+    init(tally ruleSet: CompiledRuleSet, query: SourceQuery, apply: @escaping Apply) {
+        self.ruleSet = ruleSet
+        batchSize = query.batchSize
+        self.query = query
+        self.apply = apply
     }
 
     /// What one reconciliation found.
@@ -62,7 +81,6 @@ public struct Reconciler: Sendable {
     private func pass(
         db: any AppDatabaseSource, chain: any ChainSource, progress: inout Progress, onFinding: (Finding) -> Void, onPinned: (UInt64?) -> Void
     ) async throws(SourceError) {
-        let query = SourceQuery(ruleSet: ruleSet, batchSize: batchSize)
         // The DB's checks (a duplicate-key scan of the whole table) run while the snapshot loads;
         // a chain error still comes first.
         async let opening = Self.open(db, query)
@@ -93,12 +111,12 @@ public struct Reconciler: Sendable {
                 case .alreadySeen:
                     continue // the same stream read again: the app rewrote its row while the run read the table
                 case .record(let chainValues):
-                    ruleSet.reconcile(streamId: row.key, db: row.values, chain: chainValues, into: &progress.findings)
+                    apply(row.key, row.values, chainValues, &progress.findings)
                 case .missing:
-                    ruleSet.reconcile(streamId: row.key, db: row.values, chain: nil, into: &progress.findings)
+                    apply(row.key, row.values, nil, &progress.findings)
                 case .failed(let reason):
                     var dbSide: [Finding] = []
-                    ruleSet.reconcile(streamId: row.key, db: row.values, chain: nil, into: &dbSide)
+                    apply(row.key, row.values, nil, &dbSide)
                     progress.findings += dbSide.filter { $0.kind != .missingOnChain }
                     progress.findings.append(Finding(streamId: row.key, kind: .sourceError, rule: "key", severity: .critical,
                                                      message: "on-chain record of stream '\(row.key)' could not be read: \(reason)"))
@@ -118,7 +136,7 @@ public struct Reconciler: Sendable {
             try SourceError.checkStopped(at: chain.displayName)
             for record in records {
                 let start = progress.findings.count
-                ruleSet.reconcile(streamId: record.key, db: nil, chain: record.values, into: &progress.findings)
+                apply(record.key, nil, record.values, &progress.findings)
                 progress.tally.count(db: nil, chain: .record(record.values))
                 emit(from: start, progress.findings)
             }

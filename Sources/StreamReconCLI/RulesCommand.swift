@@ -5,7 +5,7 @@ extension StreamRecon {
         static let configuration = CommandConfiguration(
             commandName: "rules",
             abstract: "Work with rules files.",
-            subcommands: [Lint.self, Test.self]
+            subcommands: [Lint.self, Test.self, Diff.self]
         )
     }
 }
