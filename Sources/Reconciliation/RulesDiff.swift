@@ -60,14 +60,17 @@ public struct RulesDiff: Sendable {
         let (query, oldColumns, oldFields) = query(batchSize: batchSize)
         let (old, new) = (old, new)
         let newCount = new.fields.count
-        let identity = oldColumns == Array(0..<old.fields.count) && oldFields == Array(0..<old.fields.count)
+        // OLD reads exactly the query's values (the same columns and fields in the same order): no copy.
+        let oldCount = old.fields.count
+        let identity = oldColumns == Array(0..<oldCount) && oldFields == Array(0..<oldCount) && query.columns.count == oldCount
+            && query.fields.count == oldCount
         let collected = Collected()
         let reconciler = Reconciler(tally: new, query: query) { key, db, chain, findings in
             // NEW's values are the first of each row; OLD's are picked out unless it reads the same.
             let newDB = db.map { $0.count == newCount ? $0 : Array($0.prefix(newCount)) }
             let newChain = chain.map { $0.count == newCount ? $0 : Array($0.prefix(newCount)) }
             new.reconcile(streamId: key, db: newDB, chain: newChain, into: &findings)
-            if identity, db?.count ?? newCount == newCount, chain?.count ?? newCount == newCount {
+            if identity {
                 old.reconcile(streamId: key, db: db, chain: chain, into: &collected.findings)
             } else {
                 old.reconcile(streamId: key, db: db.map { row in oldColumns.map { row[$0] } }, chain: chain.map { record in oldFields.map { record[$0] } },
