@@ -173,6 +173,16 @@ struct RulesTestCommandTests {
         #expect(output.stderr.contains("\(path):3:3: error[invalid-value]: the test file has 10001 cases; at most 10000 per file: split it into several files"))
     }
 
+    @Test func aHundredThousandCasesOrAnEmptyFileIsAClearError() throws {
+        let cases = String(repeating: "  - { name: c, db: { id: a }, expect: [] }\n", count: 100_000)
+        let path = try write("huge.test.yaml", "rules: rules.yaml\ncases:\n" + cases)
+        let output = try run([path])
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("\(path):1:1: error[file-too-large]: test file is 4300025 bytes; the limit is 1048576 bytes (1 MiB)"), "\(output.stderr)")
+        let empty = try write("empty.test.yaml", "# nothing yet\n")
+        #expect(try run([empty]).stderr.contains("\(empty):1:1: error[empty-file]: test file is empty; it needs 'rules' and 'cases'"))
+    }
+
     @Test func noTestFilesIsAUsageError() throws {
         #expect(try run(["."]).stderr.contains("error: no rule test files (*.test.yaml) in ."))
         #expect(try run(["nowhere"]).status == 2)

@@ -7,7 +7,8 @@ enum RulesDocument {
     /// Rules files above this size are refused: a real one is a few kilobytes.
     static let maxBytes = 1 << 20
 
-    static func read(path: String, sink: DiagnosticSink) -> String? {
+    /// `what` names the file in messages ("rules file", "test file").
+    static func read(path: String, sink: DiagnosticSink, what: String = "rules file") -> String? {
         let start = TextLocation(file: path, line: 1, column: 1)
         let url = URL(fileURLWithPath: path)
         let size: Int
@@ -15,19 +16,19 @@ enum RulesDocument {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             size = (attributes[.size] as? NSNumber)?.intValue ?? 0
         } catch {
-            sink.error(.unreadableFile, at: start, "cannot read rules file: \(FileManager.default.fileExists(atPath: path) ? "permission denied or not a regular file" : "no such file")")
+            sink.error(.unreadableFile, at: start, "cannot read \(what): \(FileManager.default.fileExists(atPath: path) ? "permission denied or not a regular file" : "no such file")")
             return nil
         }
         guard size <= maxBytes else {
-            sink.error(.fileTooLarge, at: start, "rules file is \(size) bytes; the limit is \(maxBytes) bytes (1 MiB)")
+            sink.error(.fileTooLarge, at: start, "\(what) is \(size) bytes; the limit is \(maxBytes) bytes (1 MiB)")
             return nil
         }
         guard let data = try? Data(contentsOf: url) else {
-            sink.error(.unreadableFile, at: start, "cannot read rules file")
+            sink.error(.unreadableFile, at: start, "cannot read \(what)")
             return nil
         }
         guard let text = String(validating: data, as: UTF8.self) else {
-            sink.error(.notText, at: start, "rules file is not UTF-8 text")
+            sink.error(.notText, at: start, "\(what) is not UTF-8 text")
             return nil
         }
         return text
@@ -65,10 +66,11 @@ enum RulesDocument {
     /// Parses `text` (normalized). A duplicate key is reported and masked, and the text parsed
     /// again, so one lint run still reports every other problem. Returns the node tree and the
     /// text it was parsed from.
-    static func parse(_ text: String, file: String, sink: DiagnosticSink) -> (node: Node, text: String)? {
+    static func parse(_ text: String, file: String, sink: DiagnosticSink, what: String = "rules file",
+                      needs: String = "at least 'version: 1', 'name', 'key', 'db' and 'fields'") -> (node: Node, text: String)? {
         let start = TextLocation(file: file, line: 1, column: 1)
         if text.unicodeScalars.contains("\0") {
-            sink.error(.notText, at: start, "rules file contains NUL bytes; it is not a text file")
+            sink.error(.notText, at: start, "\(what) contains NUL bytes; it is not a text file")
             return nil
         }
         if let anchor = AnchorGuard.firstAnchor(in: text) {
@@ -82,7 +84,7 @@ enum RulesDocument {
         for attempt in 0..<100 {
             do {
                 guard let node = try Yams.compose(yaml: text) else {
-                    sink.error(.emptyFile, at: start, "rules file is empty; it needs at least 'version: 1', 'name', 'key', 'db' and 'fields'")
+                    sink.error(.emptyFile, at: start, "\(what) is empty; it needs \(needs)")
                     return nil
                 }
                 return (node, text)

@@ -67,8 +67,8 @@ public struct RuleTestLoader: Sendable {
 
     public func load(path: String) -> Result {
         let sink = DiagnosticSink()
-        guard let text = RulesDocument.read(path: path, sink: sink),
-              let (root, _) = RulesDocument.parse(RulesDocument.normalized(text), file: path, sink: sink),
+        guard let text = RulesDocument.read(path: path, sink: sink, what: "test file"),
+              let (root, _) = RulesDocument.parse(RulesDocument.normalized(text), file: path, sink: sink, what: "test file", needs: "'rules' and 'cases'"),
               let top = MappingReader(root, what: "the test file", allowed: Self.topKeys, file: path, sink: sink)
         else { return Result(file: nil, diagnostics: sink.diagnostics) }
         _ = top.scalar("description")
