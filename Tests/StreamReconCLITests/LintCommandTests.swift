@@ -26,7 +26,7 @@ struct LintCommandTests {
     @Test func lintsTheShippedRulesByDefault() throws {
         let output = try CLIRunner.run(["rules", "lint"])
         #expect(output.status == 0)
-        #expect(output.stdout == "0 errors, 0 warnings in 2 files\n")
+        #expect(output.stdout == "0 errors, 0 warnings in 3 files\n")
         #expect(output.stderr.isEmpty)
     }
 
@@ -52,7 +52,7 @@ struct LintCommandTests {
         #expect(output.status == 1)
         let object = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any]
         #expect(object?["errors"] as? Int == 2)
-        #expect(object?["files"] as? [String] == [bad, "Rules/sablier-v2-lockup.yaml", "Rules/streams.yaml"])
+        #expect(object?["files"] as? [String] == [bad, "Rules/sablier-v2-lockup.yaml", "Rules/streams.test.yaml", "Rules/streams.yaml"])
     }
 
     @Test func usageErrorsExitTwo() throws {
