@@ -123,6 +123,30 @@ struct RulesTestCommandTests {
         #expect(output.stdout.contains("3 cases: 2 passed, 1 failed"))
     }
 
+    /// A case tests what it names: a field it leaves out is not parsed, compared or checked.
+    @Test func fieldsACaseLeavesOutAreNotPartOfIt() throws {
+        let path = try write("t.test.yaml", """
+            rules: rules.yaml
+            cases:
+              - name: released only
+                db: { id: a, released: "100" }
+                chain: { id: a, withdrawn: 110 }
+                expect: [{ kind: mismatch, field: released }]
+              - name: status on the DB side only
+                db: { id: b, status: done }
+                chain: { id: b, state: 7 }
+                expect: [{ kind: invalid_value, field: status, side: chain }]
+              - name: a null is given as null
+                db: { id: c, released: null, status: active }
+                chain: { id: c, withdrawn: "1", state: 1 }
+                expect: [{ kind: invalid_value, field: released, side: db }]
+            """)
+        let output = try run([path])
+        #expect(output.status == 0, "\(output.stdout)")
+        // Only what the cases exercised counts: released mismatched (a), status matched through map entry 1 (c), positive held (a).
+        #expect(output.stdout.contains("coverage of \(directory.path)/rules.yaml: 50% (4 of 8)"), "\(output.stdout)")
+    }
+
     @Test func badTestFilesAreUsageErrorsWithPositions() throws {
         _ = try write("broken.yaml", "version: 1\nname: broken\n")
         let bad = try write("bad.test.yaml", """

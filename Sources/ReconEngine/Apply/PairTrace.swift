@@ -22,13 +22,14 @@ extension CompiledRuleSet {
         func parsed(_ raw: [RawValue]?, _ side: Side) -> [Value?]? {
             raw.map { values in
                 values.indices.map { slot in
+                    guard side == .db ? plan.slots[slot].parsedDB : plan.slots[slot].parsedChain else { return nil }
                     let result = side == .db ? fields[slot].parseDB(values[slot]) : fields[slot].parseChain(values[slot])
                     return try? result.get()
                 }
             }
         }
         let dbValues = parsed(db, .db), chainValues = parsed(chain, .chain)
-        for (slot, field) in fields.enumerated() where field.isCompared {
+        for (slot, field) in fields.enumerated() where plan.slots[slot].compared {
             if let entries = field.comparator.entries, let raw = chain?[slot], chainValues?[slot] != nil, let key = raw.displayText, entries.contains(key) {
                 trace.mapEntries[field.name, default: []].insert(key)
             }
@@ -37,7 +38,7 @@ extension CompiledRuleSet {
         }
         let violations = Set(trace.findings.filter { $0.kind == .invariantViolation }.map { "\($0.rule) \($0.side?.rawValue ?? "")" })
         for (index, invariant) in invariants.enumerated() {
-            for (side, values) in [(Side.db, dbValues), (.chain, chainValues)] where invariant.sides.contains(side) {
+            for (side, values) in [(Side.db, dbValues), (.chain, chainValues)] where side == .db ? plan.checks[index].onDB : plan.checks[index].onChain {
                 guard let values, invariant.slots.allSatisfy({ values[$0] != nil }) else { continue }
                 if violations.contains("\(invariant.name) \(side.rawValue)") {
                     trace.broken.insert(invariant.name)

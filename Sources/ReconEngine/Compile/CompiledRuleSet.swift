@@ -65,7 +65,16 @@ public struct CompiledRuleSet: Sendable {
     public let evm: EVMBinding?
 
     /// The closures `reconcile` calls, in flat arrays so the hot loop copies no metadata.
-    let plan: ApplyPlan
+    private(set) var plan: ApplyPlan
+
+    /// The rule set for a rule test case that leaves out some slots on a side: those are not
+    /// parsed or compared there, and invariants that read them are not checked there.
+    public func leavingOut(db: Set<Int>, chain: Set<Int>) -> CompiledRuleSet {
+        guard !db.isEmpty || !chain.isEmpty else { return self }
+        var copy = self
+        copy.plan = ApplyPlan(fields: fields, invariants: invariants, absentDB: db, absentChain: chain)
+        return copy
+    }
 
     init(name: String, file: String, table: String, schema: String? = nil, keyColumn: String, keyChainField: String, fields: [Field],
          invariants: [Invariant], evm: EVMBinding? = nil) {
@@ -114,16 +123,22 @@ final class ApplyPlan: Sendable {
     let slots: [Slot]
     let checks: [Check]
 
-    init(fields: [CompiledRuleSet.Field], invariants: [CompiledRuleSet.Invariant]) {
-        let readOnDB = Set(invariants.filter { $0.sides.contains(.db) }.flatMap(\.slots))
-        let readOnChain = Set(invariants.filter { $0.sides.contains(.chain) }.flatMap(\.slots))
+    /// `absentDB` and `absentChain` are slots a rule test case leaves out on that side: they are
+    /// neither parsed nor compared there, and invariants that read them are not checked there.
+    init(fields: [CompiledRuleSet.Field], invariants: [CompiledRuleSet.Invariant], absentDB: Set<Int> = [], absentChain: Set<Int> = []) {
+        checks = invariants.map { invariant in
+            Check(assert: invariant.assert, when: invariant.when, slots: invariant.slots, unguarded: invariant.unguarded,
+                  onDB: invariant.sides.contains(.db) && absentDB.isDisjoint(with: invariant.slots),
+                  onChain: invariant.sides.contains(.chain) && absentChain.isDisjoint(with: invariant.slots))
+        }
+        let readOnDB = Set(zip(invariants, checks).filter { $0.1.onDB }.flatMap(\.0.slots))
+        let readOnChain = Set(zip(invariants, checks).filter { $0.1.onChain }.flatMap(\.0.slots))
         slots = fields.indices.map { slot in
             let field = fields[slot]
-            return Slot(dbParse: field.dbParser, chainParse: field.chainParser, matches: field.matches, compared: field.isCompared,
-                        parsedDB: field.isCompared || readOnDB.contains(slot), parsedChain: field.isCompared || readOnChain.contains(slot))
-        }
-        checks = invariants.map {
-            Check(assert: $0.assert, when: $0.when, slots: $0.slots, unguarded: $0.unguarded, onDB: $0.sides.contains(.db), onChain: $0.sides.contains(.chain))
+            let compared = field.isCompared && !absentDB.contains(slot) && !absentChain.contains(slot)
+            return Slot(dbParse: field.dbParser, chainParse: field.chainParser, matches: field.matches, compared: compared,
+                        parsedDB: !absentDB.contains(slot) && (compared || readOnDB.contains(slot)),
+                        parsedChain: !absentChain.contains(slot) && (compared || readOnChain.contains(slot)))
         }
     }
 }

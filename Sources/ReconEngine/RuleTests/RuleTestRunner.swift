@@ -59,7 +59,10 @@ public struct RuleTestRunner: Sendable {
         let db = testCase.db.map { row in ruleSet.dbColumns.map { row[$0] ?? .null } }
         let chain = testCase.chain.map { record in ruleSet.chainFields.map { record[$0] ?? .null } }
         let key = testCase.db?[ruleSet.keyColumn]?.displayText ?? testCase.chain?[ruleSet.keyChainField]?.displayText ?? testCase.name
-        let trace = ruleSet.trace(streamId: key, db: db, chain: chain)
+        // What the case leaves out on a side is not part of it: not parsed, compared or checked there.
+        let absentDB = testCase.db.map { row in Set(ruleSet.fields.indices.filter { row[ruleSet.fields[$0].dbColumn] == nil }) } ?? []
+        let absentChain = testCase.chain.map { record in Set(ruleSet.fields.indices.filter { record[ruleSet.fields[$0].chainField] == nil }) } ?? []
+        let trace = ruleSet.leavingOut(db: absentDB, chain: absentChain).trace(streamId: key, db: db, chain: chain)
         let actual = trace.findings.sorted(by: Finding.reportOrder)
         let result = CaseResult(file: file.path, name: testCase.name, location: testCase.location, expected: testCase.expect, actual: actual,
                                 passed: Self.matches(testCase.expect, actual))
