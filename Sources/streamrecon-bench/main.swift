@@ -6,6 +6,7 @@ import Foundation
 //   swift build -c release --product streamrecon && swift run -c release streamrecon-bench postgres [--streams 1000000] [--batch-size 1000,10000]
 //   swift build -c release && .build/release/streamrecon-bench serve [--requests 1000] [--unauthenticated 10000] [--clients 16]
 //   swift build -c release && .build/release/streamrecon-bench rpc [--streams 10000] [--delay-ms 5] [--batch-size 200]
+//   swift build -c release && .build/release/streamrecon-bench rules-test [--fields 1000] [--invariants 200] [--cases 1000]
 // Figures and commands are recorded in docs/performance.md.
 
 struct BenchError: Error, CustomStringConvertible {
@@ -56,6 +57,7 @@ do {
     case "phases": try await PhaseBenchmark.run()
     case "serve": try await ServeBenchmark.run()
     case "rpc": try await RPCBenchmark.run()
+    case "rules-test": try RuleTestBenchmark.run()
     default:
         print("""
             usage: streamrecon-bench engine [--fields N] [--invariants N] [--pairs N]
@@ -64,6 +66,7 @@ do {
                    streamrecon-bench postgres [--streams N] [--batch-size N[,N…]] [--keep]   (from the repository root; needs PostgreSQL and psql)
                    streamrecon-bench serve [--requests N] [--unauthenticated N] [--clients N]   (from the repository root)
                    streamrecon-bench rpc [--streams N] [--delay-ms N] [--batch-size N]
+                   streamrecon-bench rules-test [--fields N] [--invariants N] [--cases N]   (from the repository root)
             """)
         exit(2)
     }

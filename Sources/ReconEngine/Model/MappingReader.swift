@@ -12,7 +12,10 @@ struct MappingReader {
 
     /// Nil (after reporting) when `node` is not a mapping. `elsewhere` maps keys that belong
     /// to another kind of entry to a note saying where they do belong.
-    init?(_ node: Node, what: String, allowed: [String]?, elsewhere: [String: String] = [:], file: String, sink: DiagnosticSink) {
+    /// `allowedSet`, when given, is `allowed` as a set: a long list (a rules file's columns) is
+    /// then looked up by hash.
+    init?(_ node: Node, what: String, allowed: [String]?, allowedSet: Set<String>? = nil, elsewhere: [String: String] = [:], file: String,
+          sink: DiagnosticSink) {
         self.file = file
         self.what = what
         self.sink = sink
@@ -34,7 +37,7 @@ struct MappingReader {
                 sink.error(.duplicateKey, at: keyLocation, "'\(key)' is defined twice in \(what) (first at line \(first.location.line)); keep one")
                 continue
             }
-            if let allowed, !allowed.contains(key) {
+            if let allowed, !(allowedSet?.contains(key) ?? allowed.contains(key)) {
                 if let note = elsewhere[key] {
                     sink.error(.unknownKey, at: keyLocation, "'\(key)' is not a key of \(what); \(note)")
                 } else {

@@ -102,8 +102,11 @@ public struct RuleTestLoader: Sendable {
             }
             if sequence.isEmpty { sink.error(.missingKey, at: PluginParameter.location(of: casesNode, in: path), "'cases' is empty; add a case") }
             var names: [String: Int] = [:]
+            let columns = ruleSet.map { Names([$0.keyColumn] + $0.dbColumns) }
+            let members = ruleSet.map { Names([$0.keyChainField] + $0.chainFields) }
             for (index, node) in sequence.enumerated() {
-                guard let loaded = loadCase(node, number: index + 1, ruleSet: ruleSet, file: path, sink: sink) else { continue }
+                guard let loaded = loadCase(node, number: index + 1, ruleSet: ruleSet, columns: columns, members: members, file: path, sink: sink)
+                else { continue }
                 if let first = names[loaded.name] {
                     sink.error(.duplicateValue, at: loaded.location, "case '\(loaded.name)' is named twice (first at line \(first)); give each case its own name")
                 }
@@ -115,15 +118,21 @@ public struct RuleTestLoader: Sendable {
         return Result(file: RuleTestFile(path: path, rulesPath: rulesPath, ruleSet: ruleSet, cases: cases), diagnostics: sink.diagnostics)
     }
 
-    private func loadCase(_ node: Node, number: Int, ruleSet: CompiledRuleSet?, file: String, sink: DiagnosticSink) -> RuleTestFile.Case? {
+    /// The names a case's row or record may use, listed (for "did you mean") and hashed.
+    struct Names {
+        var list: [String]
+        var set: Set<String>
+        init(_ list: [String]) { (self.list, set) = (list, Set(list)) }
+    }
+
+    private func loadCase(_ node: Node, number: Int, ruleSet: CompiledRuleSet?, columns: Names?, members: Names?, file: String,
+                          sink: DiagnosticSink) -> RuleTestFile.Case? {
         let location = PluginParameter.location(of: node, in: file)
         let named = node.mapping?["name"]?.scalar.map { "case '\($0.string)'" } ?? "case \(number)"
         guard let reader = MappingReader(node, what: named, allowed: Self.caseKeys, file: file, sink: sink) else { return nil }
         _ = reader.scalar("description")
         let name = reader.requiredScalar("name", hint: "name the case, such as 'name: released drift'")?.value ?? "case \(number)"
         let what = "case '\(name)'"
-        let columns = ruleSet.map { [$0.keyColumn] + $0.dbColumns }
-        let members = ruleSet.map { [$0.keyChainField] + $0.chainFields }
         let db = reader.node("db").flatMap { record($0, side: "DB row", names: columns, what: what, file: file, sink: sink) }
         let chain = reader.node("chain").flatMap { record($0, side: "on-chain record", names: members, what: what, file: file, sink: sink) }
         if reader.node("db") == nil, reader.node("chain") == nil {
@@ -142,8 +151,9 @@ public struct RuleTestLoader: Sendable {
     }
 
     /// A case's row or record: names the rules read, each a single raw value.
-    private func record(_ node: Node, side: String, names: [String]?, what: String, file: String, sink: DiagnosticSink) -> [String: RawValue]? {
-        guard let reader = MappingReader(node, what: "the \(side) of \(what)", allowed: names, file: file, sink: sink) else { return nil }
+    private func record(_ node: Node, side: String, names: Names?, what: String, file: String, sink: DiagnosticSink) -> [String: RawValue]? {
+        guard let reader = MappingReader(node, what: "the \(side) of \(what)", allowed: names?.list, allowedSet: names?.set, file: file, sink: sink)
+        else { return nil }
         var values: [String: RawValue] = [:]
         for key in reader.keys {
             let value = reader.node(key.value)!

@@ -41,8 +41,9 @@ public struct RuleTestRunner: Sendable {
                 coverage[file.rulesPath] = (file.ruleSet, [])
                 order.append(file.rulesPath)
             }
+            let (columns, members) = (file.ruleSet.dbColumns, file.ruleSet.chainFields)
             for testCase in file.cases {
-                let (result, exercised) = run(testCase, in: file)
+                let (result, exercised) = run(testCase, in: file, columns: columns, members: members)
                 cases.append(result)
                 coverage[file.rulesPath]!.covered.formUnion(exercised)
             }
@@ -54,14 +55,14 @@ public struct RuleTestRunner: Sendable {
         })
     }
 
-    private func run(_ testCase: RuleTestFile.Case, in file: RuleTestFile) -> (CaseResult, Set<String>) {
+    private func run(_ testCase: RuleTestFile.Case, in file: RuleTestFile, columns: [String], members: [String]) -> (CaseResult, Set<String>) {
         let ruleSet = file.ruleSet
-        let db = testCase.db.map { row in ruleSet.dbColumns.map { row[$0] ?? .null } }
-        let chain = testCase.chain.map { record in ruleSet.chainFields.map { record[$0] ?? .null } }
+        let db = testCase.db.map { row in columns.map { row[$0] ?? .null } }
+        let chain = testCase.chain.map { record in members.map { record[$0] ?? .null } }
         let key = testCase.db?[ruleSet.keyColumn]?.displayText ?? testCase.chain?[ruleSet.keyChainField]?.displayText ?? testCase.name
         // What the case leaves out on a side is not part of it: not parsed, compared or checked there.
-        let absentDB = testCase.db.map { row in Set(ruleSet.fields.indices.filter { row[ruleSet.fields[$0].dbColumn] == nil }) } ?? []
-        let absentChain = testCase.chain.map { record in Set(ruleSet.fields.indices.filter { record[ruleSet.fields[$0].chainField] == nil }) } ?? []
+        let absentDB = testCase.db.map { row in Set(columns.indices.filter { row[columns[$0]] == nil }) } ?? []
+        let absentChain = testCase.chain.map { record in Set(members.indices.filter { record[members[$0]] == nil }) } ?? []
         let trace = ruleSet.leavingOut(db: absentDB, chain: absentChain).trace(streamId: key, db: db, chain: chain)
         let actual = trace.findings.sorted(by: Finding.reportOrder)
         let result = CaseResult(file: file.path, name: testCase.name, location: testCase.location, expected: testCase.expect, actual: actual,
