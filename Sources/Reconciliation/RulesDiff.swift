@@ -44,11 +44,15 @@ public struct RulesDiff: Sendable {
         for column in old.dbColumns where !query.columns.contains(column) {
             query.columns.append(column)
         }
-        for field in old.fields where !query.fields.contains(field.chainField) {
+        // A chain field is the same only with the same view call (EVM rules name fields after views).
+        func index(of field: CompiledRuleSet.Field) -> Int? {
+            query.fields.indices.first { query.fields[$0] == field.chainField && query.views[$0] == field.view }
+        }
+        for field in old.fields where index(of: field) == nil {
             query.fields.append(field.chainField)
             query.views.append(field.view)
         }
-        return (query, old.dbColumns.map { query.columns.firstIndex(of: $0)! }, old.chainFields.map { query.fields.firstIndex(of: $0)! })
+        return (query, old.dbColumns.map { query.columns.firstIndex(of: $0)! }, old.fields.map { index(of: $0)! })
     }
 
     /// Findings OLD produced during a pass; one pass is sequential, so no lock is needed.
@@ -87,13 +91,14 @@ public struct RulesDiff: Sendable {
                        sourceErrors: outcome.findings.filter { $0.kind == .sourceError })
     }
 
-    /// One discrepancy, as both versions would report it: its wording (a message naming a moved
-    /// bound) does not make it another.
+    /// One discrepancy, as both versions would report it: the same stream, kind, field, side,
+    /// rule, severity and values. Its wording (a message naming a moved bound) does not make it another.
     struct Identity: Hashable {
-        var streamId: String, kind: FindingKind, field: String?, side: Side?, rule: String, dbValue: String?, onChainValue: String?
+        var streamId: String, kind: FindingKind, field: String?, side: Side?, rule: String, severity: Severity
+        var dbValue: String?, onChainValue: String?, values: [String: String]?
         init(_ finding: Finding) {
-            (streamId, kind, field, side, rule) = (finding.streamId, finding.kind, finding.field, finding.side, finding.rule)
-            (dbValue, onChainValue) = (finding.dbValue, finding.onChainValue)
+            (streamId, kind, field, side, rule, severity) = (finding.streamId, finding.kind, finding.field, finding.side, finding.rule, finding.severity)
+            (dbValue, onChainValue, values) = (finding.dbValue, finding.onChainValue, finding.values)
         }
     }
 

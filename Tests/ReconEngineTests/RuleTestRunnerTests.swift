@@ -60,6 +60,15 @@ struct RuleTestRunnerTests {
         #expect(report.cases.filter(\.generated).count == 16)
     }
 
+    /// A bound wider than the values (tolerance_bps over 10000) near the extremes does not trap.
+    @Test func boundsBeyondTheValuesDoNotTrap() throws {
+        let file = try load(rules(fields: "  a: { type: amount, compare: { tolerance_bps: 15000 } }"),
+                            "  - { name: x, db: { id: x, a: \"150000000000000000000000000000000000000\" }, expect: [{ kind: missing_on_chain }] }\n"
+                                + "  - { name: y, db: { id: y, a: \"-150000000000000000000000000000000000000\" }, expect: [{ kind: missing_on_chain }] }\n")
+        let report = RuleTestRunner().run([file], boundaries: true)
+        #expect(report.failed == 0, "\(report.cases.filter { !$0.passed }.map(\.name))")
+    }
+
     @Test func aComparisonThatDisagreesWithItsBoundFails() throws {
         let registry = try PluginRegistry.builtIn.registering(SloppyToleranceComparator.self)
         let file = try load(rules(fields: "  a: { type: amount, compare: { sloppy: 5 } }"),
@@ -76,7 +85,12 @@ struct RuleTestRunnerTests {
         #expect(RuleTestRunner.boundary(of: { _, _ in nil }, at: 5, above: true) == nil)
         #expect(RuleTestRunner.boundary(of: { _, _ in UInt128.max }, at: 5, above: false) == nil)
         let edge = RuleTestRunner.boundary(of: { _, _ in 3 }, at: Int128.max - 10, above: true)
-        #expect(edge?.at == 3 && edge?.past == Int128.max - 6)
+        #expect(edge?.at == Int128.max - 7 && edge?.past == Int128.max - 6)
+        // A difference beyond Int128.max (tolerance_bps over 10000 at a large value) does not trap.
+        let wide = RuleTestRunner.boundary(of: { _, _ in UInt128(Int128.max) + 5 }, at: -10, above: true)
+        #expect(wide?.at == Int128.max - 5 && wide?.past == Int128.max - 4)
+        let far = RuleTestRunner.boundary(of: { _, _ in UInt128(Int128.max) + 5 }, at: Int128.min, above: true)
+        #expect(far?.at == 4 && far?.past == 5)
         let top = RuleTestRunner.boundary(of: { _, _ in 3 }, at: Int128.max - 3, above: true)
         #expect(top == nil)
     }

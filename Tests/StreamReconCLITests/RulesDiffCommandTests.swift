@@ -57,6 +57,15 @@ struct RulesDiffCommandTests {
         #expect(back.stdout.contains("removed (only OLD finds): 0\nadded (only NEW finds):   2 (invariant_violation 1, mismatch 1)\n"), "\(back.stdout)")
     }
 
+    /// A severity change changes the report: it is a different discrepancy.
+    @Test func aSeverityChangeIsAChange() throws {
+        let new = try edited("severity.yaml") { $0.replacingOccurrences(of: "assert: cancelled_at is not null\n    severity: warning",
+                                                                       with: "assert: cancelled_at is not null\n    severity: critical") }
+        let output = try run(["Rules/streams.yaml", new])
+        #expect(output.status == 1, "\(output.stdout)")
+        #expect(output.stdout.contains("removed (only OLD finds): 1 (invariant_violation 1)\nadded (only NEW finds):   1 (invariant_violation 1)"))
+    }
+
     @Test func errorsAreExitTwoOrThree() throws {
         let broken = try edited("broken.yaml") { $0.replacingOccurrences(of: "type: address", with: "type: adress") }
         let compile = try run(["Rules/streams.yaml", broken])

@@ -115,12 +115,22 @@ struct RulesTestCommandTests {
               - name: only on chain
                 chain: { id: z, withdrawn: "1", state: 1 }
                 expect: [{ kind: missing_in_db }]
+              - name: a rule-only expectation must not take the finding a side-only one needs
+                db: { id: a, released: "-1", status: active }
+                chain: { id: a, withdrawn: "-1", state: 1 }
+                expect:
+                  - { kind: invariant_violation, rule: positive }
+                  - { kind: invariant_violation, side: chain }
+              - name: the side a case gives is checked even where the other leaves the field out
+                db: { id: a, released: "12x" }
+                chain: { id: a }
+                expect: [{ kind: invalid_value, field: released, side: db }]
             """)
         let output = try run([path])
         #expect(output.status == 1)
         #expect(output.stdout.contains("FAIL \(path):9:5: one expectation short"))
         #expect(!output.stdout.contains("FAIL \(path):3:5"))
-        #expect(output.stdout.contains("3 cases: 2 passed, 1 failed"))
+        #expect(output.stdout.contains("5 cases: 4 passed, 1 failed"), "\(output.stdout)")
     }
 
     @Test func boundariesRunWithTheCasesAndAreReportedAsGenerated() throws {
@@ -205,6 +215,24 @@ struct RulesTestCommandTests {
         let lint = try CLIRunner.run(["rules", "lint", bad], in: directory)
         #expect(lint.status == 1)
         #expect(lint.stdout.contains("\(bad):8:22: error[invalid-value]: unknown finding kind 'mismatsh'"))
+    }
+
+    @Test func aCaseIsOneStreamAndCoverageIsOnePerRulesFile() throws {
+        let mismatched = try write("keys.test.yaml", """
+            rules: rules.yaml
+            cases:
+              - { name: two streams, db: { id: A, released: "1" }, chain: { id: B, withdrawn: "1" }, expect: [] }
+            """)
+        let output = try run([mismatched])
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("\(mismatched):3:5: error[invalid-value]: case 'two streams' pairs DB row 'A' with on-chain record 'B'; a case is one stream"))
+        try FileManager.default.removeItem(atPath: mismatched)
+        _ = try write("one.test.yaml", Self.passing)
+        _ = try write("two.test.yaml", Self.passing.replacingOccurrences(of: "rules: rules.yaml", with: "rules: ./rules.yaml")
+            .replacingOccurrences(of: "withdrawn: \"106\", state: 2", with: "withdrawn: \"100\", state: 1"))
+        let both = try run(["."])
+        #expect(both.stdout.components(separatedBy: "coverage of").count == 2, "\(both.stdout)")
+        #expect(both.stdout.contains("coverage of ./rules.yaml: 87.5% (7 of 8)"), "\(both.stdout)")
     }
 
     @Test func tooManyCasesIsAClearError() throws {

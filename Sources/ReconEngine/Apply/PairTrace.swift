@@ -30,10 +30,11 @@ extension CompiledRuleSet {
         }
         let dbValues = parsed(db, .db), chainValues = parsed(chain, .chain)
         for (slot, field) in fields.enumerated() where plan.slots[slot].compared {
-            if let entries = field.comparator.entries, let raw = chain?[slot], chainValues?[slot] != nil, let key = raw.displayText, entries.contains(key) {
+            guard dbValues?[slot] != nil, chainValues?[slot] != nil else { continue }
+            // An entry is used when the value it translated was compared.
+            if let entries = field.comparator.entries, let key = chain?[slot].displayText, entries.contains(where: { $0.chain == key }) {
                 trace.mapEntries[field.name, default: []].insert(key)
             }
-            guard dbValues?[slot] != nil, chainValues?[slot] != nil else { continue }
             if mismatches.contains(field.name) { trace.mismatched.insert(field.name) } else { trace.matched.insert(field.name) }
         }
         let violations = Set(trace.findings.filter { $0.kind == .invariantViolation }.map { "\($0.rule) \($0.side?.rawValue ?? "")" })

@@ -29,8 +29,9 @@ public struct Comparator: Sendable {
     /// For a bound: its limit on the absolute difference of two numbers (`tolerance: 5` is 5;
     /// `tolerance_bps` depends on the numbers), so rule tests can generate pairs at the bound.
     public var limit: (@Sendable (_ db: Int128, _ chain: Int128) -> UInt128?)?
-    /// For a translating comparator (`map`): the on-chain values it knows, for rule-test coverage.
-    public var entries: [String]?
+    /// For a translating comparator (`map`): each on-chain value it knows and the value it
+    /// declares for it, for rule-test coverage and boundaries.
+    public var entries: [(chain: String, value: String)]?
 
     public init(summary: String, chainParser: ValueParser? = nil, compares: Bool = true,
                 bound: (@Sendable (Int128, Int128) -> String)? = nil, matches: @escaping @Sendable (Value, Value) -> Bool) {

@@ -46,7 +46,7 @@ public enum MapComparator: ComparatorPlugin {
             },
             matches: { $0 == $1 }
         )
-        comparator.entries = pairs.map(\.key)
+        comparator.entries = pairs.map { ($0.key, $0.value) }
         return comparator
     }
 }

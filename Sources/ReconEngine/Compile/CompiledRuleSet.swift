@@ -137,8 +137,8 @@ final class ApplyPlan: Sendable {
             let field = fields[slot]
             let compared = field.isCompared && !absentDB.contains(slot) && !absentChain.contains(slot)
             return Slot(dbParse: field.dbParser, chainParse: field.chainParser, matches: field.matches, compared: compared,
-                        parsedDB: !absentDB.contains(slot) && (compared || readOnDB.contains(slot)),
-                        parsedChain: !absentChain.contains(slot) && (compared || readOnChain.contains(slot)))
+                        parsedDB: !absentDB.contains(slot) && (field.isCompared || readOnDB.contains(slot)),
+                        parsedChain: !absentChain.contains(slot) && (field.isCompared || readOnChain.contains(slot)))
         }
     }
 }

@@ -25,20 +25,21 @@ extension RuleTestRunner {
             if let limit = field.comparator.limit {
                 for value in dbValues(slot, file) {
                     for above in [true, false] {
-                        guard let step = Self.boundary(of: limit, at: value, above: above) else { continue }
+                        guard let edge = Self.boundary(of: limit, at: value, above: above) else { continue }
                         let side = above ? "above" : "below"
-                        result("\(field.name) at the bound \(side) \(value)", field: field, db: .number(value),
-                               chain: .number(above ? value + step.at : value - step.at), expectMatch: true)
-                        if let past = step.past {
-                            result("\(field.name) one past the bound \(side) \(value)", field: field, db: .number(value),
-                                   chain: .number(past), expectMatch: false)
-                        }
+                        result("\(field.name) at the bound \(side) \(value)", field: field, db: .number(value), chain: .number(edge.at), expectMatch: true)
+                        result("\(field.name) one past the bound \(side) \(value)", field: field, db: .number(value), chain: .number(edge.past),
+                               expectMatch: false)
                     }
                 }
             }
             for entry in field.comparator.entries ?? [] {
-                guard case .success(let mapped) = field.parseChain(.text(entry)) else { continue }
-                result("\(field.name) map entry '\(entry)'", field: field, db: mapped, chain: mapped, expectMatch: true)
+                // The on-chain value as a source gives it (a number as an integer), through the
+                // compiled map, against the DB value the rules declare for it.
+                let raw: RawValue = Int64(entry.chain).map { String($0) == entry.chain ? .integer($0) : .text(entry.chain) } ?? .text(entry.chain)
+                let declared = Value.text(entry.value)
+                let translated = (try? field.parseChain(raw).get()) ?? .null
+                result("\(field.name) map entry '\(entry.chain)'", field: field, db: declared, chain: translated, expectMatch: true)
             }
         }
         return results
@@ -56,14 +57,16 @@ extension RuleTestRunner {
         return values.isEmpty ? [1_000_000] : values
     }
 
-    /// The largest difference d the bound allows from `value` in one direction (d <= limit at
-    /// value and value ± d), and the chain value one past it when it exists; nil when the bound
-    /// allows every representable value that way.
-    public static func boundary(of limit: @Sendable (Int128, Int128) -> UInt128?, at value: Int128, above: Bool) -> (at: Int128, past: Int128?)? {
-        let room = above ? UInt128(bitPattern: Int128.max &- value) : UInt128(bitPattern: value &- Int128.min)
+    /// The chain values exactly at the bound above (or below) `value` and one base unit past it:
+    /// the largest difference d with d <= limit(value, value ± d), found by bisection. Nil when
+    /// the bound allows every representable value that way (a `tolerance_bps` above 10000 can).
+    /// Computed in unsigned arithmetic: a difference may exceed `Int128.max`.
+    public static func boundary(of limit: @Sendable (Int128, Int128) -> UInt128?, at value: Int128, above: Bool) -> (at: Int128, past: Int128)? {
+        let base = UInt128(bitPattern: value)
+        let room = above ? UInt128(bitPattern: Int128.max) &- base : base &- UInt128(bitPattern: Int128.min)
+        func chain(_ d: UInt128) -> Int128 { Int128(bitPattern: above ? base &+ d : base &- d) }
         func allows(_ d: UInt128) -> Bool {
-            let chain = above ? value &+ Int128(bitPattern: d) : value &- Int128(bitPattern: d)
-            guard let allowed = limit(value, chain) else { return true }
+            guard let allowed = limit(value, chain(d)) else { return true }
             return d <= allowed
         }
         guard !allows(room) else { return nil }
@@ -72,8 +75,6 @@ extension RuleTestRunner {
             let middle = low + (high - low) / 2
             if allows(middle) { low = middle } else { high = middle }
         }
-        let step = Int128(bitPattern: low)
-        let past = above ? value &+ Int128(bitPattern: low + 1) : value &- Int128(bitPattern: low + 1)
-        return (step, past)
+        return (chain(low), chain(low + 1))
     }
 }

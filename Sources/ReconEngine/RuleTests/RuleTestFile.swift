@@ -135,6 +135,10 @@ public struct RuleTestLoader: Sendable {
         let what = "case '\(name)'"
         let db = reader.node("db").flatMap { record($0, side: "DB row", names: columns, what: what, file: file, sink: sink) }
         let chain = reader.node("chain").flatMap { record($0, side: "on-chain record", names: members, what: what, file: file, sink: sink) }
+        if let ruleSet, let dbKey = db?[ruleSet.keyColumn]?.displayText, let chainKey = chain?[ruleSet.keyChainField]?.displayText, dbKey != chainKey {
+            sink.error(.invalidValue, at: location, "\(what) pairs DB row '\(dbKey)' with on-chain record '\(chainKey)'; a case is one stream: give both the same "
+                + "'\(ruleSet.keyColumn)' / '\(ruleSet.keyChainField)', or write two cases")
+        }
         if reader.node("db") == nil, reader.node("chain") == nil {
             sink.error(.missingKey, at: location, "\(what) has neither 'db' nor 'chain'; give the DB row, the on-chain record or both")
         }

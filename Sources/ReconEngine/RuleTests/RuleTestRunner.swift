@@ -1,3 +1,5 @@
+import Foundation
+
 /// Runs rule test files: every case's pair through its compiled rules, compared with what the
 /// case expects, and the coverage of each rules file by its cases.
 public struct RuleTestRunner: Sendable {
@@ -36,22 +38,26 @@ public struct RuleTestRunner: Sendable {
         var cases: [CaseResult] = []
         var coverage: [String: (ruleSet: CompiledRuleSet, covered: Set<String>)] = [:]
         var order: [String] = []
+        var shown: [String: String] = [:]
         for file in files {
-            if coverage[file.rulesPath] == nil {
-                coverage[file.rulesPath] = (file.ruleSet, [])
-                order.append(file.rulesPath)
+            // One rules file however test files spell its path (streams.yaml, ./streams.yaml, absolute).
+            let key = URL(fileURLWithPath: file.rulesPath).standardizedFileURL.path
+            if coverage[key] == nil {
+                coverage[key] = (file.ruleSet, [])
+                order.append(key)
+                shown[key] = file.rulesPath
             }
             let (columns, members) = (file.ruleSet.dbColumns, file.ruleSet.chainFields)
             for testCase in file.cases {
                 let (result, exercised) = run(testCase, in: file, columns: columns, members: members)
                 cases.append(result)
-                coverage[file.rulesPath]!.covered.formUnion(exercised)
+                coverage[key]!.covered.formUnion(exercised)
             }
             if boundaries { cases += self.boundaries(file) }
         }
         return Report(cases: cases, coverage: order.map { path in
             let entry = coverage[path]!
-            return Coverage(rulesPath: path, items: Self.items(entry.ruleSet), covered: entry.covered)
+            return Coverage(rulesPath: shown[path]!, items: Self.items(entry.ruleSet), covered: entry.covered)
         })
     }
 
@@ -77,12 +83,19 @@ public struct RuleTestRunner: Sendable {
     /// its own finding (the most specific expectations choose first).
     static func matches(_ expected: [RuleTestFile.Expectation], _ actual: [Finding]) -> Bool {
         guard expected.count == actual.count else { return false }
-        var unused = actual
-        for expectation in expected.sorted(by: { $0.keyCount > $1.keyCount }) {
-            guard let index = unused.firstIndex(where: expectation.matches) else { return false }
-            unused.remove(at: index)
+        // A perfect matching, by backtracking: greedy choices can miss one (a rule-only expectation
+        // taking the finding a side-only one needed). Lists are a case's findings: short.
+        var used = [Bool](repeating: false, count: actual.count)
+        func assign(_ index: Int) -> Bool {
+            guard index < expected.count else { return true }
+            for candidate in actual.indices where !used[candidate] && expected[index].matches(actual[candidate]) {
+                used[candidate] = true
+                if assign(index + 1) { return true }
+                used[candidate] = false
+            }
+            return false
         }
-        return true
+        return assign(0)
     }
 
     /// Everything a rules file's tests should exercise: each compared field matching and
@@ -91,7 +104,7 @@ public struct RuleTestRunner: Sendable {
         var items: [String] = []
         for field in ruleSet.fields where field.isCompared {
             items += ["field \(field.name) matches", "field \(field.name) mismatches"]
-            items += (field.comparator.entries ?? []).map { "map \(field.name) '\($0)'" }
+            items += (field.comparator.entries ?? []).map { "map \(field.name) '\($0.chain)'" }
         }
         for invariant in ruleSet.invariants {
             items += ["invariant \(invariant.name) holds", "invariant \(invariant.name) breaks"]
