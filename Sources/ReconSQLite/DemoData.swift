@@ -15,6 +15,15 @@ public struct DemoData: Sendable {
     public var chainPath: String { root.appendingPathComponent("Fixtures/demo-chain.json").path }
     public var databasePath: String { root.appendingPathComponent("var/demo.sqlite").path }
 
+    /// The demo DB to read without writing anything: `var/demo.sqlite` when it exists, else a
+    /// throwaway one built in `scratch` (which the caller removes).
+    public func databaseForReading(scratch: URL) throws(SourceError) -> String {
+        guard !FileManager.default.fileExists(atPath: databasePath) else { return databasePath }
+        let path = scratch.appendingPathComponent("demo.sqlite").path
+        try prepareDatabase(at: path)
+        return path
+    }
+
     /// Builds the demo DB at `path` (default: `var/demo.sqlite`) when absent. Returns true when it was built now.
     @discardableResult
     public func prepareDatabase(at path: String? = nil) throws(SourceError) -> Bool {

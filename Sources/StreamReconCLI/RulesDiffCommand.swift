@@ -68,13 +68,10 @@ extension StreamRecon.Rules {
             defer { try? FileManager.default.removeItem(at: scratch) }
             let database: any AppDatabaseSource, chainSource: any ChainSource
             do {
-                var path = demo.databasePath
-                if db == nil, !FileManager.default.fileExists(atPath: path) {
-                    // A diff writes nothing: without a demo DB yet, it reads a throwaway one.
-                    path = scratch.appendingPathComponent("demo.sqlite").path
-                    try demo.prepareDatabase(at: path)
-                }
-                database = try StreamRecon.assembly.sources.appDatabase(db ?? path)
+                // A diff writes nothing: without a demo DB yet, it reads a throwaway one.
+                let path: String
+                if let db { path = db } else { path = try demo.databaseForReading(scratch: scratch) }
+                database = try StreamRecon.assembly.sources.appDatabase(path)
                 chainSource = try StreamRecon.assembly.sources.chain(chain ?? demo.chainPath)
             } catch where error.kind == .unsupported {
                 throw ValidationError(error.description)

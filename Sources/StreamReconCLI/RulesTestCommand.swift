@@ -36,12 +36,13 @@ extension StreamRecon.Rules {
         func run() async throws {
             var files: [String] = []
             for path in paths {
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                    Terminal.printError("error: no such file or directory: \(path)")
+                do {
+                    let (found, isDirectory) = try Linter.files(at: path)
+                    files += isDirectory ? found.filter(RuleTestLoader.isTestFile) : found
+                } catch {
+                    Terminal.printError("error: \(error.description)")
                     throw ExitCode(ExitStatus.usage)
                 }
-                files += isDirectory.boolValue ? Linter.rulesFiles(in: path).filter(RuleTestLoader.isTestFile) : [path]
             }
             guard !files.isEmpty else {
                 Terminal.printError("error: no rule test files (*.test.yaml) in \(paths.joined(separator: ", "))")

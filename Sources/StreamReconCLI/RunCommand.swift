@@ -66,10 +66,9 @@ extension StreamRecon {
         private func resolve(_ demo: DemoData, scratch: URL) throws -> Resolved {
             do {
                 var demoPath = demo.databasePath
-                if sources.db == nil, dryRun, !FileManager.default.fileExists(atPath: demoPath) {
+                if sources.db == nil, dryRun {
                     // A dry run writes nothing: without a demo DB yet, it builds a throwaway one.
-                    demoPath = scratch.appendingPathComponent("demo.sqlite").path
-                    try demo.prepareDatabase(at: demoPath)
+                    demoPath = try demo.databaseForReading(scratch: scratch)
                 } else if sources.db == nil, try demo.prepareDatabase() {
                     Terminal.printError("note: built the demo app DB \(demo.databasePath) from \(demo.sqlPath)")
                 }

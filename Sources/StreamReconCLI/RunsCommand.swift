@@ -113,10 +113,8 @@ extension StreamRecon {
                 guard !found.discrepancies.isEmpty else { return }
                 let header = ["STREAM", "KIND", "FIELD/RULE", "SIDE", "DB", "CHAIN", "SEVERITY", "MESSAGE"]
                 let rows = found.discrepancies.map { row in
-                    // A mismatch always compares two values: an absent one is a null (a nullable field).
-                    let absent = row.kind == "mismatch" ? "null" : "-"
-                    return [row.streamId, row.kind, row.field ?? row.rule, row.side ?? "-", row.dbValue ?? absent, row.onChainValue ?? absent,
-                            row.severity, row.message]
+                    [row.streamId, row.kind, row.field ?? row.rule, row.side ?? "-", TableReport.cell(row.dbValue, kind: row.kind),
+                     TableReport.cell(row.onChainValue, kind: row.kind), row.severity, row.message]
                 }
                 try Terminal.write("\n" + TextTable.render([header] + rows))
             }

@@ -43,7 +43,7 @@ extension CompiledRuleSet {
                 guard let values, invariant.slots.allSatisfy({ values[$0] != nil }) else { continue }
                 if violations.contains("\(invariant.name) \(side.rawValue)") {
                     trace.broken.insert(invariant.name)
-                } else if applies(index, to: values.map { $0 ?? .null }) {
+                } else if holds(index, values.map { $0 ?? .null }) {
                     trace.held.insert(invariant.name)
                 }
             }
@@ -51,18 +51,9 @@ extension CompiledRuleSet {
         return trace
     }
 
-    /// Whether invariant `index` was checked for these values and held: its `when` is true (or
-    /// absent) and nothing it reads is null outside an `is null` test.
-    private func applies(_ index: Int, to values: [Value]) -> Bool {
+    /// Whether invariant `index` was checked for these values and held.
+    private func holds(_ index: Int, _ values: [Value]) -> Bool {
         var values = values
-        return values.withUnsafeMutableBufferPointer { record in
-            do {
-                for slot in plan.checks[index].unguarded where record[slot] == .null { return false }
-                if let when = plan.checks[index].when, try !when(record) { return false }
-                return try plan.checks[index].assert(record)
-            } catch {
-                return false
-            }
-        }
+        return values.withUnsafeMutableBufferPointer { record in (try? plan.holds(index, for: record)) == true }
     }
 }

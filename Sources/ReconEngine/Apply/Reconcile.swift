@@ -115,18 +115,13 @@ extension CompiledRuleSet {
     private func check(_ index: Int, on side: Side, record: ParsedSide, streamId: String, into findings: inout [Finding]) {
         // Read in place: copying the check out retained its closures and slots every time.
         guard record.invalid.isEmpty || plan.checks[index].slots.allSatisfy(record.isValid) else { return }
-        // Empty unless the rules have nullable fields: a null read without an `is null` test skips the check.
-        for slot in plan.checks[index].unguarded where record.values[slot] == .null { return }
         let failure: String
         let invariant: Invariant
         do {
-            if plan.checks[index].when != nil, try !plan.checks[index].when!(record.values) { return }
-            if try plan.checks[index].assert(record.values) { return }
+            guard let held = try plan.holds(index, for: record.values), !held else { return }
             invariant = invariants[index]
             failure = "\(invariant.expression) is false"
         } catch {
-            // A null read outside an `is null` test: the invariant does not apply to this record.
-            if error.isNull { return }
             invariant = invariants[index]
             failure = "\(invariant.expression) cannot be evaluated: \(error.message)"
         }

@@ -123,6 +123,21 @@ final class ApplyPlan: Sendable {
     let slots: [Slot]
     let checks: [Check]
 
+    /// Whether invariant `index` holds for `record`; nil when it does not apply there: its `when`
+    /// is false, or it reads a null without an `is null` test. Throws when it cannot be evaluated
+    /// (an overflow). Reads the check in place: copying it out retained its closures every time.
+    func holds(_ index: Int, for record: Record) throws(EvaluationError) -> Bool? {
+        // Empty unless the rules have nullable fields: a null read without an `is null` test skips the check.
+        for slot in checks[index].unguarded where record[slot] == .null { return nil }
+        do {
+            if checks[index].when != nil, try !checks[index].when!(record) { return nil }
+            return try checks[index].assert(record)
+        } catch where error.isNull {
+            // A null reached past an `is null` test (`x > 5 or x is null`): not checked either.
+            return nil
+        }
+    }
+
     /// `absentDB` and `absentChain` are slots a rule test case leaves out on that side: they are
     /// neither parsed nor compared there, and invariants that read them are not checked there.
     init(fields: [CompiledRuleSet.Field], invariants: [CompiledRuleSet.Invariant], absentDB: Set<Int> = [], absentChain: Set<Int> = []) {

@@ -20,14 +20,8 @@ public struct Linter: Sendable {
         var files: [String] = []
         var diagnostics: [Diagnostic] = []
         for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw MissingPath(path: path) }
-            guard isDirectory.boolValue else {
-                files.append(path)
-                continue
-            }
-            let found = Self.rulesFiles(in: path)
-            if found.isEmpty {
+            let (found, isDirectory) = try Self.files(at: path)
+            if isDirectory, found.isEmpty {
                 diagnostics.append(Diagnostic(.noRulesFiles, at: TextLocation(file: path, line: 1, column: 1),
                                               "directory holds no rules files (*.yaml, *.yml)"))
             }
@@ -41,8 +35,15 @@ public struct Linter: Sendable {
         return LintReport(files: files, diagnostics: diagnostics.sorted(by: Diagnostic.positionOrder))
     }
 
+    /// The files a path names: itself, or the `*.yaml` and `*.yml` files below a directory.
+    public static func files(at path: String) throws(MissingPath) -> (files: [String], isDirectory: Bool) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw MissingPath(path: path) }
+        return isDirectory.boolValue ? (rulesFiles(in: path), true) : ([path], false)
+    }
+
     /// `*.yaml` and `*.yml` files below `directory`, sorted.
-    public static func rulesFiles(in directory: String) -> [String] {
+    static func rulesFiles(in directory: String) -> [String] {
         let base = URL(fileURLWithPath: directory)
         guard let enumerator = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
         var result: [String] = []

@@ -114,7 +114,7 @@ struct RuleLoader {
     private func nullable(_ reader: MappingReader) -> Bool {
         guard let node = reader.node("nullable") else { return false }
         let location = PluginParameter.location(of: node, in: file)
-        guard case .scalar(let scalar) = node, node.null == nil, let flag = Bool(scalar.string.lowercased()), ["true", "false"].contains(scalar.string) else {
+        guard case .scalar(let scalar) = node, let flag = ["true": true, "false": false][scalar.string] else {
             let shown = if case .scalar(let scalar) = node { "'\(scalar.string)'" } else { node.kindName }
             sink.error(.invalidValue, at: location, "'nullable' of \(reader.what) must be true or false, not \(shown)")
             return false

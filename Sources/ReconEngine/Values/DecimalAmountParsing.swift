@@ -20,10 +20,8 @@ enum DecimalAmountParsing {
             var text = text
             if let value = text.withUTF8({ fastParse($0, decimals: decimals) }) { return .success(.number(value)) }
             return slowParse(text, decimals: decimals, side: side)
-        case .bool(let flag):
-            return .failure(InvalidValue("\(flag) is a boolean, not an amount"))
-        case .null:
-            return .failure(InvalidValue("the value is null"))
+        case .bool, .null:
+            return AmountParsing.parse(raw, range: Int128.min...Int128.max, typeName: "an amount") // refused, in its words
         }
     }
 

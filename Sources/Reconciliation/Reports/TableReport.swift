@@ -36,10 +36,9 @@ public struct TableReport: ReportFormat {
         let header = ["STREAM", "KIND", "FIELD/RULE", "SIDE", "DB", "CHAIN", "SEVERITY"]
         // Widths are counted on the escaped text, as it is shown.
         let rows = report.discrepancies.map { finding in
-            // A mismatch always compares two values: an absent one is a null (a nullable field).
-            let absent = finding.kind == .mismatch ? "null" : "-"
-            return [safe(finding.streamId), finding.kind.rawValue, safe(finding.field ?? finding.rule), finding.side?.rawValue ?? "-",
-                    Self.clip(safe(finding.dbValue ?? absent)), Self.clip(safe(finding.onChainValue ?? absent)), finding.severity.rawValue]
+            [safe(finding.streamId), finding.kind.rawValue, safe(finding.field ?? finding.rule), finding.side?.rawValue ?? "-",
+             Self.clip(safe(Self.cell(finding.dbValue, kind: finding.kind.rawValue))),
+             Self.clip(safe(Self.cell(finding.onChainValue, kind: finding.kind.rawValue))), finding.severity.rawValue]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String], severity: Severity?) -> String {
@@ -57,6 +56,12 @@ public struct TableReport: ReportFormat {
     }
 
     /// Long values (a 40-digit amount, an address) shortened to keep the table readable.
+    /// A DB or chain value as a table shows it: `-` where the finding has none, except that a
+    /// mismatch always compares two values, so an absent one is a null (a nullable field's).
+    public static func cell(_ value: String?, kind: String) -> String {
+        value ?? (kind == FindingKind.mismatch.rawValue ? "null" : "-")
+    }
+
     static func clip(_ text: String) -> String {
         text.count <= 24 ? text : String(text.prefix(10)) + "…" + String(text.suffix(10))
     }
