@@ -65,7 +65,7 @@ struct PostgresRunStoreTests {
         await first.release()
         #expect(try await second.begin(record("second")) == [])
         // The second run's process dies: its session ends, the lock with it.
-        try database.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        try database.terminateOtherSessions()
         let third = PostgresRunStore(location: try database.location())
         try await Poll.until("the dead session's lock to be gone") {
             do throws(RunStoreError) {

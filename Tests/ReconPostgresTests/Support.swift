@@ -32,6 +32,11 @@ struct TestDatabase {
     @discardableResult
     func psql(_ sql: String) throws -> String { try rig.psql(sql, database: name) }
 
+    /// Ends every other session on this database: a connection lost, or a slow statement left running.
+    func terminateOtherSessions() throws {
+        _ = try psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    }
+
     func location(query: String = "") throws -> PostgresLocation {
         try PostgresLocation(url(query: query), environment: [:])
     }
