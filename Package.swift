@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -66,6 +67,20 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Delivers a run's alert to a webhook: signing, timeouts, retries.
+        .target(
+            name: "ReconAlerts",
+            dependencies: [
+                "Reconciliation",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -129,6 +144,12 @@ let package = Package(
                                                             .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "ReconPostgresTests", dependencies: ["ReconPostgres", "ReconSQLite", "Reconciliation", "ReconSources", "ReconEngine", "PostgresRig", "TestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "ReconAlertsTests", dependencies: ["ReconAlerts", "Reconciliation", .product(name: "Hummingbird", package: "hummingbird"),
+                                                            .product(name: "HTTPTypes", package: "swift-http-types"),
+                                                            .product(name: "Crypto", package: "swift-crypto"),
+                                                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                            .product(name: "NIOCore", package: "swift-nio"),
+                                                            .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "StreamReconCLITests", dependencies: ["StreamReconCLI", "streamrecon", "LoopbackHTTP", "EVMRigSupport", "TestSupport", "PostgresRig", "Reconciliation", "ReconSources", "ReconSQLite", "ReconPostgres", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
     ],
