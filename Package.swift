@@ -111,7 +111,7 @@ let package = Package(
         .target(
             name: "StreamReconCLI",
             dependencies: [
-                "ReconEngine", "ReconSources", "Reconciliation", "ReconServer", "ReconAssembly", "ReconSQLite",
+                "ReconEngine", "ReconSources", "Reconciliation", "ReconServer", "ReconAssembly", "ReconSQLite", "ReconAlerts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

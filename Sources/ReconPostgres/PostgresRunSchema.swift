@@ -48,6 +48,18 @@ enum PostgresRunSchema {
             "ALTER TABLE reconciliation_runs ADD COLUMN IF NOT EXISTS owner text",
             "ALTER TABLE reconciliation_runs ADD COLUMN IF NOT EXISTS lease_expires_at text",
         ]),
+        (3, "run memory, run keys and alerts", [
+            "ALTER TABLE reconciliation_runs ADD COLUMN IF NOT EXISTS run_key text",
+            "ALTER TABLE reconciliation_runs ADD COLUMN IF NOT EXISTS alert_status text",
+            "ALTER TABLE reconciliation_runs ADD COLUMN IF NOT EXISTS report_summary text",
+            "CREATE UNIQUE INDEX IF NOT EXISTS reconciliation_runs_key ON reconciliation_runs (run_key) WHERE run_key IS NOT NULL",
+            "CREATE INDEX IF NOT EXISTS reconciliation_runs_rules ON reconciliation_runs (rules_name, started_at)",
+            "ALTER TABLE reconciliation_discrepancies ADD COLUMN IF NOT EXISTS fingerprint text",
+            "ALTER TABLE reconciliation_discrepancies ADD COLUMN IF NOT EXISTS status text",
+            "ALTER TABLE reconciliation_discrepancies ADD COLUMN IF NOT EXISTS first_seen_at text",
+            "ALTER TABLE reconciliation_discrepancies ADD COLUMN IF NOT EXISTS first_seen_run_id text",
+            "ALTER TABLE reconciliation_discrepancies ADD COLUMN IF NOT EXISTS acknowledged text",
+        ]),
     ]
 
     /// Applies the migrations not applied yet, in order. Once they are all applied it changes
@@ -94,7 +106,7 @@ enum PostgresRunSchema {
         }
     }
 
-    static let columns = ["run_id", "stream_id", "kind", "field", "side", "db_value", "on_chain_value", "field_values", "rule", "severity", "message"]
+    static let columns = DiscrepancyRecord.columns
 
     /// Every discrepancy of a run through `COPY … FROM STDIN` (text format), in chunks of about 1 MiB.
     static func copy(_ findings: [Finding], runId: String, into connection: PostgresConnection) async throws {
@@ -109,8 +121,7 @@ enum PostgresRunSchema {
             var buffer = ByteBufferAllocator().buffer(capacity: 1 << 20)
             for finding in findings {
                 let row = DiscrepancyRecord(runId: runId, finding: finding)
-                for (index, value) in [row.runId, row.streamId, row.kind, row.field, row.side, row.dbValue, row.onChainValue,
-                                       row.fieldValues, row.rule, row.severity, row.message].enumerated() {
+                for (index, value) in row.texts.enumerated() {
                     if index > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
                     appendCopyText(value, to: &buffer)
                 }
@@ -150,21 +161,30 @@ enum PostgresRunSchema {
 
     static let selectRuns = """
         SELECT id, started_at, finished_at, status, dry_run, rules_name, rules_sha256, chain_block, streams_checked, discrepancy_count,
-            error, owner, lease_expires_at FROM reconciliation_runs
+            error, owner, lease_expires_at, run_key, alert_status FROM reconciliation_runs
         """
 
     static func run(_ row: PostgresRow) throws -> RunRecord {
-        let (id, startedAt, finishedAt, status, dryRun, rulesName, rulesSha256, chainBlock, streamsChecked, discrepancyCount, error, owner, lease) =
-            try row.decode((String, String, String?, String, Bool, String, String, Int64?, Int64?, Int64?, String?, String?, String?).self)
+        let (id, startedAt, finishedAt, status, dryRun, rulesName, rulesSha256, chainBlock, streamsChecked, discrepancyCount, error, owner, lease,
+             runKey, alertStatus) =
+            try row.decode((String, String, String?, String, Bool, String, String, Int64?, Int64?, Int64?, String?, String?, String?, String?,
+                            String?).self)
         return RunRecord(id: id, startedAt: startedAt, finishedAt: finishedAt, status: RunStatus(rawValue: status) ?? .failed, dryRun: dryRun,
                          rulesName: rulesName, rulesSha256: rulesSha256, chainBlock: chainBlock, streamsChecked: streamsChecked.map { Int($0) },
-                         discrepancyCount: discrepancyCount.map { Int($0) }, error: error, owner: owner, leaseExpiresAt: lease)
+                         discrepancyCount: discrepancyCount.map { Int($0) }, error: error, owner: owner, leaseExpiresAt: lease,
+                         runKey: runKey, alertStatus: alertStatus)
     }
 
+    static let selectDiscrepancies = "SELECT \(columns.joined(separator: ", ")) FROM reconciliation_discrepancies"
+
     static func discrepancy(_ row: PostgresRow) throws -> DiscrepancyRecord {
-        let (runId, streamId, kind, field, side, dbValue, onChainValue, fieldValues, rule, severity, message) =
-            try row.decode((String, String, String, String?, String?, String?, String?, String?, String, String, String).self)
+        let (runId, streamId, kind, field, side, dbValue, onChainValue, fieldValues, rule, severity, message, fingerprint, status, firstSeenAt,
+             firstSeenRunId, acknowledged) =
+            try row.decode((String, String, String, String?, String?, String?, String?, String?, String, String, String, String?, String?,
+                            String?, String?, String?).self)
         return DiscrepancyRecord(runId: runId, streamId: streamId, kind: kind, field: field, side: side, dbValue: dbValue,
-                                 onChainValue: onChainValue, fieldValues: fieldValues, rule: rule, severity: severity, message: message)
+                                 onChainValue: onChainValue, fieldValues: fieldValues, rule: rule, severity: severity, message: message,
+                                 fingerprint: fingerprint, status: status, firstSeenAt: firstSeenAt, firstSeenRunId: firstSeenRunId,
+                                 acknowledged: acknowledged)
     }
 }

@@ -95,6 +95,12 @@ public final class PostgresRunStore: RunStore {
                 throw RunStoreError.busy(RunInProgress(runId: row?.0, startedAt: row?.1, owner: row?.2, store: displayName))
             }
             try await PostgresRunSchema.migrate(connection)
+            if let key = record.runKey,
+               let used = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns) WHERE run_key = \(key)",
+                                                           PostgresRunSchema.run).first {
+                await PostgresSession.close(connection)
+                throw RunStoreError.keyUsed(used)
+            }
             let gone = try await PostgresRunSchema.transaction(connection) {
                 let gone = try await PostgresTableCheck.rows(connection, """
                     UPDATE reconciliation_runs SET status = 'aborted', finished_at = \(record.startedAt),
@@ -102,9 +108,9 @@ public final class PostgresRunStore: RunStore {
                     WHERE status = 'running' RETURNING id
                     """) { try $0.decode(String.self) }
                 try await PostgresSession.execute(connection, """
-                    INSERT INTO reconciliation_runs (id, started_at, status, dry_run, rules_name, rules_sha256, owner, lease_expires_at)
+                    INSERT INTO reconciliation_runs (id, started_at, status, dry_run, rules_name, rules_sha256, owner, lease_expires_at, run_key)
                     VALUES (\(record.id), \(record.startedAt), 'running', \(record.dryRun), \(record.rulesName), \(record.rulesSha256),
-                            \(record.owner), \(record.leaseExpiresAt))
+                            \(record.owner), \(record.leaseExpiresAt), \(record.runKey))
                     """)
                 return gone
             }
@@ -135,7 +141,7 @@ public final class PostgresRunStore: RunStore {
                 let updated = try await PostgresTableCheck.rows(connection, """
                     UPDATE reconciliation_runs SET finished_at = \(report.finishedAt), status = \(report.status.rawValue),
                         chain_block = \(report.source.chainBlock.map { Int64(clamping: $0) }), streams_checked = \(report.summary.streamsChecked),
-                        discrepancy_count = \(report.summary.discrepancies), error = \(report.error)
+                        discrepancy_count = \(report.summary.discrepancies), error = \(report.error), report_summary = \(report.envelopeJSON)
                     WHERE id = \(report.runId) AND status = 'running' RETURNING id
                     """) { try $0.decode(String.self) }
                 // A run marked aborted meanwhile (its session was lost and a later run took the lock) keeps that status.
@@ -197,10 +203,54 @@ public final class PostgresRunStore: RunStore {
             let runs = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns) WHERE id = \(id)", PostgresRunSchema.run)
             guard let run = runs.first else { return nil }
             let discrepancies = try await PostgresTableCheck.rows(connection, """
-                SELECT run_id, stream_id, kind, field, side, db_value, on_chain_value, field_values, rule, severity, message
-                FROM reconciliation_discrepancies WHERE run_id = \(id) ORDER BY stream_id, kind, field, side, rule
+                \(unescaped: PostgresRunSchema.selectDiscrepancies) WHERE run_id = \(id)
+                ORDER BY stream_id, kind, field NULLS FIRST, side NULLS FIRST, rule
                 """, PostgresRunSchema.discrepancy)
             return (run, discrepancies)
+        }
+    }
+
+    public func recordAlert(runId: String, status: String) async throws(SourceError) {
+        let limit = busyTimeout
+        try await withConnection(within: limit) { connection in
+            try await PostgresSession.execute(connection, "UPDATE reconciliation_runs SET alert_status = \(status) WHERE id = \(runId)", timeout: limit)
+        }
+    }
+
+    public func baseline(rulesName: String) async throws(SourceError) -> RunBaseline? {
+        do {
+            return try await read { connection in
+                guard let (id, startedAt) = try await PostgresTableCheck.rows(connection, """
+                    SELECT id, started_at FROM reconciliation_runs WHERE rules_name = \(rulesName) AND status IN ('clean', 'drift')
+                        AND NOT dry_run ORDER BY started_at DESC, id DESC LIMIT 1
+                    """, { try $0.decode((String, String).self) }).first else { return nil }
+                let migrated = try await PostgresTableCheck.rows(connection, """
+                    SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()
+                        AND table_name = 'reconciliation_discrepancies' AND column_name = 'fingerprint'
+                    """) { try $0.decode(Int64.self) }.first ?? 0 > 0
+                // Rows of a store not migrated yet (read by a dry run) have no memory columns.
+                let query: PostgresQuery = migrated
+                    ? "\(unescaped: PostgresRunSchema.selectDiscrepancies) WHERE run_id = \(id)"
+                    : "SELECT run_id, stream_id, kind, field, side, db_value, on_chain_value, field_values, rule, severity, message, NULL, NULL, NULL, NULL, NULL FROM reconciliation_discrepancies WHERE run_id = \(id)"
+                let rows = try await PostgresTableCheck.rows(connection, query, PostgresRunSchema.discrepancy)
+                return RunBaseline(runId: id, startedAt: startedAt,
+                                   entries: rows.map { RunBaseline.Entry($0, rulesName: rulesName, runStartedAt: startedAt) })
+            }
+        } catch where error.kind == .missingTable {
+            return nil
+        }
+    }
+
+    public func storedReport(id: String) async throws(SourceError) -> RunReport? {
+        try await read { connection in
+            let runs = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns) WHERE id = \(id)", PostgresRunSchema.run)
+            guard let run = runs.first else { return nil }
+            let envelope = try await PostgresTableCheck.rows(connection, "SELECT report_summary FROM reconciliation_runs WHERE id = \(id)") {
+                try $0.decode(String?.self)
+            }.first ?? nil
+            let rows = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectDiscrepancies) WHERE run_id = \(id)",
+                                                         PostgresRunSchema.discrepancy)
+            return RunReport.stored(run: run, envelope: envelope, rows: rows)
         }
     }
 }

@@ -19,8 +19,24 @@ enum SQLiteRunSchema {
                 try db.execute(sql: "ALTER TABLE reconciliation_runs ADD COLUMN \(column) TEXT")
             }
         }
+        migrator.registerMigration("3 run memory, run keys and alerts", foreignKeyChecks: .immediate) { db in
+            for statement in version3 { try db.execute(sql: statement) }
+        }
         return migrator
     }()
+
+    static let version3 = [
+        "ALTER TABLE reconciliation_runs ADD COLUMN run_key TEXT",
+        "ALTER TABLE reconciliation_runs ADD COLUMN alert_status TEXT",
+        "ALTER TABLE reconciliation_runs ADD COLUMN report_summary TEXT",
+        "CREATE UNIQUE INDEX reconciliation_runs_key ON reconciliation_runs(run_key) WHERE run_key IS NOT NULL",
+        "CREATE INDEX reconciliation_runs_rules ON reconciliation_runs(rules_name, started_at)",
+        "ALTER TABLE reconciliation_discrepancies ADD COLUMN fingerprint TEXT",
+        "ALTER TABLE reconciliation_discrepancies ADD COLUMN status TEXT",
+        "ALTER TABLE reconciliation_discrepancies ADD COLUMN first_seen_at TEXT",
+        "ALTER TABLE reconciliation_discrepancies ADD COLUMN first_seen_run_id TEXT",
+        "ALTER TABLE reconciliation_discrepancies ADD COLUMN acknowledged TEXT",
+    ]
 
     static let version1 = [
         """
@@ -63,37 +79,40 @@ enum SQLiteRunRows {
     static func insert(_ run: RunRecord, into db: Database) throws {
         try db.execute(sql: """
             INSERT INTO reconciliation_runs (id, started_at, finished_at, status, dry_run, rules_name, rules_sha256, chain_block,
-                streams_checked, discrepancy_count, error, owner, lease_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                streams_checked, discrepancy_count, error, owner, lease_expires_at, run_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [run.id, run.startedAt, run.finishedAt, run.status.rawValue, run.dryRun, run.rulesName, run.rulesSha256,
-                             run.chainBlock, run.streamsChecked, run.discrepancyCount, run.error, run.owner, run.leaseExpiresAt])
+                             run.chainBlock, run.streamsChecked, run.discrepancyCount, run.error, run.owner, run.leaseExpiresAt, run.runKey])
     }
 
     static func run(_ row: Row) -> RunRecord {
         RunRecord(id: row["id"], startedAt: row["started_at"], finishedAt: row["finished_at"],
                   status: RunStatus(rawValue: row["status"]) ?? .failed, dryRun: row["dry_run"], rulesName: row["rules_name"],
                   rulesSha256: row["rules_sha256"], chainBlock: row["chain_block"], streamsChecked: row["streams_checked"],
-                  discrepancyCount: row["discrepancy_count"], error: row["error"], owner: row["owner"], leaseExpiresAt: row["lease_expires_at"])
+                  discrepancyCount: row["discrepancy_count"], error: row["error"], owner: row["owner"], leaseExpiresAt: row["lease_expires_at"],
+                  runKey: row["run_key"], alertStatus: row["alert_status"])
     }
 
     static func discrepancy(_ row: Row) -> DiscrepancyRecord {
         DiscrepancyRecord(runId: row["run_id"], streamId: row["stream_id"], kind: row["kind"], field: row["field"], side: row["side"],
                           dbValue: row["db_value"], onChainValue: row["on_chain_value"], fieldValues: row["field_values"],
-                          rule: row["rule"], severity: row["severity"], message: row["message"])
+                          rule: row["rule"], severity: row["severity"], message: row["message"], fingerprint: row["fingerprint"],
+                          status: row["status"], firstSeenAt: row["first_seen_at"], firstSeenRunId: row["first_seen_run_id"],
+                          acknowledged: row["acknowledged"])
     }
 
     /// Every discrepancy of a run, through one prepared statement bound through the C API:
     /// a run can have hundreds of thousands, and building `StatementArguments` per row was most of the time.
     static func insert(_ findings: [Finding], runId: String, into db: Database) throws {
+        let columns = DiscrepancyRecord.columns
         let insert = try db.makeStatement(sql: """
-            INSERT INTO reconciliation_discrepancies (run_id, stream_id, kind, field, side, db_value, on_chain_value,
-                field_values, rule, severity, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO reconciliation_discrepancies (\(columns.joined(separator: ", "))) \
+            VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
             """)
         let statement = insert.sqliteStatement
         defer { sqlite3_clear_bindings(statement) }
         for finding in findings {
             let row = DiscrepancyRecord(runId: runId, finding: finding)
-            for (index, text) in [row.runId, row.streamId, row.kind, row.field, row.side, row.dbValue, row.onChainValue,
-                                  row.fieldValues, row.rule, row.severity, row.message].enumerated() {
+            for (index, text) in row.texts.enumerated() {
                 bind(statement, Int32(index + 1), text)
             }
             let code = sqlite3_step(statement)

@@ -63,7 +63,7 @@ public final class SQLiteRunStore: RunStore {
         let record = claimed(run)
         let now = RunReport.timestamp(Date())
         let path = path
-        let outcome: Result<[String], RunInProgress>
+        let outcome: Result<[String], RunStoreError>
         do {
             let queue = try queue()
             do {
@@ -73,7 +73,7 @@ public final class SQLiteRunStore: RunStore {
                 // are applied now, and a second pass sees them.
                 try SQLiteRunSchema.migrator.migrate(queue)
             }
-            outcome = try await queue.write { db -> Result<[String], RunInProgress> in
+            outcome = try await queue.write { db -> Result<[String], RunStoreError> in
                 let gone = try String.fetchAll(db, sql: """
                     SELECT id FROM reconciliation_runs
                     WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= ?) ORDER BY started_at
@@ -88,7 +88,10 @@ public final class SQLiteRunStore: RunStore {
                     SELECT id, started_at, owner FROM reconciliation_runs WHERE status = 'running' AND lease_expires_at > ?
                     ORDER BY started_at DESC LIMIT 1
                     """, arguments: [now]) {
-                    return .failure(RunInProgress(runId: live["id"], startedAt: live["started_at"], owner: live["owner"], store: path))
+                    return .failure(.busy(RunInProgress(runId: live["id"], startedAt: live["started_at"], owner: live["owner"], store: path)))
+                }
+                if let key = record.runKey, let row = try Row.fetchOne(db, sql: "SELECT * FROM reconciliation_runs WHERE run_key = ?", arguments: [key]) {
+                    return .failure(.keyUsed(SQLiteRunRows.run(row)))
                 }
                 try SQLiteRunRows.insert(record, into: db)
                 return .success(gone)
@@ -100,7 +103,7 @@ public final class SQLiteRunStore: RunStore {
         }
         switch outcome {
         case .success(let gone): return gone
-        case .failure(let running): throw .busy(running)
+        case .failure(let error): throw error
         }
     }
 
@@ -137,14 +140,48 @@ public final class SQLiteRunStore: RunStore {
         try await write { db in
             try db.execute(sql: """
                 UPDATE reconciliation_runs SET finished_at = ?, status = ?, chain_block = ?, streams_checked = ?,
-                    discrepancy_count = ?, error = ? WHERE id = ? AND status = 'running'
+                    discrepancy_count = ?, error = ?, report_summary = ? WHERE id = ? AND status = 'running'
                 """, arguments: [report.finishedAt, report.status.rawValue, report.source.chainBlock.map { Int64($0) },
-                                 report.summary.streamsChecked, report.summary.discrepancies, report.error, report.runId])
+                                 report.summary.streamsChecked, report.summary.discrepancies, report.error, report.envelopeJSON, report.runId])
             // A run marked aborted meanwhile (a server shut down past its grace) keeps that status.
             guard db.changesCount > 0 else {
                 throw SourceError(.superseded, at: path, "run \(report.runId) is no longer running (it was marked aborted); its outcome was not recorded")
             }
             try SQLiteRunRows.insert(report.discrepancies, runId: report.runId, into: db)
+        }
+    }
+
+    public func recordAlert(runId: String, status: String) async throws(SourceError) {
+        try await write { db in
+            try db.execute(sql: "UPDATE reconciliation_runs SET alert_status = ? WHERE id = ?", arguments: [status, runId])
+        }
+    }
+
+    public func baseline(rulesName: String) async throws(SourceError) -> RunBaseline? {
+        do {
+            return try await read { db in
+                guard let run = try Row.fetchOne(db, sql: """
+                    SELECT id, started_at FROM reconciliation_runs WHERE rules_name = ? AND status IN ('clean', 'drift') AND dry_run = 0
+                    ORDER BY started_at DESC, id DESC LIMIT 1
+                    """, arguments: [rulesName]) else { return nil }
+                let (id, startedAt): (String, String) = (run["id"], run["started_at"])
+                let rows = try Row.fetchCursor(db, sql: "SELECT * FROM reconciliation_discrepancies WHERE run_id = ?", arguments: [id])
+                var entries: [RunBaseline.Entry] = []
+                while let row = try rows.next() {
+                    entries.append(RunBaseline.Entry(SQLiteRunRows.discrepancy(row), rulesName: rulesName, runStartedAt: startedAt))
+                }
+                return RunBaseline(runId: id, startedAt: startedAt, entries: entries)
+            }
+        } catch where error.kind == .missingTable || error.kind == .notFound {
+            return nil
+        }
+    }
+
+    public func storedReport(id: String) async throws(SourceError) -> RunReport? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM reconciliation_runs WHERE id = ?", arguments: [id]) else { return nil }
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM reconciliation_discrepancies WHERE run_id = ?", arguments: [id])
+            return RunReport.stored(run: SQLiteRunRows.run(row), envelope: row["report_summary"], rows: rows.map(SQLiteRunRows.discrepancy))
         }
     }
 

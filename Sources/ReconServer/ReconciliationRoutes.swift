@@ -1,9 +1,14 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import ReconEngine
 import ReconSources
 import Reconciliation
+
+extension HTTPField.Name {
+    static let idempotencyKey = Self("Idempotency-Key")!
+}
 
 /// The routes of the internal endpoint (docs/operations.md, "The internal HTTP endpoint").
 struct ReconciliationRoutes {
@@ -57,7 +62,14 @@ struct ReconciliationRoutes {
         } catch {
             return APIResponse.error(.badRequest, error.description)
         }
-        switch await coordinator.run(dryRun: runRequest.dryRun, logger: context.logger) {
+        // A retried trigger sends the same Idempotency-Key: a run with it is never run twice.
+        let runKey = request.headers[values: .idempotencyKey]
+        if runKey.count > 1 { return APIResponse.error(.badRequest, "Idempotency-Key is given more than once") }
+        if let key = runKey.first {
+            if let problem = RunKey.problem(key) { return APIResponse.error(.badRequest, "Idempotency-Key: \(problem)") }
+            if runRequest.dryRun { return APIResponse.error(.badRequest, "Idempotency-Key applies to recorded runs; a dry run records nothing") }
+        }
+        switch await coordinator.run(dryRun: runRequest.dryRun, runKey: runKey.first, logger: context.logger) {
         case .finished(let report) where report.status == .aborted:
             return APIResponse.error(.serviceUnavailable, "the server is shutting down; the run was stopped and recorded as aborted",
                                      runId: report.runId)

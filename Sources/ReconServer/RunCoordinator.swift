@@ -47,7 +47,8 @@ public actor RunCoordinator {
     public var runningId: String? { current?.id }
 
     /// Runs one reconciliation and returns how it ended, or `busy` at once while another runs.
-    public func run(dryRun: Bool, logger requestLogger: Logger) async -> Outcome {
+    /// `runKey`: when the store has a run with it, no new run starts (its report is the answer).
+    public func run(dryRun: Bool, runKey: String? = nil, logger requestLogger: Logger) async -> Outcome {
         guard accepting else {
             metrics.notStarted("shutting_down")
             return .shuttingDown
@@ -61,7 +62,8 @@ public actor RunCoordinator {
         logger[metadataKey: "run_id"] = .string(runId)
         let configuration = configuration
         let task = Task {
-            let outcome = await Self.execute(runId: runId, dryRun: dryRun, configuration: configuration, metrics: metrics, logger: logger)
+            let outcome = await Self.execute(runId: runId, dryRun: dryRun, runKey: runKey, configuration: configuration, metrics: metrics,
+                                             logger: logger)
             self.finish(runId: runId, outcome)
         }
         current = Running(id: runId, task: task, dryRun: dryRun)
@@ -76,7 +78,7 @@ public actor RunCoordinator {
         running.waiter?.resume(returning: outcome)
     }
 
-    private static func execute(runId: String, dryRun: Bool, configuration: ServerConfiguration, metrics: ServerMetrics,
+    private static func execute(runId: String, dryRun: Bool, runKey: String?, configuration: ServerConfiguration, metrics: ServerMetrics,
                                 logger: Logger) async -> Outcome {
         let started = ContinuousClock.now
         let request: RunService.Request
@@ -84,8 +86,14 @@ public actor RunCoordinator {
             let db = try configuration.assembly.sources.appDatabase(configuration.database)
             let chain = try configuration.assembly.sources.chain(configuration.chain)
             let store = dryRun ? nil : try configuration.runStore()
-            request = RunService.Request(rulesPath: configuration.rulesPath, db: db, chain: chain, store: store,
-                                         batchSize: configuration.batchSize, runId: runId, logger: logger)
+            var runRequest = RunService.Request(rulesPath: configuration.rulesPath, db: db, chain: chain, store: store,
+                                                batchSize: configuration.batchSize, runId: runId, logger: logger)
+            runRequest.acksPath = configuration.acksPath
+            runRequest.runKey = runKey
+            runRequest.alerting = configuration.alerting
+            // A dry run reads the previous run from the store, if it can: never creating it.
+            runRequest.history = dryRun ? try? configuration.assembly.stores.store(configuration.store ?? configuration.database) : nil
+            request = runRequest
         } catch {
             logger.error("cannot open the sources", metadata: ["error": .string(error.description)])
             metrics.notStarted("unavailable")
@@ -93,6 +101,11 @@ public actor RunCoordinator {
         }
         do {
             let report = try await RunService(compiler: configuration.assembly.compiler).run(request)
+            guard report.runId == runId else {
+                // The run key was used by a finished run: its stored report is the answer, and no run started.
+                metrics.notStarted("key_used")
+                return .finished(report)
+            }
             metrics.record(report, duration: ContinuousClock.now - started, finishedAt: Date())
             return .finished(report)
         } catch {

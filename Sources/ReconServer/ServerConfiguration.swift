@@ -25,6 +25,10 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// The plugins, sources, stores and formats the server offers.
     public var assembly: Assembly
+    /// The acks file, read again for every run, as for `run --acks`.
+    public var acksPath: String?
+    /// Where and when runs alert, as for `run --alert-url`; nil: never.
+    public var alerting: RunService.Alerting?
 
     /// The run store: `store`, else the app database.
     public func runStore(options: RunStoreOptions = RunStoreOptions()) throws(SourceError) -> any RunStore {

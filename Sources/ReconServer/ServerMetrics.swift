@@ -10,6 +10,7 @@ public struct ServerMetrics: Sendable {
     private let inProgress: Gauge
 
     static let statuses: [RunStatus] = [.clean, .drift, .failed, .aborted]
+    static let discrepancyStatuses = ["new", "persisting", "resolved", "acknowledged"]
     /// Run durations: from a demo's second to a night's hours.
     static let durationBuckets: [Duration] = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400].map { .seconds($0) }
 
@@ -18,7 +19,9 @@ public struct ServerMetrics: Sendable {
         static let runs = "Reconciliation runs finished, by status and whether they were dry runs."
         static let duration = "How long reconciliation runs took, in seconds."
         static let discrepancies = "Discrepancies found, by kind, over all runs."
-        static let notStarted = "Run requests that started no run, by reason: busy, rules_invalid, unavailable or shutting_down."
+        static let notStarted = "Run requests that started no run, by reason: busy, rules_invalid, unavailable, shutting_down or key_used (answered with the stored report of the run with that Idempotency-Key)."
+        static let byStatus = "Discrepancies of recorded runs by status against the previous run: new, persisting, resolved (the previous run's, no longer found) and acknowledged."
+        static let alerts = "Alert deliveries, by outcome: delivered, failed or stopped."
         static let lastStatus = "1 for the status of the last recorded run, 0 for the other statuses."
         static let lastTimestamp = "When the last recorded run finished, in Unix time seconds."
         static let lastDiscrepancies = "How many discrepancies the last recorded run found."
@@ -46,7 +49,18 @@ public struct ServerMetrics: Sendable {
             registry.makeCounter(name: "streamrecon_discrepancies_total", labels: [("kind", kind)], help: Help.discrepancies)
                 .increment(by: Int64(count))
         }
-        // The last-run gauges follow recorded runs only: an engineer's dry run must not clear an alert.
+        // The last-run gauges and the counts by status follow recorded runs only: an engineer's
+        // dry run must not clear an alert, nor count tonight's drift twice.
+        if !report.dryRun {
+            let counts = report.summary.byStatus.merging(["acknowledged": report.summary.acknowledged]) { $1 }
+            for status in Self.discrepancyStatuses {
+                registry.makeCounter(name: "streamrecon_discrepancies_by_status_total", labels: [("status", status)], help: Help.byStatus)
+                    .increment(by: Int64(counts[status] ?? 0))
+            }
+        }
+        if let alert = report.alert {
+            registry.makeCounter(name: "streamrecon_alerts_total", labels: [("outcome", alert.outcome.rawValue)], help: Help.alerts).increment()
+        }
         if !report.dryRun {
             lastRun(status: report.status, finishedAt: finishedAt, discrepancies: report.summary.discrepancies)
         }

@@ -15,6 +15,9 @@ public struct Reconciler: Sendable {
     /// What the sources read: the rule set's columns and fields, or (for `rules diff`) a union.
     let query: SourceQuery
     let apply: Apply
+    /// Marks each finding as it is found, before `onFinding` sees it (a run's fingerprints,
+    /// statuses and acknowledgements: `DriftTracker.track`).
+    public var track: (@Sendable (inout Finding) -> Void)?
 
     /// `batchSize` is clamped to 1 through `SourceQuery.maximumBatchSize`.
     public init(ruleSet: CompiledRuleSet, batchSize: Int = 1000) {
@@ -88,8 +91,11 @@ public struct Reconciler: Sendable {
         progress.block = view.block
         onPinned(view.block) // known even if the run fails later
         let pages = try await opening.get()
-        func emit(from start: Int, _ findings: [Finding]) {
-            for finding in findings[start...] { onFinding(finding) }
+        func emit(from start: Int, _ findings: inout [Finding]) {
+            for index in start..<findings.count {
+                track?(&findings[index])
+                onFinding(findings[index])
+            }
         }
         let dbDuplicates = Dictionary(pages.duplicateKeys.map { ($0.key, $0.count) }, uniquingKeysWith: { first, _ in first })
         var duplicatesSeen = Set<String>()
@@ -122,7 +128,7 @@ public struct Reconciler: Sendable {
                                                      message: "on-chain record of stream '\(row.key)' could not be read: \(reason)"))
                 }
                 progress.tally.count(db: row.values, chain: lookup)
-                emit(from: start, progress.findings)
+                emit(from: start, &progress.findings)
             }
             do {
                 next = try await upcoming
@@ -138,7 +144,7 @@ public struct Reconciler: Sendable {
                 let start = progress.findings.count
                 apply(record.key, nil, record.values, &progress.findings)
                 progress.tally.count(db: nil, chain: .record(record.values))
-                emit(from: start, progress.findings)
+                emit(from: start, &progress.findings)
             }
         }
         let start = progress.findings.count
@@ -156,7 +162,7 @@ public struct Reconciler: Sendable {
         for (key, count) in view.duplicateKeys {
             progress.findings.append(duplicate(key, count: count, side: "on-chain records"))
         }
-        emit(from: start, progress.findings)
+        emit(from: start, &progress.findings)
         // A stop during the last page or the last findings (a report write that failed) is a stop all the same.
         try SourceError.checkStopped(at: chain.displayName)
     }

@@ -37,6 +37,10 @@ public struct RunReport: Sendable, Codable, Equatable {
         public var discrepancies: Int
         public var byKind: [String: Int]
         public var streamsByStatus: [String: Int]
+        /// Discrepancies `new` and `persisting` against the previous run, and that run's `resolved`.
+        public var byStatus: [String: Int] = ["new": 0, "persisting": 0, "resolved": 0]
+        /// Discrepancies an acknowledgement covers.
+        public var acknowledged = 0
 
         public init(streamsChecked: Int, discrepancies: Int, byKind: [String: Int], streamsByStatus: [String: Int]) {
             self.streamsChecked = streamsChecked
@@ -58,11 +62,24 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var discrepancies: [Finding]
     /// Why the run failed, when it did.
     public var error: String?
+    /// The previous completed run of the same rules this one was compared with; nil for the first.
+    public var previousRunId: String?
+    /// The previous run's discrepancies this run no longer found (empty unless it checked every stream).
+    public var resolved: [RunBaseline.Entry] = []
+    /// Acknowledgements past their `expires` day, which no longer apply.
+    public var expiredAcks: [Acknowledgement] = []
+    /// Acknowledgements that apply but cover nothing this run found.
+    public var staleAcks: [Acknowledgement] = []
+    /// The run key (`--run-key`, `Idempotency-Key`) it was started with.
+    public var runKey: String?
+    /// How the alert for this run was delivered; nil when none was due or none is configured.
+    public var alert: AlertDelivery?
 
     public init(
         runId: String, status: RunStatus, dryRun: Bool, persisted: Bool, startedAt: String, finishedAt: String, rules: Rules,
-        source: Source, summary: Summary, discrepancies: [Finding], error: String? = nil
+        source: Source, summary: Summary, discrepancies: [Finding], error: String? = nil, runKey: String? = nil
     ) {
+        self.runKey = runKey
         self.runId = runId
         self.status = status
         self.dryRun = dryRun
@@ -74,6 +91,33 @@ public struct RunReport: Sendable, Codable, Equatable {
         self.summary = summary
         self.discrepancies = discrepancies
         self.error = error
+    }
+
+    public enum CodingKeys: String, CodingKey {
+        case runId, status, dryRun, persisted, startedAt, finishedAt, rules, source, summary, discrepancies, error
+        case previousRunId, resolved, expiredAcks, staleAcks, runKey, alert
+    }
+
+    /// Reads a report, or a stored report's envelope, which has no `discrepancies`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        runId = try container.decode(String.self, forKey: .runId)
+        status = try container.decode(RunStatus.self, forKey: .status)
+        dryRun = try container.decode(Bool.self, forKey: .dryRun)
+        persisted = try container.decode(Bool.self, forKey: .persisted)
+        startedAt = try container.decode(String.self, forKey: .startedAt)
+        finishedAt = try container.decode(String.self, forKey: .finishedAt)
+        rules = try container.decode(Rules.self, forKey: .rules)
+        source = try container.decode(Source.self, forKey: .source)
+        summary = try container.decode(Summary.self, forKey: .summary)
+        discrepancies = try container.decodeIfPresent([Finding].self, forKey: .discrepancies) ?? []
+        error = try container.decodeIfPresent(String.self, forKey: .error)
+        previousRunId = try container.decodeIfPresent(String.self, forKey: .previousRunId)
+        resolved = try container.decodeIfPresent([RunBaseline.Entry].self, forKey: .resolved) ?? []
+        expiredAcks = try container.decodeIfPresent([Acknowledgement].self, forKey: .expiredAcks) ?? []
+        staleAcks = try container.decodeIfPresent([Acknowledgement].self, forKey: .staleAcks) ?? []
+        runKey = try container.decodeIfPresent(String.self, forKey: .runKey)
+        alert = try container.decodeIfPresent(AlertDelivery.self, forKey: .alert)
     }
 
     /// The report as JSON with sorted keys, so two runs over the same data print alike. The
@@ -125,6 +169,7 @@ extension RunReport {
         Dictionary(grouping: findings, by: \.kind.rawValue).mapValues(\.count)
     }
 
-    /// The highest severity among the findings, if any.
-    public var highestSeverity: Severity? { discrepancies.map(\.severity).max() }
+    /// The highest severity among the findings no acknowledgement covers, if any: what
+    /// `--fail-on` and the exit status look at.
+    public var highestSeverity: Severity? { discrepancies.lazy.filter { $0.tracking?.acknowledged == nil }.map(\.severity).max() }
 }

@@ -18,6 +18,16 @@ public struct RunService: Sendable {
         public var runId: String
         /// Where the run logs; every line carries `run_id`.
         public var logger: Logger?
+        /// The acks file, read for this run (docs/operations.md, "Tonight's drift and yesterday's").
+        public var acksPath: String?
+        /// The run key: when the store has a run with it, no new run starts.
+        public var runKey: String?
+        /// Where a dry run reads the previous run from (a recorded run reads `store`); nil: none.
+        public var history: (any RunStore)?
+        /// Where and when the run alerts; nil: never.
+        public var alerting: Alerting?
+        /// Today (`YYYY-MM-DD`, UTC), for the acknowledgements' `expires`.
+        public var today: String = AckLoader.today()
 
         public init(rulesPath: String, db: any AppDatabaseSource, chain: any ChainSource, store: (any RunStore)?, batchSize: Int = 1000,
                     runId: String = RunService.newRunId(), logger: Logger? = nil) {
@@ -31,7 +41,19 @@ public struct RunService: Sendable {
         }
     }
 
-    /// A run that could not start: its rules do not compile, or the run store cannot be written.
+    /// When a recorded run alerts: after it failed, or found new discrepancies no
+    /// acknowledgement covers at or above `threshold`.
+    public struct Alerting: Sendable {
+        public var sender: any AlertSender
+        public var threshold: Severity
+
+        public init(sender: any AlertSender, threshold: Severity = .critical) {
+            self.sender = sender
+            self.threshold = threshold
+        }
+    }
+
+    /// A run that could not start: its rules (or acks) do not compile, or the run store cannot be written.
     public enum StartError: Error, Sendable {
         case rules(RulesError)
         case store(SourceError)
@@ -90,6 +112,48 @@ public struct RunService: Sendable {
         }
     }
 
+    /// The answer to a run key already used: the stored report of the finished run, or `busy`
+    /// while it runs.
+    private func answer(runKey: String, used: RunRecord, store: any RunStore, logger: Logger?) async throws(StartError) -> RunReport {
+        await store.release()
+        guard used.status != .running else {
+            throw .busy(RunInProgress(runId: used.id, startedAt: used.startedAt, owner: used.owner, store: store.displayName))
+        }
+        logger?.info("run key already used: answering with that run's report, starting no run",
+                     metadata: ["run_key": .string(runKey), "keyed_run_id": .string(used.id)])
+        do throws(SourceError) {
+            guard let report = try await store.storedReport(id: used.id) else {
+                throw SourceError(.notFound, at: store.displayName, "run \(used.id) of run key '\(runKey)' vanished while it was read")
+            }
+            return report
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    /// Sends the run's alert when one is due, and records how it went on the run's row. Never
+    /// fails the run: a delivery that fails is logged and recorded.
+    private func alert(_ report: RunReport, _ alerting: Alerting, store: any RunStore, logger: Logger?) async -> AlertDelivery? {
+        guard let message = AlertMessage(report: report, threshold: alerting.threshold) else { return nil }
+        logger?.info("sending the run's alert", metadata: ["destination": .string(alerting.sender.displayName),
+                                                            "new": .stringConvertible(message.new.count)])
+        let delivery = await alerting.sender.send(message.json)
+        let level: Logger.Level = delivery.outcome == .delivered ? .info : .error
+        logger?.log(level: level, "alert \(delivery.outcome.rawValue)", metadata: ["destination": .string(alerting.sender.displayName),
+                                                                               "detail": .string(delivery.description)])
+        // In a task of its own: a stopped run's outcome must still be written.
+        let written = await Task { () async -> SourceError? in
+            do throws(SourceError) {
+                try await store.recordAlert(runId: report.runId, status: delivery.description)
+                return nil
+            } catch {
+                return error
+            }
+        }.value
+        if let written { logger?.error("cannot record the alert's outcome", metadata: ["error": .string(written.description)]) }
+        return delivery
+    }
+
     /// A fresh run id: a lowercase UUID.
     public static func newRunId() -> String { UUID().uuidString.lowercased() }
 
@@ -111,6 +175,15 @@ public struct RunService: Sendable {
             logger?.error("the chain source cannot serve these rules", metadata: ["error": .string(error.description)])
             throw .source(error)
         }
+        var acks: [Acknowledgement] = []
+        if let acksPath = request.acksPath {
+            let loaded = AckLoader().load(path: acksPath, ruleSets: [ruleSet], today: request.today)
+            guard let loadedAcks = loaded.acks else {
+                logger?.error("the acks file has errors", metadata: ["acks": .string(acksPath)])
+                throw .rules(RulesError(diagnostics: loaded.diagnostics.filter { $0.severity == .error }))
+            }
+            acks = loadedAcks
+        }
         let rules = RunReport.Rules(name: ruleSet.name, sha256: SHA256.hash(data: Data(source.utf8)).map { String(format: "%02x", $0) }.joined())
         let startedAt = RunReport.timestamp(Date())
         logger?.info("run started", metadata: ["rules": .string(rules.name), "dry_run": .stringConvertible(request.store == nil),
@@ -119,7 +192,7 @@ public struct RunService: Sendable {
         if let store = request.store {
             do {
                 let aborted = try await store.begin(RunRecord(id: runId, startedAt: startedAt, status: .running, dryRun: false,
-                                                              rulesName: rules.name, rulesSha256: rules.sha256))
+                                                              rulesName: rules.name, rulesSha256: rules.sha256, runKey: request.runKey))
                 for id in aborted { logger?.warning("marked an interrupted run aborted", metadata: ["aborted_run_id": .string(id)]) }
                 heartbeat = Self.heartbeat(store, runId: runId, logger: logger)
             } catch {
@@ -127,21 +200,34 @@ public struct RunService: Sendable {
                 switch error {
                 case .busy(let running): throw .busy(running)
                 case .unavailable(let sourceError): throw .store(sourceError)
+                case .keyUsed(let used): return try await answer(runKey: request.runKey ?? "", used: used, store: store, logger: logger)
                 }
             }
         }
+        // The previous run, read before the sources: a dry run reads it from `history`, and one
+        // that cannot be read leaves every discrepancy `new` rather than stopping the run.
+        var baseline: RunBaseline?
+        if let history = request.store ?? request.history {
+            do {
+                baseline = try await history.baseline(rulesName: rules.name)
+            } catch {
+                logger?.warning("cannot read the previous run; every discrepancy counts as new", metadata: ["error": .string(error.description)])
+            }
+        }
+        let tracker = DriftTracker(rulesName: rules.name, runId: runId, startedAt: startedAt, baseline: baseline, acks: acks, today: request.today)
         var report = RunReport(
             runId: runId, status: .running, dryRun: request.store == nil, persisted: false, startedAt: startedAt, finishedAt: startedAt,
             rules: rules, source: .init(chainBlock: nil),
-            summary: .init(streamsChecked: 0, discrepancies: 0, byKind: [:], streamsByStatus: [:]), discrepancies: []
+            summary: .init(streamsChecked: 0, discrepancies: 0, byKind: [:], streamsByStatus: [:]), discrepancies: [], runKey: request.runKey
         )
         // A run that ends early (a source fails, or it is stopped) keeps what it found until
         // then: its report and its record hold the discrepancies found and the streams checked
         // so far, so nothing already printed is lost and the counts agree with the rows.
         let outcome: Reconciler.Outcome
         do {
-            outcome = try await Reconciler(ruleSet: ruleSet, batchSize: request.batchSize)
-                .reconcile(db: request.db, chain: request.chain, onFinding: onFinding)
+            var reconciler = Reconciler(ruleSet: ruleSet, batchSize: request.batchSize)
+            reconciler.track = { tracker.track(&$0) }
+            outcome = try await reconciler.reconcile(db: request.db, chain: request.chain, onFinding: onFinding)
             report.status = outcome.findings.contains { $0.kind == .sourceError } ? .failed : outcome.findings.isEmpty ? .clean : .drift
             if report.status == .failed { report.error = "some records could not be read; see the source_error discrepancies" }
         } catch {
@@ -157,6 +243,7 @@ public struct RunService: Sendable {
         report.discrepancies = outcome.findings
         report.summary = .init(streamsChecked: outcome.streamsChecked, discrepancies: outcome.findings.count,
                                byKind: RunReport.byKind(outcome.findings), streamsByStatus: outcome.streamsByStatus)
+        tracker.summarize(&report)
         report.finishedAt = RunReport.timestamp(Date())
         if let store = request.store {
             // Recorded in a task of its own, which a stopped (cancelled) run does not cancel:
@@ -168,6 +255,9 @@ public struct RunService: Sendable {
         heartbeat?.cancel()
         await heartbeat?.value // a renewal in flight ends before the store lets go
         await request.store?.release()
+        if let store = request.store, report.persisted, let alerting = request.alerting {
+            report.alert = await alert(report, alerting, store: store, logger: logger)
+        }
         let level: Logger.Level = report.status == .failed || report.status == .aborted ? .error : .info
         logger?.log(level: level, "run finished", metadata: [
             "status": .string(report.status.rawValue), "streams_checked": .stringConvertible(report.summary.streamsChecked),

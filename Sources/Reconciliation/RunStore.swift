@@ -14,11 +14,19 @@ public protocol RunStore: Sendable {
     var lease: Duration { get }
 
     /// Creates or migrates the run tables, marks runs that are gone `aborted` (returning their
-    /// ids), and records `run` as `running`; throws `.busy` while another run holds the store.
+    /// ids), and records `run` as `running`; throws `.busy` while another run holds the store,
+    /// and `.keyUsed` when a run with `run.runKey` is recorded already.
     func begin(_ run: RunRecord) async throws(RunStoreError) -> [String]
     /// Renews a running run's lease; false when the row is no longer `running`.
     func renew(runId: String) async throws(SourceError) -> Bool
-    /// Completes a run: its outcome and every discrepancy, in one transaction. Throws
+    /// The previous completed (`clean` or `drift`), non-dry run of `rulesName` and its
+    /// discrepancies; nil when there is none, or no run tables yet. Reads, never creates.
+    func baseline(rulesName: String) async throws(SourceError) -> RunBaseline?
+    /// Records how a completed run's alert was delivered.
+    func recordAlert(runId: String, status: String) async throws(SourceError)
+    /// A recorded run's report: its kept envelope and its discrepancy rows; nil when no run has that id.
+    func storedReport(id: String) async throws(SourceError) -> RunReport?
+    /// Completes a run: its outcome, its report's envelope and every discrepancy, in one transaction. Throws
     /// `.superseded` when the row is no longer `running`.
     func complete(_ report: RunReport) async throws(SourceError)
     /// Marks a run failed without its discrepancies, when completing it failed; retries for up
@@ -69,11 +77,14 @@ extension RunStore {
 public enum RunStoreError: Error, Sendable, CustomStringConvertible {
     /// Another run holds the store (one run at a time per store).
     case busy(RunInProgress)
+    /// A run with this run key is recorded already (finished, or running).
+    case keyUsed(RunRecord)
     case unavailable(SourceError)
 
     public var description: String {
         switch self {
         case .busy(let running): running.description
+        case .keyUsed(let run): "run key '\(run.runKey ?? "")' was used by run \(run.id) (\(run.status.rawValue))"
         case .unavailable(let error): error.description
         }
     }

@@ -14,13 +14,16 @@ extension StreamRecon.Rules {
         @Argument(help: "Rules files or directories of *.yaml files.")
         var paths: [String] = ["Rules/"]
 
+        @Option(help: "Also check this acks file (the --acks of run and serve) against the rules linted.")
+        var acks: String?
+
         @Option(help: "Output format: \(LintFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
         var format: LintFormat = .text
 
         func run() async throws {
             let report: LintReport
             do {
-                report = try Linter(compiler: StreamRecon.assembly.compiler).lint(paths: paths)
+                report = try Linter(compiler: StreamRecon.assembly.compiler).lint(paths: paths, acks: acks)
             } catch {
                 Terminal.printError("error: \(error.description)")
                 throw ExitCode(ExitStatus.usage)

@@ -30,10 +30,19 @@ extension StreamRecon {
         @Option(help: "Write the report to this file (atomically) instead of standard output. Refused when it is an input file, a symbolic link or not a regular file.")
         var output: String?
 
-        @Option(help: "Exit 1 when a discrepancy is at least this severe: info, warning or critical.")
+        @Option(help: "Exit 1 when a discrepancy no acknowledgement covers is at least this severe: info, warning or critical.")
         var failOn: Severity = .info
 
+        @Option(help: "A key for this run, unique in the store: when a run with it is recorded, no new run starts and its report is shown (a date-based key keeps a retried nightly trigger from running twice).")
+        var runKey: String?
+
+        @OptionGroup var alerts: AlertOptions
+
         func validate() throws {
+            if let runKey {
+                if let problem = RunKey.problem(runKey) { throw ValidationError("--run-key: \(problem)") }
+                if dryRun { throw ValidationError("--run-key applies to recorded runs; a dry run records nothing") }
+            }
             if let format, StreamRecon.assembly.format(named: format) == nil {
                 throw ValidationError("unknown format '\(format)'; use \(StreamRecon.assembly.formats.map { $0.identifier }.joined(separator: ", "))")
             }
@@ -45,6 +54,8 @@ extension StreamRecon {
             var chain: any ChainSource
             /// Where the run is recorded; nil on a dry run.
             var store: (any RunStore)?
+            /// Where a dry run reads the previous run from.
+            var history: (any RunStore)?
         }
 
         /// Every file the run would read, from the options alone: `--output` is checked against
@@ -57,6 +68,7 @@ extension StreamRecon {
                 inputs += ["", "-wal", "-shm", "-journal"].map { ReportOutput.Input(option: option, path: path + $0) }
             }
             inputs.append(ReportOutput.Input(option: "--rules", path: sources.rules))
+            if let acks = sources.acks { inputs.append(ReportOutput.Input(option: "--acks", path: acks)) }
             if let chainFile = Location.filePath(sources.chain ?? demo.chainPath) {
                 inputs.append(ReportOutput.Input(option: "--chain", path: chainFile))
             }
@@ -74,9 +86,11 @@ extension StreamRecon {
                 }
                 let assembly = StreamRecon.assembly
                 let database = sources.db ?? demoPath
+                // A dry run reads the previous run from where runs are recorded, if it exists (never creating it).
+                let history = dryRun ? try? assembly.stores.store(sources.store ?? (sources.db == nil ? demo.databasePath : database)) : nil
                 return Resolved(database: try assembly.sources.appDatabase(database),
                                 chain: try assembly.sources.chain(sources.chain ?? demo.chainPath),
-                                store: dryRun ? nil : try sources.runStore(database: database))
+                                store: dryRun ? nil : try sources.runStore(database: database), history: history)
             } catch where error.kind == .unsupported {
                 throw ValidationError(error.description)
             } catch {
@@ -113,8 +127,12 @@ extension StreamRecon {
             }
             let formatName = format ?? (isatty(STDOUT_FILENO) == 1 && output == nil ? "table" : "json")
             guard let formatType = StreamRecon.assembly.format(named: formatName) else { throw ValidationError("unknown format '\(formatName)'") }
-            let request = RunService.Request(rulesPath: sources.rules, db: resolved.database, chain: resolved.chain, store: resolved.store,
+            var request = RunService.Request(rulesPath: sources.rules, db: resolved.database, chain: resolved.chain, store: resolved.store,
                                              batchSize: sources.batchSize)
+            request.acksPath = sources.acks
+            request.runKey = runKey
+            request.history = resolved.history
+            request.alerting = try alerts.alerting()
             let database = sources.db ?? demo.databasePath
             let reopen = { @Sendable () throws(SourceError) -> any RunStore in
                 // A fresh connection with a short wait: the process is about to end.
@@ -129,6 +147,10 @@ extension StreamRecon {
                 throw ExitCode(error.exitStatus)
             case .success(let finished):
                 report = finished
+            }
+            if report.runId != request.runId, let runKey {
+                Terminal.printError("note: run key '\(TerminalText.escaped(runKey))' was used by run \(report.runId) (\(report.status.rawValue), started \(report.startedAt)); "
+                    + "no new run started, and that run's report follows")
             }
             signals.set(.finishing(recorded: Self.recorded(report)))
             var writer = ended.writer
@@ -147,8 +169,14 @@ extension StreamRecon {
             }
             if let signal = signals.signal, report.status == .aborted {
                 Terminal.printError("error: stopped by \(signal); the run \(Self.recorded(report))")
+            } else if let signal = signals.signal, report.alert?.outcome == .stopped {
+                Terminal.printError("error: stopped by \(signal) while the alert was sent; the run \(Self.recorded(report)), its alert \(report.alert!)")
+                throw ExitCode(ExitStatus.failed)
             } else if let error = report.error {
                 Terminal.printError("error: \(error)")
+            }
+            if let alert = report.alert, alert.outcome != .delivered {
+                Terminal.printError("warning: the run's alert was not delivered: \(alert); the run itself is recorded")
             }
             throw ExitCode(Self.exitStatus(report, failOn: failOn))
         }

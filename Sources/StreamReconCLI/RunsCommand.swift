@@ -109,12 +109,17 @@ extension StreamRecon {
                     "  streams   \(run.streamsChecked.map(String.init) ?? "-") checked, \(run.discrepancyCount.map(String.init) ?? "-") discrepancies",
                 ]
                 if let error = run.error { lines.append("  error     \(safe(error))") }
+                if let key = run.runKey { lines.append("  run key   \(safe(key))") }
+                if let alert = run.alertStatus { lines.append("  alert     \(safe(alert))") }
                 try Terminal.write(lines.joined(separator: "\n") + "\n")
                 guard !found.discrepancies.isEmpty else { return }
-                let header = ["STREAM", "KIND", "FIELD/RULE", "SIDE", "DB", "CHAIN", "SEVERITY", "MESSAGE"]
-                let rows = found.discrepancies.map { row in
+                let header = ["STREAM", "KIND", "FIELD/RULE", "SIDE", "DB", "CHAIN", "STATUS", "SEVERITY", "MESSAGE"]
+                // New first, then persisting, as the run's table report shows them.
+                let ordered = found.discrepancies.filter { $0.status != "persisting" } + found.discrepancies.filter { $0.status == "persisting" }
+                let rows = ordered.map { row in
                     [row.streamId, row.kind, row.field ?? row.rule, row.side ?? "-", TableReport.cell(row.dbValue, kind: row.kind),
-                     TableReport.cell(row.onChainValue, kind: row.kind), row.severity, row.message]
+                     TableReport.cell(row.onChainValue, kind: row.kind), (row.status ?? "-") + (row.acknowledged == nil ? "" : "+ack"),
+                     row.severity, row.message]
                 }
                 try Terminal.write("\n" + TextTable.render([header] + rows))
             }

@@ -36,6 +36,8 @@ extension StreamRecon {
         @Option(help: "Seconds a connection may sit idle, or take to send a request's headers, before it is closed; a client waiting for a run's answer is never cut.")
         var idleTimeout = 30
 
+        @OptionGroup var alerts: AlertOptions
+
         @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
         var logLevel: Logger.Level = .info
 
@@ -71,7 +73,7 @@ extension StreamRecon {
             } catch {
                 throw ValidationError(error.description)
             }
-            let configuration = ServerConfiguration(
+            var configuration = ServerConfiguration(
                 host: host, port: port, rulesPath: sources.rules, database: sources.db ?? demo.databasePath, store: sources.store,
                 chain: sources.chain ?? demo.chainPath,
                 batchSize: sources.batchSize, tokens: tokens, shutdownGrace: .seconds(shutdownGrace),
@@ -79,6 +81,8 @@ extension StreamRecon {
             )
             let level = logLevel
             let logger = Logger(label: "streamrecon.serve") { JSONLogHandler(label: $0, logLevel: level) }
+            configuration.acksPath = sources.acks
+            configuration.alerting = try alerts.alerting(logger: logger)
             do {
                 try await ReconServer(configuration: configuration, logger: logger).run()
             } catch {

@@ -16,6 +16,9 @@ struct SourceOptions: ParsableArguments {
     @Option(help: "The chain: a chain snapshot file (JSON), or an http(s) JSON-RPC node URL for rules with an 'evm' section. Default: the demo snapshot.")
     var chain: String?
 
+    @Option(help: "An acks file: known discrepancies, each with an owner, a reason and an expiry date (serve reads it again for every run).")
+    var acks: String?
+
     @Option(help: "DB rows read per page, 1 to \(SourceQuery.maximumBatchSize).")
     var batchSize = 1000
 

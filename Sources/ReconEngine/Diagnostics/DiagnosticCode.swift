@@ -61,4 +61,6 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
     case viewTypeMismatch = "view-type-mismatch"
     /// A lint path holds no rules files.
     case noRulesFiles = "no-rules-files"
+    /// An acknowledgement whose `expires` date has passed (a warning: it no longer applies).
+    case expiredAck = "expired-ack"
 }

@@ -16,7 +16,9 @@ public struct Linter: Sendable {
         public var description: String { "no such file or directory: \(path)" }
     }
 
-    public func lint(paths: [String]) throws(MissingPath) -> LintReport {
+    /// Lints the rules files (and rule test files) under `paths`, and the acks file `acks`, if
+    /// given, against the fields and rules of every rules file linted.
+    public func lint(paths: [String], acks: String? = nil, today: String = AckLoader.today()) throws(MissingPath) -> LintReport {
         var files: [String] = []
         var diagnostics: [Diagnostic] = []
         for path in paths {
@@ -28,9 +30,21 @@ public struct Linter: Sendable {
             files += found
         }
         let tests = RuleTestLoader(compiler: compiler)
+        var ruleSets: [CompiledRuleSet] = []
         for file in files {
             // A rule test file is checked as one: its keys, its cases, and that its rules compile.
-            diagnostics += RuleTestLoader.isTestFile(file) ? tests.load(path: file).diagnostics : compiler.compile(path: file).diagnostics
+            if RuleTestLoader.isTestFile(file) {
+                diagnostics += tests.load(path: file).diagnostics
+            } else {
+                let compiled = compiler.compile(path: file)
+                diagnostics += compiled.diagnostics
+                if let ruleSet = compiled.ruleSet { ruleSets.append(ruleSet) }
+            }
+        }
+        if let acks {
+            guard FileManager.default.fileExists(atPath: acks) else { throw MissingPath(path: acks) }
+            files.append(acks)
+            diagnostics += AckLoader().load(path: acks, ruleSets: ruleSets, today: today).diagnostics
         }
         return LintReport(files: files, diagnostics: diagnostics.sorted(by: Diagnostic.positionOrder))
     }

@@ -12,8 +12,8 @@ public protocol AlertSender: Sendable {
 }
 
 /// How one alert's delivery ended, as the run row's `alert_status` records it.
-public struct AlertDelivery: Sendable, Equatable, CustomStringConvertible {
-    public enum Outcome: String, Sendable {
+public struct AlertDelivery: Sendable, Equatable, Codable, CustomStringConvertible {
+    public enum Outcome: String, Sendable, Codable, CaseIterable {
         /// The receiver answered 2xx.
         case delivered
         /// Every try failed, or the receiver refused it (a 4xx other than 429, a redirect).

@@ -21,14 +21,40 @@ enum FindingJSON {
             out.append(contentsOf: pretty ? ",\n".utf8 : ",".utf8)
         }
         out.append(contentsOf: pretty ? "{\n".utf8 : "{".utf8)
+        let tracking = finding.tracking
+        if let tracking {
+            name("acknowledged")
+            if let note = tracking.acknowledged {
+                // Its keys, sorted: expires, owner, reason.
+                out.append(contentsOf: pretty ? "{\n".utf8 : "{".utf8)
+                for (index, (key, value)) in [("expires", note.expires), ("owner", note.owner), ("reason", note.reason)].enumerated() {
+                    spaces(pretty ? inner + 2 : 0)
+                    appendString(key, to: &out)
+                    out.append(contentsOf: pretty ? " : ".utf8 : ":".utf8)
+                    appendString(value, to: &out)
+                    out.append(contentsOf: index < 2 ? (pretty ? ",\n".utf8 : ",".utf8) : (pretty ? "\n".utf8 : "".utf8))
+                }
+                spaces(inner)
+                out.append(UInt8(ascii: "}"))
+            } else {
+                out.append(contentsOf: "null".utf8)
+            }
+            out.append(contentsOf: pretty ? ",\n".utf8 : ",".utf8)
+        }
         member("dbValue", finding.dbValue)
         member("field", finding.field)
+        if let tracking {
+            member("fingerprint", tracking.fingerprint)
+            member("firstSeenAt", tracking.firstSeenAt)
+            member("firstSeenRunId", tracking.firstSeenRunId)
+        }
         member("kind", finding.kind.rawValue)
         member("message", finding.message)
         member("onChainValue", finding.onChainValue)
         member("rule", finding.rule)
         member("severity", finding.severity.rawValue)
         member("side", finding.side?.rawValue)
+        if let tracking { member("status", tracking.status.rawValue) }
         member("streamId", finding.streamId)
         name("values")
         if let values = finding.values {

@@ -66,6 +66,7 @@ public struct NDJSONReport: ReportFormat {
 
         enum Keys: String, CodingKey {
             case runId, status, dryRun, persisted, startedAt, finishedAt, rules, source, summary, error
+            case previousRunId, resolved, expiredAcks, staleAcks, runKey, alert
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -80,6 +81,12 @@ public struct NDJSONReport: ReportFormat {
             try container.encode(report.source, forKey: .source)
             try container.encode(report.summary, forKey: .summary)
             try container.encodeIfPresent(report.error, forKey: .error)
+            try container.encode(report.previousRunId, forKey: .previousRunId)
+            try container.encode(report.resolved, forKey: .resolved)
+            try container.encode(report.expiredAcks, forKey: .expiredAcks)
+            try container.encode(report.staleAcks, forKey: .staleAcks)
+            try container.encode(report.runKey, forKey: .runKey)
+            try container.encode(report.alert, forKey: .alert)
         }
     }
 }

@@ -31,14 +31,35 @@ public struct TableReport: ReportFormat {
         lines.append("  found    \(report.summary.discrepancies) discrepanc\(report.summary.discrepancies == 1 ? "y" : "ies")"
             + (kinds.isEmpty ? "" : " (\(kinds.joined(separator: ", ")))"))
         if let error = report.error { lines.append("  error    " + paint(safe(error), "31")) }
+        let byStatus = report.summary.byStatus
+        lines.append("  since    " + (report.previousRunId.map { "run \(safe($0))" } ?? "no earlier run") + ": "
+            + "\(byStatus["new"] ?? 0) new, \(byStatus["persisting"] ?? 0) persisting, \(byStatus["resolved"] ?? 0) resolved"
+            + (report.summary.acknowledged > 0 ? "; \(report.summary.acknowledged) acknowledged" : ""))
+        for ack in report.expiredAcks {
+            lines.append("  " + paint("expired", "33") + "  ack of \(safe(ack.stream)) \(ack.kind.rawValue) (\(safe(ack.owner))) expired on \(ack.expires)")
+        }
+        for ack in report.staleAcks {
+            lines.append("  stale    ack of \(safe(([ack.stream, ack.kind.rawValue] + [ack.field ?? ack.rule].compactMap { $0 }).joined(separator: " "))) (\(safe(ack.owner))) matches nothing found")
+        }
+        if let alert = report.alert { lines.append("  alert    \(alert)") }
         try output.write(lines.joined(separator: "\n") + "\n")
+        if !report.resolved.isEmpty {
+            let shown = report.resolved.prefix(20).map { "    \(safe($0.streamId))  \($0.kind)  \(safe($0.field ?? $0.rule))  (first seen \($0.firstSeenAt))" }
+            try output.write("\nResolved since the last run:\n" + shown.joined(separator: "\n")
+                + (report.resolved.count > 20 ? "\n    … and \(report.resolved.count - 20) more (see the JSON report)" : "") + "\n")
+        }
         guard !report.discrepancies.isEmpty else { return }
-        let header = ["STREAM", "KIND", "FIELD/RULE", "SIDE", "DB", "CHAIN", "SEVERITY"]
+        let tracked = report.discrepancies.contains { $0.tracking != nil }
+        let header = ["STREAM", "KIND", "FIELD/RULE", "SIDE", "DB", "CHAIN"] + (tracked ? ["STATUS"] : []) + ["SEVERITY"]
+        // New first, then persisting; report order within each.
+        let findings = tracked ? report.discrepancies.filter { $0.tracking?.status != .persisting } + report.discrepancies.filter { $0.tracking?.status == .persisting }
+            : report.discrepancies
         // Widths are counted on the escaped text, as it is shown.
-        let rows = report.discrepancies.map { finding in
+        let rows = findings.map { finding in
             [safe(finding.streamId), finding.kind.rawValue, safe(finding.field ?? finding.rule), finding.side?.rawValue ?? "-",
              Self.clip(safe(Self.cell(finding.dbValue, kind: finding.kind.rawValue))),
-             Self.clip(safe(Self.cell(finding.onChainValue, kind: finding.kind.rawValue))), finding.severity.rawValue]
+             Self.clip(safe(Self.cell(finding.onChainValue, kind: finding.kind.rawValue)))]
+                + (tracked ? [Self.status(finding.tracking)] : []) + [finding.severity.rawValue]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String], severity: Severity?) -> String {
@@ -48,9 +69,12 @@ public struct TableReport: ReportFormat {
             }.joined(separator: "  ")
         }
         var table = ["", line(header, severity: nil)]
-        for (finding, row) in zip(report.discrepancies, rows) {
+        for (finding, row) in zip(findings, rows) {
             table.append(line(row, severity: finding.severity))
             table.append("    " + safe(finding.message))
+            if let note = finding.tracking?.acknowledged {
+                table.append("    acknowledged by \(safe(note.owner)) until \(safe(note.expires)): \(safe(note.reason))")
+            }
         }
         try output.write(table.joined(separator: "\n") + "\n")
     }
@@ -60,6 +84,12 @@ public struct TableReport: ReportFormat {
     /// mismatch always compares two values, so an absent one is a null (a nullable field's).
     public static func cell(_ value: String?, kind: String) -> String {
         value ?? (kind == FindingKind.mismatch.rawValue ? "null" : "-")
+    }
+
+    /// `new`, `persisting`, with `+ack` when an acknowledgement covers it.
+    static func status(_ tracking: Finding.Tracking?) -> String {
+        guard let tracking else { return "-" }
+        return tracking.status.rawValue + (tracking.acknowledged == nil ? "" : "+ack")
     }
 
     static func clip(_ text: String) -> String {

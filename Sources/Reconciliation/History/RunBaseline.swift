@@ -1,0 +1,75 @@
+import ReconEngine
+
+/// What tonight's run is compared with: the previous completed (`clean` or `drift`), non-dry
+/// run of the same rules name in the store, and its discrepancies by fingerprint. Its size is
+/// the number of those discrepancies, never the number of streams.
+public struct RunBaseline: Sendable {
+    /// One discrepancy of the previous run, as far as a later run needs it.
+    public struct Entry: Sendable, Codable, Equatable {
+        public var fingerprint: String
+        public var streamId: String
+        public var kind: String
+        public var field: String?
+        public var rule: String
+        public var side: String?
+        public var severity: String
+        public var firstSeenAt: String
+        public var firstSeenRunId: String
+
+        public init(fingerprint: String, streamId: String, kind: String, field: String?, rule: String, side: String?, severity: String,
+                    firstSeenAt: String, firstSeenRunId: String) {
+            self.fingerprint = fingerprint
+            self.streamId = streamId
+            self.kind = kind
+            self.field = field
+            self.rule = rule
+            self.side = side
+            self.severity = severity
+            self.firstSeenAt = firstSeenAt
+            self.firstSeenRunId = firstSeenRunId
+        }
+
+        /// The report order: by stream id, kind, field, side, then rule.
+        public static func reportOrder(_ a: Entry, _ b: Entry) -> Bool {
+            (a.streamId, a.kind, a.field ?? "", a.side ?? "", a.rule) < (b.streamId, b.kind, b.field ?? "", b.side ?? "", b.rule)
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case fingerprint, streamId, kind, field, rule, side, severity, firstSeenAt, firstSeenRunId
+        }
+
+        /// Every key is written, absent ones as null, so each entry has one shape.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(fingerprint, forKey: .fingerprint)
+            try container.encode(streamId, forKey: .streamId)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(field, forKey: .field)
+            try container.encode(rule, forKey: .rule)
+            try container.encode(side, forKey: .side)
+            try container.encode(severity, forKey: .severity)
+            try container.encode(firstSeenAt, forKey: .firstSeenAt)
+            try container.encode(firstSeenRunId, forKey: .firstSeenRunId)
+        }
+
+        /// From a stored row. Rows recorded before fingerprints were stored get theirs computed,
+        /// and count as first seen in that run.
+        public init(_ row: DiscrepancyRecord, rulesName: String, runStartedAt: String) {
+            self.init(fingerprint: row.fingerprint ?? Fingerprint.of(rulesName: rulesName, streamId: row.streamId, kind: row.kind,
+                                                                   subject: row.field ?? row.rule, side: row.side),
+                      streamId: row.streamId, kind: row.kind, field: row.field, rule: row.rule, side: row.side, severity: row.severity,
+                      firstSeenAt: row.firstSeenAt ?? runStartedAt, firstSeenRunId: row.firstSeenRunId ?? row.runId)
+        }
+    }
+
+    public var runId: String
+    public var startedAt: String
+    public var entries: [String: Entry]
+
+    public init(runId: String, startedAt: String, entries: [Entry]) {
+        self.runId = runId
+        self.startedAt = startedAt
+        // One entry per fingerprint: a duplicate (two rows of one discrepancy) keeps the earliest.
+        self.entries = Dictionary(entries.map { ($0.fingerprint, $0) }) { $0.firstSeenAt <= $1.firstSeenAt ? $0 : $1 }
+    }
+}
