@@ -98,6 +98,13 @@ public struct RunReport: Sendable, Codable, Equatable {
         case previousRunId, resolved, expiredAcks, staleAcks, runKey, alert
     }
 
+    /// Every key is written (absent ones as null, except `error`), in the shape `json()` writes.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(discrepancies, forKey: .discrepancies)
+        try NDJSONReport.SummaryLine(report: self).encode(to: encoder)
+    }
+
     /// Reads a report, or a stored report's envelope, which has no `discrepancies`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -122,16 +129,23 @@ public struct RunReport: Sendable, Codable, Equatable {
 
     /// The report as JSON with sorted keys, so two runs over the same data print alike. The
     /// other members go through `JSONEncoder`; the discrepancies, which can number in the
-    /// hundreds of thousands, through `FindingJSON`, which writes the same text. `discrepancies`
-    /// sorts before every other key, so it is the object's first member: it is written right
-    /// after the opening brace, and the encoder's object follows from its first member on.
+    /// hundreds of thousands, through `FindingJSON`, which writes the same text. Only `alert`
+    /// sorts before `discrepancies`: it is written first, then the discrepancies, then the
+    /// encoder's object of the other members from its first member on.
     public func json(pretty: Bool = true) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         // Strings, numbers and booleans always encode; the object always has members (runId, …).
-        guard let envelope = try? encoder.encode(NDJSONReport.SummaryLine(report: self)), envelope.first == UInt8(ascii: "{"),
-              envelope.count > 2 else { return (try? encoder.encode(self)) ?? Data() }
-        var data = Data((pretty ? "{\n  \"discrepancies\" : [" : "{\"discrepancies\":[").utf8)
+        // `alert` sorts before `discrepancies`: written first, from an object of its own whose
+        // braces are dropped (and, pretty, their line breaks: its members are at the same depth).
+        guard let envelope = try? encoder.encode(NDJSONReport.SummaryLine(report: self, part: .afterDiscrepancies)),
+              envelope.first == UInt8(ascii: "{"), envelope.count > 2,
+              let before = try? encoder.encode(NDJSONReport.SummaryLine(report: self, part: .beforeDiscrepancies)),
+              before.count > (pretty ? 4 : 2)
+        else { return (try? encoder.encode(self)) ?? Data() }
+        var data = Data((pretty ? "{\n" : "{").utf8)
+        data.append(before.dropFirst(pretty ? 2 : 1).dropLast(pretty ? 2 : 1))
+        data.append(contentsOf: (pretty ? ",\n  \"discrepancies\" : [" : ",\"discrepancies\":[").utf8)
         if discrepancies.isEmpty {
             data.append(contentsOf: (pretty ? "\n\n  ]," : "],").utf8)
         } else {

@@ -64,6 +64,26 @@ extension RunStore {
         return run
     }
 
+    /// For a store that keeps no envelope: the report rebuilt from the run's row and rows.
+    public func storedReport(id: String) async throws(SourceError) -> RunReport? {
+        try await show(id: id).map { RunReport.stored(run: $0.run, envelope: nil, rows: $0.discrepancies) }
+    }
+
+    /// For a store without a query of its own: the newest completed run of `rulesName` among
+    /// the last 100 runs, through `list` and `show`.
+    public func baseline(rulesName: String) async throws(SourceError) -> RunBaseline? {
+        let runs: [RunRecord]
+        do {
+            runs = try await list(limit: 100)
+        } catch where error.kind == .missingTable {
+            return nil
+        }
+        guard let previous = runs.first(where: { $0.rulesName == rulesName && !$0.dryRun && ($0.status == .clean || $0.status == .drift) }),
+              let shown = try await show(id: previous.id) else { return nil }
+        return RunBaseline(runId: previous.id, startedAt: previous.startedAt,
+                           entries: shown.discrepancies.map { RunBaseline.Entry($0, rulesName: rulesName, runStartedAt: previous.startedAt) })
+    }
+
     public func list() async throws(SourceError) -> [RunRecord] {
         try await list(limit: 20)
     }

@@ -1,3 +1,4 @@
+import WebhookReceiver
 import Foundation
 import ReconAlerts
 import Reconciliation

@@ -1,3 +1,4 @@
+import WebhookReceiver
 import Crypto
 import Foundation
 import ReconAlerts

@@ -71,9 +71,10 @@ struct ServerHarness {
     /// `database` replaces the fresh demo DB with a copy of that file.
     /// `locationPrefix` goes before the DB's path in `--db` (such as `sqlite:`).
     static func with(tokens: [String] = [tokenA], gate: Gate? = nil, shutdownGrace: Duration = .seconds(30), idleTimeout: Duration = .seconds(30),
-                     database: String? = nil, locationPrefix: String = "", _ body: (ServerHarness) async throws -> Void) async throws {
+                     database: String? = nil, locationPrefix: String = "", configure: (inout ServerConfiguration, URL) throws -> Void = { _, _ in },
+                     _ body: (ServerHarness) async throws -> Void) async throws {
         let harness = try await start(tokens: tokens, gate: gate, shutdownGrace: shutdownGrace, idleTimeout: idleTimeout, database: database,
-                                      locationPrefix: locationPrefix)
+                                      locationPrefix: locationPrefix, configure: configure)
         do {
             try await body(harness)
         } catch {
@@ -83,8 +84,9 @@ struct ServerHarness {
         await harness.stop()
     }
 
+    /// `configure` changes the configuration; it gets the server's scratch directory.
     static func start(tokens: [String], gate: Gate?, shutdownGrace: Duration, idleTimeout: Duration = .seconds(30), database: String?,
-                      locationPrefix: String) async throws -> ServerHarness {
+                      locationPrefix: String, configure: (inout ServerConfiguration, URL) throws -> Void = { _, _ in }) async throws -> ServerHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let demo = DemoData(root: repositoryRoot)
@@ -103,9 +105,10 @@ struct ServerHarness {
             }
             assembly.sources.register(chains: [""], gated)
         }
-        let configuration = ServerConfiguration(port: 0, rulesPath: rulesPath, database: locationPrefix + dbPath, chain: demo.chainPath,
+        var configuration = ServerConfiguration(port: 0, rulesPath: rulesPath, database: locationPrefix + dbPath, chain: demo.chainPath,
                                                 tokens: try ServiceTokens(tokens), shutdownGrace: shutdownGrace, idleTimeout: idleTimeout,
                                                 assembly: assembly)
+        try configure(&configuration, directory)
         let logs = LogCapture()
         let logger = Logger(label: "test.serve") { JSONLogHandler(label: $0, logLevel: .debug, sink: logs.sink) }
         let server = ReconServer(configuration: configuration, logger: logger)

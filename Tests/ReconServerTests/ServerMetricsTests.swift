@@ -54,7 +54,8 @@ struct ServerMetricsTests {
             let families = Set(text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] })
             #expect(families == ["streamrecon_run_in_progress", "streamrecon_runs_total", "streamrecon_run_duration_seconds",
                                  "streamrecon_discrepancies_total", "streamrecon_runs_not_started_total", "streamrecon_last_run_status",
-                                 "streamrecon_last_run_timestamp_seconds", "streamrecon_last_run_discrepancies"])
+                                 "streamrecon_last_run_timestamp_seconds", "streamrecon_last_run_discrepancies",
+                                 "streamrecon_discrepancies_by_status_total"])
             for family in families {
                 #expect(text.contains("# HELP \(family) "), "\(family) has no HELP text")
             }

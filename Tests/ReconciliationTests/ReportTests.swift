@@ -4,7 +4,25 @@ import Reconciliation
 import Testing
 
 struct ReportTests {
-    static let report = RunReport(
+    static let report: RunReport = {
+        var report = untracked
+        report.discrepancies[0].tracking = Finding.Tracking(
+            fingerprint: "74c7d507f4531990f1c94ab63aebe494", status: .persisting, firstSeenAt: "2026-11-24T00:00:00Z", firstSeenRunId: "run-0",
+            acknowledged: Acknowledgement.Note(owner: "payments-oncall", reason: "refund in flight", expires: "2026-12-31"))
+        report.discrepancies[1].tracking = Finding.Tracking(fingerprint: "0123456789abcdef0123456789abcdef", status: .new,
+                                                            firstSeenAt: "2026-11-25T00:00:00Z", firstSeenRunId: "run-1")
+        report.previousRunId = "run-0"
+        report.resolved = [RunBaseline.Entry(fingerprint: "fedcba9876543210fedcba9876543210", streamId: "stream_4", kind: "missing_on_chain",
+                                             field: nil, rule: "key", side: nil, severity: "critical", firstSeenAt: "2026-11-24T00:00:00Z",
+                                             firstSeenRunId: "run-0")]
+        report.summary.byStatus = ["new": 1, "persisting": 1, "resolved": 1]
+        report.summary.acknowledged = 1
+        report.expiredAcks = [Acknowledgement(stream: "stream_7", kind: .invalidValue, field: "total_amount", owner: "ops", reason: "typo",
+                                              expires: "2026-11-01")]
+        return report
+    }()
+
+    static let untracked = RunReport(
         runId: "run-1", status: .drift, dryRun: true, persisted: false, startedAt: "2026-11-25T00:00:00Z", finishedAt: "2026-11-25T00:00:01Z",
         rules: .init(name: "payment-streams", sha256: "ab12"), source: .init(chainBlock: 19_000_000),
         summary: .init(streamsChecked: 2, discrepancies: 2, byKind: ["mismatch": 1, "invariant_violation": 1], streamsByStatus: ["active": 2]),
@@ -66,28 +84,43 @@ struct ReportTests {
     @Test func jsonHasTheSpecShape() throws {
         #expect(try render(JSONReport.self) == """
         {
+          "alert" : null,
           "discrepancies" : [
             {
+              "acknowledged" : {
+                "expires" : "2026-12-31",
+                "owner" : "payments-oncall",
+                "reason" : "refund in flight"
+              },
               "dbValue" : "500",
               "field" : "released_amount",
+              "fingerprint" : "74c7d507f4531990f1c94ab63aebe494",
+              "firstSeenAt" : "2026-11-24T00:00:00Z",
+              "firstSeenRunId" : "run-0",
               "kind" : "mismatch",
               "message" : "released_amount differs: DB 500, on chain 450 (exact)",
               "onChainValue" : "450",
               "rule" : "released_amount",
               "severity" : "critical",
               "side" : null,
+              "status" : "persisting",
               "streamId" : "stream_2",
               "values" : null
             },
             {
+              "acknowledged" : null,
               "dbValue" : null,
               "field" : null,
+              "fingerprint" : "0123456789abcdef0123456789abcdef",
+              "firstSeenAt" : "2026-11-25T00:00:00Z",
+              "firstSeenRunId" : "run-1",
               "kind" : "invariant_violation",
               "message" : "released-within-total fails on DB",
               "onChainValue" : null,
               "rule" : "released-within-total",
               "severity" : "warning",
               "side" : "db",
+              "status" : "new",
               "streamId" : "stream_6",
               "values" : {
                 "released_amount" : "1200",
@@ -96,22 +129,57 @@ struct ReportTests {
             }
           ],
           "dryRun" : true,
+          "expiredAcks" : [
+            {
+              "expires" : "2026-11-01",
+              "field" : "total_amount",
+              "kind" : "invalid_value",
+              "owner" : "ops",
+              "reason" : "typo",
+              "rule" : null,
+              "stream" : "stream_7"
+            }
+          ],
           "finishedAt" : "2026-11-25T00:00:01Z",
           "persisted" : false,
+          "previousRunId" : "run-0",
+          "resolved" : [
+            {
+              "field" : null,
+              "fingerprint" : "fedcba9876543210fedcba9876543210",
+              "firstSeenAt" : "2026-11-24T00:00:00Z",
+              "firstSeenRunId" : "run-0",
+              "kind" : "missing_on_chain",
+              "rule" : "key",
+              "severity" : "critical",
+              "side" : null,
+              "streamId" : "stream_4"
+            }
+          ],
           "rules" : {
             "name" : "payment-streams",
             "sha256" : "ab12"
           },
           "runId" : "run-1",
+          "runKey" : null,
           "source" : {
             "chainBlock" : 19000000
           },
+          "staleAcks" : [
+
+          ],
           "startedAt" : "2026-11-25T00:00:00Z",
           "status" : "drift",
           "summary" : {
+            "acknowledged" : 1,
             "byKind" : {
               "invariant_violation" : 1,
               "mismatch" : 1
+            },
+            "byStatus" : {
+              "new" : 1,
+              "persisting" : 1,
+              "resolved" : 1
             },
             "discrepancies" : 2,
             "streamsByStatus" : {
@@ -129,8 +197,8 @@ struct ReportTests {
     @Test func ndjsonStreamsFindingsThenTheSummary() throws {
         let lines = try render(NDJSONReport.self).split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
-        #expect(lines[0] == #"{"dbValue":"500","field":"released_amount","kind":"mismatch","message":"released_amount differs: DB 500, on chain 450 (exact)","onChainValue":"450","rule":"released_amount","severity":"critical","side":null,"streamId":"stream_2","values":null}"#)
-        #expect(lines[2] == #"{"dryRun":true,"finishedAt":"2026-11-25T00:00:01Z","persisted":false,"rules":{"name":"payment-streams","sha256":"ab12"},"runId":"run-1","source":{"chainBlock":19000000},"startedAt":"2026-11-25T00:00:00Z","status":"drift","summary":{"byKind":{"invariant_violation":1,"mismatch":1},"discrepancies":2,"streamsByStatus":{"active":2},"streamsChecked":2}}"#)
+        #expect(lines[0] == #"{"acknowledged":{"expires":"2026-12-31","owner":"payments-oncall","reason":"refund in flight"},"dbValue":"500","field":"released_amount","fingerprint":"74c7d507f4531990f1c94ab63aebe494","firstSeenAt":"2026-11-24T00:00:00Z","firstSeenRunId":"run-0","kind":"mismatch","message":"released_amount differs: DB 500, on chain 450 (exact)","onChainValue":"450","rule":"released_amount","severity":"critical","side":null,"status":"persisting","streamId":"stream_2","values":null}"#)
+        #expect(lines[2] == #"{"alert":null,"dryRun":true,"expiredAcks":[{"expires":"2026-11-01","field":"total_amount","kind":"invalid_value","owner":"ops","reason":"typo","rule":null,"stream":"stream_7"}],"finishedAt":"2026-11-25T00:00:01Z","persisted":false,"previousRunId":"run-0","resolved":[{"field":null,"fingerprint":"fedcba9876543210fedcba9876543210","firstSeenAt":"2026-11-24T00:00:00Z","firstSeenRunId":"run-0","kind":"missing_on_chain","rule":"key","severity":"critical","side":null,"streamId":"stream_4"}],"rules":{"name":"payment-streams","sha256":"ab12"},"runId":"run-1","runKey":null,"source":{"chainBlock":19000000},"staleAcks":[],"startedAt":"2026-11-25T00:00:00Z","status":"drift","summary":{"acknowledged":1,"byKind":{"invariant_violation":1,"mismatch":1},"byStatus":{"new":1,"persisting":1,"resolved":1},"discrepancies":2,"streamsByStatus":{"active":2},"streamsChecked":2}}"#)
     }
 
     @Test func tableIsReadable() throws {
@@ -140,18 +208,24 @@ struct ReportTests {
           chain    block 19000000
           streams  2 checked (active 2)
           found    2 discrepancies (invariant_violation 1, mismatch 1)
+          since    run run-0: 1 new, 1 persisting, 1 resolved; 1 acknowledged
+          expired  ack of stream_7 invalid_value (ops) expired on 2026-11-01
 
-        STREAM    KIND                 FIELD/RULE             SIDE  DB   CHAIN  SEVERITY
-        stream_2  mismatch             released_amount        -     500  450    critical
-            released_amount differs: DB 500, on chain 450 (exact)
-        stream_6  invariant_violation  released-within-total  db    -    -      warning
+        Resolved since the last run:
+            stream_4  missing_on_chain  key  (first seen 2026-11-24T00:00:00Z)
+
+        STREAM    KIND                 FIELD/RULE             SIDE  DB   CHAIN  STATUS          SEVERITY
+        stream_6  invariant_violation  released-within-total  db    -    -      new             warning
             released-within-total fails on DB
+        stream_2  mismatch             released_amount        -     500  450    persisting+ack  critical
+            released_amount differs: DB 500, on chain 450 (exact)
+            acknowledged by payments-oncall until 2026-12-31: refund in flight
 
         """)
     }
 
     @Test func aFailedCleanReportInTable() throws {
-        var report = Self.report
+        var report = Self.untracked
         report.status = .failed
         report.discrepancies = []
         report.summary = .init(streamsChecked: 0, discrepancies: 0, byKind: [:], streamsByStatus: [:])
@@ -169,6 +243,7 @@ struct ReportTests {
           streams  0 checked
           found    0 discrepancies
           error    chain.json:1:1: unexpected character 'x'
+          since    no earlier run: 0 new, 0 persisting, 0 resolved
 
         """)
     }
@@ -195,7 +270,8 @@ struct ReportTests {
         #expect(ReportFormats.all.map { $0.identifier } == ["table", "json", "ndjson"])
         #expect(ReportFormats.named("ndjson") == NDJSONReport.self)
         #expect(ReportFormats.named("xml") == nil)
-        #expect(Self.report.highestSeverity == .critical)
+        #expect(Self.untracked.highestSeverity == .critical)
+        #expect(Self.report.highestSeverity == .warning, "the critical one is acknowledged")
     }
 }
 
@@ -206,6 +282,11 @@ struct FindingJSONTests {
                 rule: "f", severity: .info, message: "quote \" and backslash \\"),
         Finding(streamId: "s", kind: .invariantViolation, side: .db, values: [:], rule: "r", severity: .warning, message: "empty values"),
         Finding(streamId: "s", kind: .invariantViolation, side: .db, values: ["b\"": "2", "a": "1"], rule: "r", severity: .critical, message: "m"),
+        Finding(streamId: "s", kind: .mismatch, field: "f", dbValue: "1", onChainValue: "2", rule: "f", severity: .info, message: "m",
+                tracking: .init(fingerprint: "ab", status: .persisting, firstSeenAt: "t\"0", firstSeenRunId: "r\\0",
+                                acknowledged: .init(owner: "o\n", reason: "because \"x\"", expires: "2026-12-31"))),
+        Finding(streamId: "s", kind: .missingInDB, rule: "key", severity: .critical, message: "m",
+                tracking: .init(fingerprint: "cd", status: .new, firstSeenAt: "t1", firstSeenRunId: "r1")),
     ]
 
     @Test(arguments: [true, false])

@@ -43,4 +43,42 @@ struct CLIRunner {
                       stdout: try String(contentsOf: out, encoding: .utf8),
                       stderr: try String(contentsOf: err, encoding: .utf8))
     }
+
+    /// `run`, without blocking a thread of the concurrency pool while the process runs: for tests
+    /// whose other side (a webhook receiver) runs in this process on that pool.
+    static func runAsync(_ arguments: [String], in directory: URL = packageRoot, environment: [String: String]? = nil,
+                         started: @escaping @Sendable (Int32) -> Void = { _ in }) async throws -> Output {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let out = scratch.appendingPathComponent("stdout"), err = scratch.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        if let environment { process.environment = environment }
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        defer {
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
+        started(process.processIdentifier)
+        let deadline = ContinuousClock.now + .seconds(600)
+        while process.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        guard !process.isRunning else { throw CLIRunnerTimeout() }
+        return Output(status: process.terminationStatus,
+                      stdout: try String(contentsOf: out, encoding: .utf8),
+                      stderr: try String(contentsOf: err, encoding: .utf8))
+    }
 }
+
+struct CLIRunnerTimeout: Error {}

@@ -105,12 +105,19 @@ final class MemoryRunStore: RunStore {
     func begin(_ run: RunRecord) async throws(RunStoreError) -> [String] {
         try state.withLock { (state) throws(RunStoreError) in
             if let running = state.runs.first(where: { $0.status == .running }) { throw .busy(RunInProgress(runId: running.id, store: displayName)) }
+            if let key = run.runKey, let used = state.runs.first(where: { $0.runKey == key }) { throw .keyUsed(used) }
             state.runs.insert(run, at: 0)
         }
         return []
     }
 
     func renew(runId: String) async throws(SourceError) -> Bool { true }
+
+    func recordAlert(runId: String, status: String) async throws(SourceError) {
+        state.withLock { state in
+            if let index = state.runs.firstIndex(where: { $0.id == runId }) { state.runs[index].alertStatus = status }
+        }
+    }
 
     func complete(_ report: RunReport) async throws(SourceError) {
         state.withLock { state in

@@ -60,9 +60,12 @@ public struct NDJSONReport: ReportFormat {
         try output.write(line)
     }
 
-    /// The report's keys except `discrepancies`.
+    /// The report's keys except `discrepancies`: all of them, or those that sort before it or after it.
     struct SummaryLine: Encodable {
+        enum Part { case all, beforeDiscrepancies, afterDiscrepancies }
+
         var report: RunReport
+        var part = Part.all
 
         enum Keys: String, CodingKey {
             case runId, status, dryRun, persisted, startedAt, finishedAt, rules, source, summary, error
@@ -71,6 +74,10 @@ public struct NDJSONReport: ReportFormat {
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Keys.self)
+            if part != .afterDiscrepancies {
+                try container.encode(report.alert, forKey: .alert)
+            }
+            guard part != .beforeDiscrepancies else { return }
             try container.encode(report.runId, forKey: .runId)
             try container.encode(report.status, forKey: .status)
             try container.encode(report.dryRun, forKey: .dryRun)
@@ -86,7 +93,6 @@ public struct NDJSONReport: ReportFormat {
             try container.encode(report.expiredAcks, forKey: .expiredAcks)
             try container.encode(report.staleAcks, forKey: .staleAcks)
             try container.encode(report.runKey, forKey: .runKey)
-            try container.encode(report.alert, forKey: .alert)
         }
     }
 }

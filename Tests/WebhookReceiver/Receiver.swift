@@ -6,27 +6,27 @@ import Synchronization
 
 /// A webhook receiver on a free loopback port, in this process: it answers the requests it gets
 /// with `answers` in turn (the last one again once they run out) and keeps what it got.
-final class Receiver: Sendable {
-    enum Answer: Sendable {
+public final class Receiver: Sendable {
+    public enum Answer: Sendable {
         case status(Int, headers: [String: String] = [:])
         /// Holds the request unanswered until the receiver stops.
         case hang
     }
 
-    struct Received: Sendable {
+    public struct Received: Sendable {
         /// The path and query.
-        var target: String
+        public var target: String
         /// Header values by lowercased name.
-        var headers: [String: String]
-        var body: Data
-        var at: ContinuousClock.Instant
+        public var headers: [String: String]
+        public var body: Data
+        public var at: ContinuousClock.Instant
     }
 
     /// A path and query like a Slack webhook's, which carry its secret.
-    static let secretTarget = "/services/T0000/B0000/s3cretPathPart?token=s3cretQueryPart"
+    public static let secretTarget = "/services/T0000/B0000/s3cretPathPart?token=s3cretQueryPart"
 
     /// What the receiver got, in order; its handlers and the test share it.
-    final class Inbox: Sendable {
+    public final class Inbox: Sendable {
         private let requests = Mutex<[Received]>([])
 
         var all: [Received] { requests.withLock { $0 } }
@@ -37,12 +37,12 @@ final class Receiver: Sendable {
         }
     }
 
-    let port: Int
+    public let port: Int
     private let inbox: Inbox
     private let task: Task<Void, any Error>
 
-    var url: String { "http://127.0.0.1:\(port)\(Self.secretTarget)" }
-    var received: [Received] { inbox.all }
+    public var url: String { "http://127.0.0.1:\(port)\(Self.secretTarget)" }
+    public var received: [Received] { inbox.all }
 
     private init(port: Int, inbox: Inbox, task: Task<Void, any Error>) {
         self.port = port
@@ -51,7 +51,7 @@ final class Receiver: Sendable {
     }
 
     /// Starts a receiver, runs `body` against it, and stops it, whether `body` throws or not.
-    static func with<T>(_ answers: [Answer], _ body: (Receiver) async throws -> T) async throws -> T {
+    public static func with<T>(_ answers: [Answer], _ body: (Receiver) async throws -> T) async throws -> T {
         let receiver = try await start(answers)
         do {
             let result = try await body(receiver)
@@ -64,7 +64,7 @@ final class Receiver: Sendable {
     }
 
     /// A port nothing listens on: one a receiver had, and gave back.
-    static func closedPort() async throws -> Int {
+    public static func closedPort() async throws -> Int {
         try await with([.status(200)]) { $0.port }
     }
 
@@ -107,7 +107,7 @@ final class Receiver: Sendable {
     }
 
     /// Waits until the receiver has had `count` requests, for up to `limit`.
-    func waitFor(requests count: Int, limit: Duration = .seconds(60)) async throws {
+    public func waitFor(requests count: Int, limit: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + limit
         while received.count < count {
             guard ContinuousClock.now < deadline else { throw ReceiverFailure("\(received.count) of \(count) requests after \(limit)") }
@@ -116,46 +116,8 @@ final class Receiver: Sendable {
     }
 }
 
-struct ReceiverFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct ReceiverFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
-/// Log lines a sender wrote, message and metadata rendered.
-final class LogCapture: Sendable {
-    private let lines = Mutex<[String]>([])
-
-    var logger: Logger {
-        Logger(label: "test.alerts") { _ in Handler(capture: self) }
-    }
-
-    var entries: [String] { lines.withLock { $0 } }
-
-    struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            let line = "\(event.level) \(event.message) " + fields.joined(separator: " ")
-            capture.lines.withLock { $0.append(line) }
-        }
-    }
-}
-
-extension LogCapture {
-    /// Waits until a line holds `text`, for up to `limit`.
-    func waitFor(_ text: String, limit: Duration = .seconds(60)) async throws {
-        let deadline = ContinuousClock.now + limit
-        while !entries.contains(where: { $0.contains(text) }) {
-            guard ContinuousClock.now < deadline else { throw ReceiverFailure("no log line with '\(text)' after \(limit)") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
-}
