@@ -102,6 +102,60 @@ struct PostgresRunStoreTests {
         #expect(try await store.show(id: "nope") == nil)
     }
 
+    /// The memory between runs in PostgreSQL: the baseline a later run reads, the stored report
+    /// a run key answers with, the alert's outcome, and a key used twice.
+    @Test func runMemoryKeysAndAlertsRoundTrip() async throws {
+        let database = try await TestDatabase("")
+        let store = PostgresRunStore(location: try database.location())
+        #expect(try await store.baseline(rulesName: "payment-streams") == nil, "no run tables yet: no baseline, nothing created")
+        let findings = [
+            Finding(streamId: "a", kind: .mismatch, field: "released", dbValue: "506", onChainValue: "500", rule: "released", severity: .critical,
+                    message: "m", tracking: .init(fingerprint: "fa", status: .persisting, firstSeenAt: "2026-11-30T00:00:00Z", firstSeenRunId: "r0",
+                                                  acknowledged: .init(owner: "ops", reason: "PAY-1, \"quoted\"", expires: "2026-12-31"))),
+            Finding(streamId: "b", kind: .missingOnChain, rule: "key", severity: .critical, message: "m",
+                    tracking: .init(fingerprint: "fb", status: .new, firstSeenAt: "2026-12-01T00:00:00Z", firstSeenRunId: "r1")),
+        ]
+        var keyed = record("r1")
+        keyed.runKey = "nightly-2026-12-01"
+        _ = try await store.begin(keyed)
+        var completed = report("r1", findings: findings)
+        completed.runKey = "nightly-2026-12-01"
+        completed.previousRunId = "r0"
+        completed.summary.byStatus = ["new": 1, "persisting": 1, "resolved": 0]
+        completed.summary.acknowledged = 1
+        completed.persisted = true
+        try await store.complete(completed)
+        await store.release()
+        try await store.recordAlert(runId: "r1", status: "delivered (HTTP 204, 1 try)")
+
+        let baseline = try #require(try await store.baseline(rulesName: "payment-streams"))
+        #expect(baseline.runId == "r1" && baseline.entries.count == 2)
+        #expect(baseline.entries["fa"]?.firstSeenRunId == "r0" && baseline.entries["fb"]?.firstSeenRunId == "r1")
+        #expect(try await store.baseline(rulesName: "other-rules") == nil)
+
+        let stored = try #require(try await store.storedReport(id: "r1"))
+        #expect(stored.discrepancies == findings)
+        #expect(stored.summary == completed.summary && stored.runKey == "nightly-2026-12-01" && stored.previousRunId == "r0")
+        #expect(try await store.list(limit: 1).first?.alertStatus == "delivered (HTTP 204, 1 try)")
+
+        var again = record("r2")
+        again.runKey = "nightly-2026-12-01"
+        await #expect(throws: RunStoreError.self) { _ = try await store.begin(again) }
+        do {
+            _ = try await store.begin(again)
+        } catch {
+            guard case .keyUsed(let used) = error else { Issue.record("expected keyUsed, got \(error)"); return }
+            #expect(used.id == "r1" && used.status == .drift)
+        }
+        #expect(try await store.list(limit: 5).map(\.id) == ["r1"], "no second run recorded")
+
+        // A row from before fingerprints were kept gets its fingerprint computed, first seen in its run.
+        try database.psql("UPDATE reconciliation_discrepancies SET fingerprint = NULL, first_seen_at = NULL, first_seen_run_id = NULL WHERE stream_id = 'b'")
+        let old = try #require(try await store.baseline(rulesName: "payment-streams"))
+        let computed = Fingerprint.of(rulesName: "payment-streams", streamId: "b", kind: "missing_on_chain", subject: "key", side: nil)
+        #expect(old.entries[computed]?.firstSeenRunId == "r1" && old.entries[computed]?.firstSeenAt == keyed.startedAt)
+    }
+
     @Test func aStoreWithNoRunsSaysSo() async throws {
         let database = try await TestDatabase("")
         let store = PostgresRunStore(location: try database.location())
