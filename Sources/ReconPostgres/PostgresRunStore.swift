@@ -95,18 +95,21 @@ public final class PostgresRunStore: RunStore {
                 throw RunStoreError.busy(RunInProgress(runId: row?.0, startedAt: row?.1, owner: row?.2, store: displayName))
             }
             try await PostgresRunSchema.migrate(connection)
-            if let key = record.runKey,
-               let used = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns) WHERE run_key = \(key)",
-                                                           PostgresRunSchema.run).first {
-                await PostgresSession.close(connection)
-                throw RunStoreError.keyUsed(used)
-            }
-            let gone = try await PostgresRunSchema.transaction(connection) {
+            let gone = try await PostgresRunSchema.transaction(connection) { () async throws -> [String] in
                 let gone = try await PostgresTableCheck.rows(connection, """
                     UPDATE reconciliation_runs SET status = 'aborted', finished_at = \(record.startedAt),
                         error = 'interrupted before it finished; marked aborted by run ' || \(record.id)
                     WHERE status = 'running' RETURNING id
                     """) { try $0.decode(String.self) }
+                if let key = record.runKey,
+                   let used = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns) WHERE run_key = \(key)",
+                                                               PostgresRunSchema.run).first {
+                    guard used.status == .aborted else { throw RunStoreError.keyUsed(used) }
+                    // An interrupted run did not finish: it lets go of its key, and this run takes it.
+                    try await PostgresSession.execute(connection, """
+                        UPDATE reconciliation_runs SET run_key = NULL, error = \(RunKey.handedOver(used, to: record.id)) WHERE id = \(used.id)
+                        """)
+                }
                 try await PostgresSession.execute(connection, """
                     INSERT INTO reconciliation_runs (id, started_at, status, dry_run, rules_name, rules_sha256, owner, lease_expires_at, run_key)
                     VALUES (\(record.id), \(record.startedAt), 'running', \(record.dryRun), \(record.rulesName), \(record.rulesSha256),
@@ -117,6 +120,8 @@ public final class PostgresRunStore: RunStore {
             session.withLock { $0 = connection }
             return gone.sorted()
         } catch let error as RunStoreError {
+            // Busy (the lock's connection is closed already) or a key used: let go of the lock.
+            await PostgresSession.close(connection)
             throw error
         } catch {
             await PostgresSession.close(connection)

@@ -91,7 +91,11 @@ public final class SQLiteRunStore: RunStore {
                     return .failure(.busy(RunInProgress(runId: live["id"], startedAt: live["started_at"], owner: live["owner"], store: path)))
                 }
                 if let key = record.runKey, let row = try Row.fetchOne(db, sql: "SELECT * FROM reconciliation_runs WHERE run_key = ?", arguments: [key]) {
-                    return .failure(.keyUsed(SQLiteRunRows.run(row)))
+                    let used = SQLiteRunRows.run(row)
+                    guard used.status == .aborted else { return .failure(.keyUsed(used)) }
+                    // An interrupted run did not finish: it lets go of its key, and this run takes it.
+                    try db.execute(sql: "UPDATE reconciliation_runs SET run_key = NULL, error = ? WHERE id = ?",
+                                   arguments: [RunKey.handedOver(used, to: record.id), used.id])
                 }
                 try SQLiteRunRows.insert(record, into: db)
                 return .success(gone)
@@ -189,7 +193,8 @@ public final class SQLiteRunStore: RunStore {
     private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(SourceError) -> T {
         let path = path
         do {
-            let queue = try AppDatabaseFile.open(path: path, readonly: true, label: "streamrecon.run-history")
+            // Leaving no -wal or -shm behind: a dry run reads the previous run through here.
+            let queue = try AppDatabaseFile.open(path: path, readonly: true, label: "streamrecon.run-history", leaveNoTrace: true)
             return try await queue.read { db in
                 guard try db.tableExists("reconciliation_runs") else { throw SourceError(.missingTable, at: path, "no runs recorded yet") }
                 return try body(db)

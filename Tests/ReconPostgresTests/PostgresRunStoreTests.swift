@@ -154,6 +154,12 @@ struct PostgresRunStoreTests {
         let old = try #require(try await store.baseline(rulesName: "payment-streams"))
         let computed = Fingerprint.of(rulesName: "payment-streams", streamId: "b", kind: "missing_on_chain", subject: "key", side: nil)
         #expect(old.entries[computed]?.firstSeenRunId == "r1" && old.entries[computed]?.firstSeenAt == keyed.startedAt)
+
+        // An interrupted keyed run hands its key to the next run with it.
+        try database.psql("UPDATE reconciliation_runs SET status = 'aborted' WHERE id = 'r1'")
+        #expect(try await store.begin(again) == [])
+        await store.release()
+        #expect(try database.psql("SELECT id || '=' || coalesce(run_key, '-') FROM reconciliation_runs ORDER BY id") == "r1=-\nr2=nightly-2026-12-01")
     }
 
     @Test func aStoreWithNoRunsSaysSo() async throws {

@@ -211,6 +211,19 @@ struct NightOverNightTests {
         let other = try run(["--run-key", "nightly-2026-12-03"])
         #expect(other.report["runId"] as? String != first.report["runId"] as? String)
         #expect(try runCount() == 2)
+        // A keyed run that was interrupted did not finish: a retry with its key runs, and takes the key.
+        try change("UPDATE reconciliation_runs SET status = 'aborted', error = 'killed' WHERE run_key = 'nightly-2026-12-03'")
+        let retried = try run(["--run-key", "nightly-2026-12-03"])
+        let retriedId = try #require(retried.report["runId"] as? String)
+        #expect(retriedId != other.report["runId"] as? String && !retried.stderr.contains("note: run key"))
+        #expect(try runCount() == 3)
+        let rows = try DatabaseQueue(path: app).read { db in
+            try Row.fetchAll(db, sql: "SELECT id, run_key, error FROM reconciliation_runs WHERE id IN (?, ?)", arguments: [retriedId, other.report["runId"] as? String])
+        }
+        let byId = Dictionary(uniqueKeysWithValues: rows.map { ($0["id"] as String, $0) })
+        #expect(byId[retriedId]?["run_key"] == "nightly-2026-12-03")
+        #expect(byId[other.report["runId"] as? String ?? ""]?["run_key"] == nil as String?)
+        #expect(byId[other.report["runId"] as? String ?? ""]?["error"] == "killed; its run key 'nightly-2026-12-03' was taken by run \(retriedId)")
     }
 
     @Test func badRunKeysAreUsageErrors() throws {

@@ -117,7 +117,7 @@ struct RunCommandTests {
         let table = try run(["run", "--format", "table"])
         #expect(table.status == 1)
         let line = try #require(table.stdout.split(separator: "\n").first { $0.hasPrefix("stream_9  mismatch") })
-        #expect(line.contains("  null  2026-11-15T12:00:00Z  critical"))
+        #expect(line.contains("  null  2026-11-15T12:00:00Z  new     critical"))
         #expect(table.stdout.contains("cancelled_at differs: DB null, on chain 2026-11-15T12:00:00Z (exact)"))
         let list = try json("{\"runs\": " + (try run(["runs", "list", "--format", "json"]).stdout) + "}")
         let id = try #require(((list["runs"] as? [[String: Any]])?.first?["id"]) as? String)

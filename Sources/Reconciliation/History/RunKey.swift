@@ -1,6 +1,8 @@
 /// A run key (`--run-key`, the `Idempotency-Key` header): 1 to 200 characters, none of them a
 /// control character, unique in the store. A trigger that may be retried (a CronJob, a timer)
-/// passes the same key on each try, so that it never runs twice.
+/// passes the same key on each try, so that it never runs twice. A run that finished (`clean`,
+/// `drift`, `failed`) keeps its key; one that was interrupted (`aborted`) hands it to the next
+/// run with that key, which runs.
 public enum RunKey {
     public static let maxLength = 200
 
@@ -14,5 +16,10 @@ public enum RunKey {
             return "a run key may not hold control characters (a line break, a tab, an escape)"
         }
         return nil
+    }
+
+    /// The error an interrupted run's row keeps when a new run takes its key.
+    public static func handedOver(_ run: RunRecord, to runId: String) -> String {
+        [run.error, "its run key '\(run.runKey ?? "")' was taken by run \(runId)"].compactMap { $0 }.joined(separator: "; ")
     }
 }
