@@ -202,7 +202,7 @@ struct NightOverNightTests {
         #expect(Self.byStatus(again.report) == Self.byStatus(first.report))
         #expect(try runCount() == 1)
         // The stored report is the report as printed, discrepancies and all.
-        let keys = ["summary", "rules", "source", "startedAt", "finishedAt", "status", "resolved", "expiredAcks", "staleAcks"]
+        let keys = ["summary", "rules", "source", "startedAt", "finishedAt", "status", "resolved", "expiredAcks", "staleAcks", "persisted", "dryRun"]
         for key in keys {
             #expect(NSDictionary(dictionary: [key: first.report[key] as Any]).isEqual(to: [key: again.report[key] as Any]), "\(key)")
         }

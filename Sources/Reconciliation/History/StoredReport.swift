@@ -15,6 +15,8 @@ extension RunReport {
         if let envelope, var report = try? JSONDecoder().decode(RunReport.self, from: Data(envelope.utf8)) {
             report.discrepancies = findings
             report.status = run.status
+            // Kept before the completion was known to have been written: it was.
+            report.persisted = true
             return report
         }
         return RunReport(
