@@ -58,6 +58,8 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var discrepancies: [Finding]
     /// Why the run failed, when it did.
     public var error: String?
+    /// Where each rule is written in the rules file, for formats that point there (SARIF, JUnit); never in the JSON.
+    @NotEncoded public var ruleLocations: RuleLocations? = nil
 
     public init(
         runId: String, status: RunStatus, dryRun: Bool, persisted: Bool, startedAt: String, finishedAt: String, rules: Rules,

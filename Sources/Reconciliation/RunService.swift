@@ -135,6 +135,7 @@ public struct RunService: Sendable {
             rules: rules, source: .init(chainBlock: nil),
             summary: .init(streamsChecked: 0, discrepancies: 0, byKind: [:], streamsByStatus: [:]), discrepancies: []
         )
+        report.ruleLocations = RuleLocations(ruleSet)
         // A run that ends early (a source fails, or it is stopped) keeps what it found until
         // then: its report and its record hold the discrepancies found and the streams checked
         // so far, so nothing already printed is lost and the counts agree with the rows.
