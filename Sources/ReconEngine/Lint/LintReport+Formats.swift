@@ -12,7 +12,7 @@ extension LintReport {
                                            level: diagnostic.severity == .error ? .error : .warning, message: diagnostic.message,
                                            locations: [SARIF.Location(diagnostic.location)], properties: nil)
         }
-        let run = SARIF.Run(rules: rules, results: results, invocation: SARIF.Invocation(executionSuccessful: true))
+        let run = SARIF.Run(category: "streamrecon-rules-lint", rules: rules, results: results, invocation: SARIF.Invocation(executionSuccessful: true))
         return String(decoding: SARIF.log(run), as: UTF8.self)
     }
 

@@ -122,16 +122,25 @@ public enum SARIF {
             var driver: Driver
         }
 
+        struct AutomationDetails: Sendable, Encodable {
+            var id: String
+        }
+
         var tool: Tool
         var invocations: [Invocation]
         /// Columns count Unicode scalars, as the rules file's positions do.
         var columnKind = "unicodeCodePoints"
+        /// The kind of analysis (`rules-lint/`): code scanning keeps the alerts of each apart.
+        var automationDetails: AutomationDetails
         var results: [Result<Properties>]
         var properties: [String: String]?
 
-        public init(rules: [Rule], results: [Result<Properties>], invocation: Invocation, properties: [String: String]? = nil) {
+        /// `category` names the kind of analysis, so that code scanning keeps its alerts apart from
+        /// another's: an upload closes only the alerts of its own category that it no longer has.
+        public init(category: String, rules: [Rule], results: [Result<Properties>], invocation: Invocation, properties: [String: String]? = nil) {
             tool = Tool(driver: .init(name: SARIF.toolName, rules: rules))
             invocations = [invocation]
+            automationDetails = AutomationDetails(id: category + "/")
             self.results = results
             self.properties = properties
         }
