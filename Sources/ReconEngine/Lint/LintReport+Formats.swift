@@ -26,12 +26,11 @@ extension LintReport {
         let suites = files.map { file in
             let found = byFile[file] ?? []
             let cases = found.isEmpty ? [JUnitXML.TestCase(classname: file, name: "no problems", file: file)] : found.map { diagnostic in
-                let location = diagnostic.location
+                let (location, isError) = (diagnostic.location, diagnostic.severity == .error)
                 return JUnitXML.TestCase(
                     classname: file, name: "\(diagnostic.code.rawValue) at \(location.line):\(location.column)", file: file, line: location.line,
-                    outcome: diagnostic.severity == .error ? .failure(message: diagnostic.message, type: diagnostic.code.rawValue, details: diagnostic.description)
-                        : .passed,
-                    systemOut: diagnostic.severity == .error ? nil : diagnostic.description)
+                    outcome: isError ? .failure(message: diagnostic.message, type: diagnostic.code.rawValue, details: diagnostic.description) : .passed,
+                    systemOut: isError ? nil : diagnostic.description)
             }
             return JUnitXML.Suite(name: file, cases: cases)
         }

@@ -40,7 +40,8 @@ public struct JUnitReport: ReportFormat {
         var cases = report.discrepancies.map { testCase($0, locations: report.ruleLocations) }
         if report.status == .failed || report.status == .aborted {
             let message = report.error ?? "the run \(report.status.rawValue)"
-            cases.append(JUnitXML.TestCase(classname: "streamrecon", name: "run", outcome: .error(message: message, type: report.status.rawValue, details: message)))
+            cases.append(JUnitXML.TestCase(classname: "streamrecon", name: "run",
+                                           outcome: .error(message: message, type: report.status.rawValue, details: message)))
         }
         var properties = [("runId", report.runId), ("status", report.status.rawValue), ("dryRun", String(report.dryRun)),
                           ("rulesSha256", report.rules.sha256), ("streamsChecked", String(report.summary.streamsChecked))]

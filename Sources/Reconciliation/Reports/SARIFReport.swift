@@ -67,19 +67,25 @@ public struct SARIFReport: ReportFormat {
     static func log(_ report: RunReport) -> Data {
         let locations = report.ruleLocations
         var examples: [String: Finding] = [:]
-        for finding in report.discrepancies where examples[ruleId(finding)] == nil { examples[ruleId(finding)] = finding }
+        for finding in report.discrepancies {
+            let id = ruleId(finding)
+            if examples[id] == nil { examples[id] = finding }
+        }
         let ids = examples.keys.sorted()
         let index = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
         let rules = ids.map { descriptor(id: $0, example: examples[$0]!, locations: locations) }
         var results: [SARIF.Result<Properties>] = []
         results.reserveCapacity(report.discrepancies.count)
+        // Where there are rules, every result points into the rules file: at its rule when that
+        // has a place, else at the file as a whole. One place per rule id, made once.
+        var places: [String: [SARIF.Location]] = [:]
         for finding in report.discrepancies {
             let id = ruleId(finding)
-            // Where there are rules, every result points into the rules file: at its rule when
-            // that has a place, else at the file as a whole.
-            let place = locations.map { locations in
+            var place = places[id]
+            if place == nil, let locations {
                 let location = locations.rule(for: finding)?.location
-                return [SARIF.Location(file: locations.file, line: location?.line, column: location?.column)]
+                place = [SARIF.Location(file: locations.file, line: location?.line, column: location?.column)]
+                places[id] = place
             }
             let properties = Properties(streamId: finding.streamId, kind: finding.kind.rawValue, field: finding.field, side: finding.side?.rawValue,
                                         dbValue: finding.dbValue, onChainValue: finding.onChainValue, values: finding.values, rule: finding.rule,
