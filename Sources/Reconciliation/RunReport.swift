@@ -74,6 +74,8 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var runKey: String?
     /// How the alert for this run was delivered; nil when none was due or none is configured.
     public var alert: AlertDelivery?
+    /// Where each rule is written in the rules file, for formats that point there (SARIF, JUnit); never in the JSON.
+    @NotEncoded public var ruleLocations: RuleLocations? = nil
 
     public init(
         runId: String, status: RunStatus, dryRun: Bool, persisted: Bool, startedAt: String, finishedAt: String, rules: Rules,

@@ -200,7 +200,10 @@ public struct RunService: Sendable {
                 switch error {
                 case .busy(let running): throw .busy(running)
                 case .unavailable(let sourceError): throw .store(sourceError)
-                case .keyUsed(let used): return try await answer(runKey: request.runKey ?? "", used: used, store: store, logger: logger)
+                case .keyUsed(let used):
+                    var stored = try await answer(runKey: request.runKey ?? "", used: used, store: store, logger: logger)
+                    stored.ruleLocations = RuleLocations(ruleSet)
+                    return stored
                 }
             }
         }
@@ -220,6 +223,7 @@ public struct RunService: Sendable {
             rules: rules, source: .init(chainBlock: nil),
             summary: .init(streamsChecked: 0, discrepancies: 0, byKind: [:], streamsByStatus: [:]), discrepancies: [], runKey: request.runKey
         )
+        report.ruleLocations = RuleLocations(ruleSet)
         // A run that ends early (a source fails, or it is stopped) keeps what it found until
         // then: its report and its record hold the discrepancies found and the streams checked
         // so far, so nothing already printed is lost and the counts agree with the rows.

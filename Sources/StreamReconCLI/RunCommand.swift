@@ -24,7 +24,7 @@ extension StreamRecon {
         @Flag(help: "Compute and print the full report; write nothing anywhere.")
         var dryRun = false
 
-        @Option(help: "Report format: table, json or ndjson. Default: table on a terminal, json otherwise.")
+        @Option(help: "Report format: table, json, ndjson, sarif or junit. Default: table on a terminal, json otherwise.")
         var format: String?
 
         @Option(help: "Write the report to this file (atomically) instead of standard output. Refused when it is an input file, a symbolic link or not a regular file.")

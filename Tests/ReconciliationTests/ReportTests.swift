@@ -267,7 +267,7 @@ struct ReportTests {
     }
 
     @Test func formatsAreRegistered() {
-        #expect(ReportFormats.all.map { $0.identifier } == ["table", "json", "ndjson"])
+        #expect(ReportFormats.all.map { $0.identifier } == ["table", "json", "ndjson", "sarif", "junit"])
         #expect(ReportFormats.named("ndjson") == NDJSONReport.self)
         #expect(ReportFormats.named("xml") == nil)
         #expect(Self.untracked.highestSeverity == .critical)

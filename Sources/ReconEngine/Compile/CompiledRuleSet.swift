@@ -5,6 +5,8 @@ import ReconChain
 public struct CompiledRuleSet: Sendable {
     public struct Field: Sendable {
         public let name: String
+        /// Where the field's name is written in the rules file.
+        public let location: TextLocation?
         /// The DB column read into this field's slot.
         public let dbColumn: String
         /// The on-chain field read into this field's slot.
@@ -37,6 +39,8 @@ public struct CompiledRuleSet: Sendable {
 
     public struct Invariant: Sendable {
         public let name: String
+        /// Where the invariant's name is written in the rules file.
+        public let location: TextLocation?
         public let sides: [Side]
         public let severity: Severity
         public let expression: String
@@ -58,6 +62,8 @@ public struct CompiledRuleSet: Sendable {
     /// The DB column and the on-chain field that pair records.
     public let keyColumn: String
     public let keyChainField: String
+    /// Where `key:` is written in the rules file.
+    public let keyLocation: TextLocation?
     /// Fields in rules-file order; a raw row for `reconcile` lists values in this order.
     public let fields: [Field]
     public let invariants: [Invariant]
@@ -76,8 +82,9 @@ public struct CompiledRuleSet: Sendable {
         return copy
     }
 
-    init(name: String, file: String, table: String, schema: String? = nil, keyColumn: String, keyChainField: String, fields: [Field],
-         invariants: [Invariant], evm: EVMBinding? = nil) {
+    init(name: String, file: String, table: String, schema: String? = nil, keyColumn: String, keyChainField: String,
+         keyLocation: TextLocation? = nil, fields: [Field], invariants: [Invariant], evm: EVMBinding? = nil) {
+        self.keyLocation = keyLocation
         self.schema = schema
         self.evm = evm
         self.name = name

@@ -30,7 +30,7 @@ struct RuleSetBuilder {
                              batchSize: model.batchSize, multicall: model.multicall)
         }
         return CompiledRuleSet(name: name.value, file: model.file, table: table.value, schema: model.schema?.value, keyColumn: keyDB.value,
-                               keyChainField: keyChain.value, fields: fields, invariants: invariants, evm: evm)
+                               keyChainField: keyChain.value, keyLocation: model.keyLocation, fields: fields, invariants: invariants, evm: evm)
     }
 
     private func report(_ error: PluginError, at location: TextLocation) {
@@ -93,9 +93,9 @@ struct RuleSetBuilder {
             }
         }
         // Read through a view, the on-chain field is named after the view (as a snapshot of that chain names it).
-        return CompiledRuleSet.Field(name: field.name.value, dbColumn: field.db.value, chainField: view?.name ?? field.chain.value,
-                                     view: view, type: type, severity: field.severity, nullable: field.nullable, comparator: comparator,
-                                     matches: matches, dbParser: dbParser, chainParser: chainParser)
+        return CompiledRuleSet.Field(name: field.name.value, location: field.name.location, dbColumn: field.db.value,
+                                     chainField: view?.name ?? field.chain.value, view: view, type: type, severity: field.severity,
+                                     nullable: field.nullable, comparator: comparator, matches: matches, dbParser: dbParser, chainParser: chainParser)
     }
 
     private static func isBound(_ plugin: any ComparatorPlugin.Type) -> Bool { plugin.isBound }
@@ -171,8 +171,8 @@ struct RuleSetBuilder {
                          + "'\(read.name)' is null; add '\(read.name) is not null and …' (or 'when: \(read.name) is not null') to say so")
         }
         guard let assert, let expression = invariant.assert, invariant.when == nil || when != nil, !invariant.sides.isEmpty else { return nil }
-        return CompiledRuleSet.Invariant(name: invariant.name.value, sides: invariant.sides, severity: invariant.severity,
-                                         expression: expression.text, assert: assert, when: when, slots: compiler.referenced,
-                                         unguarded: warned.sorted().compactMap { slots[$0]?.slot })
+        return CompiledRuleSet.Invariant(name: invariant.name.value, location: invariant.name.location, sides: invariant.sides,
+                                         severity: invariant.severity, expression: expression.text, assert: assert, when: when,
+                                         slots: compiler.referenced, unguarded: warned.sorted().compactMap { slots[$0]?.slot })
     }
 }

@@ -8,12 +8,19 @@ public enum LintFormat: String, Sendable, CaseIterable {
     case json
     /// GitHub Actions workflow commands, which annotate the lines in a pull request.
     case github
+    /// SARIF 2.1.0, for code scanning: one result per diagnostic, at its line and column.
+    case sarif
+    /// JUnit XML, for test dashboards: a failing testcase per error, a passing one per warning
+    /// and per clean file.
+    case junit
 
     public func render(_ report: LintReport) -> String {
         switch self {
         case .text: renderText(report)
         case .json: renderJSON(report)
         case .github: renderGitHub(report)
+        case .sarif: report.sarif()
+        case .junit: report.junit()
         }
     }
 

@@ -22,6 +22,7 @@ struct RuleLoader {
         _ = top.scalar("description")
         if let keyNode = top.required("key", hint: "say how rows pair, such as 'key: { db: id, chain: id }'"),
            let key = MappingReader(keyNode, what: "'key'", allowed: ["db", "chain"], file: file, sink: sink) {
+            model.keyLocation = top.location(ofKey: "key")
             model.keyDB = key.requiredScalar("db", hint: "name the DB column that holds the stream id")
             model.keyChain = key.requiredScalar("chain", hint: "name the on-chain field that holds the stream id")
             if let column = model.keyDB { Identifiers.checkSQL(column, what: "key column", sink: sink) }

@@ -27,6 +27,8 @@ public enum Side: String, Sendable, Codable, CaseIterable {
 struct RuleModel {
     var file: String
     var name: Located<String>?
+    /// Where `key:` is written.
+    var keyLocation: TextLocation?
     var keyDB: Located<String>?
     var keyChain: Located<String>?
     var table: Located<String>?

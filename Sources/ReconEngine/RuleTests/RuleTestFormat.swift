@@ -95,46 +95,17 @@ public enum RuleTestFormat: String, Sendable, CaseIterable {
         return String(decoding: (try? encoder.encode(body)) ?? Data(), as: UTF8.self) + "\n"
     }
 
-    /// XML text: the five escapes, and characters XML 1.0 cannot hold dropped.
-    static func xml(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&apos;"
-            case "\t", "\n", "\r": result.unicodeScalars.append(scalar)
-            default:
-                if scalar.value >= 0x20, scalar.value != 0xFFFE, scalar.value != 0xFFFF { result.unicodeScalars.append(scalar) }
-            }
-        }
-        return result
-    }
-
     private static func junit(_ report: RuleTestRunner.Report) -> String {
-        var lines = [#"<?xml version="1.0" encoding="UTF-8"?>"#,
-                     #"<testsuites name="streamrecon rules test" tests="\#(report.cases.count)" failures="\#(report.failed)">"#]
         var files: [String] = []
         for result in report.cases where !files.contains(result.file) { files.append(result.file) }
-        for file in files {
-            let cases = report.cases.filter { $0.file == file }
-            lines.append(#"  <testsuite name="\#(xml(file))" tests="\#(cases.count)" failures="\#(cases.count { !$0.passed })">"#)
-            for result in cases {
-                let open = #"    <testcase classname="\#(xml(file))" name="\#(xml(result.name))" file="\#(xml(file))" line="\#(result.location.line)""#
-                if result.passed {
-                    lines.append(open + "/>")
-                } else {
-                    lines.append(open + ">")
-                    let message = "\(result.expected.count) expected, \(result.actual.count) found"
-                    lines.append(#"      <failure message="\#(xml(message))" type="findings">\#(xml(diff(result).joined(separator: "\n")))</failure>"#)
-                    lines.append("    </testcase>")
-                }
-            }
-            lines.append("  </testsuite>")
+        let suites = files.map { file in
+            JUnitXML.Suite(name: file, cases: report.cases.filter { $0.file == file }.map { result in
+                let message = "\(result.expected.count) expected, \(result.actual.count) found"
+                return JUnitXML.TestCase(classname: file, name: result.name, file: file, line: result.location.line,
+                                         outcome: result.passed ? .passed
+                                             : .failure(message: message, type: "findings", details: diff(result).joined(separator: "\n")))
+            })
         }
-        lines.append("</testsuites>")
-        return lines.joined(separator: "\n") + "\n"
+        return JUnitXML(name: "streamrecon rules test", suites: suites).render()
     }
 }

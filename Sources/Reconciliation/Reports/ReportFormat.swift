@@ -14,7 +14,7 @@ public protocol ReportFormat: Sendable {
 
 /// The report formats `run` offers. Adding one is adding its type here.
 public enum ReportFormats {
-    public static let all: [any ReportFormat.Type] = [TableReport.self, JSONReport.self, NDJSONReport.self]
+    public static let all: [any ReportFormat.Type] = [TableReport.self, JSONReport.self, NDJSONReport.self, SARIFReport.self, JUnitReport.self]
 
     public static func named(_ identifier: String) -> (any ReportFormat.Type)? {
         all.first { $0.identifier == identifier }
