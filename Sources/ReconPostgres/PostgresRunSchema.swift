@@ -159,10 +159,22 @@ enum PostgresRunSchema {
         }
     }
 
-    static let selectRuns = """
-        SELECT id, started_at, finished_at, status, dry_run, rules_name, rules_sha256, chain_block, streams_checked, discrepancy_count,
-            error, owner, lease_expires_at, run_key, alert_status FROM reconciliation_runs
+    /// The run rows' columns; a store not migrated to version 3 yet (read by `runs` or a dry run
+    /// after an upgrade) has no `run_key` or `alert_status`, read as nulls.
+    static func selectRuns(migrated: Bool = true) -> String {
         """
+        SELECT id, started_at, finished_at, status, dry_run, rules_name, rules_sha256, chain_block, streams_checked, discrepancy_count,
+            error, owner, lease_expires_at, \(migrated ? "run_key, alert_status" : "NULL::text, NULL::text") FROM reconciliation_runs
+        """
+    }
+
+    /// Whether the run tables have the columns of migration 3 (a run's memory, keys and alerts).
+    static func isMigrated(_ connection: PostgresConnection) async throws -> Bool {
+        try await PostgresTableCheck.rows(connection, """
+            SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()
+                AND table_name = 'reconciliation_discrepancies' AND column_name = 'fingerprint'
+            """) { try $0.decode(Int64.self) }.first ?? 0 > 0
+    }
 
     static func run(_ row: PostgresRow) throws -> RunRecord {
         let (id, startedAt, finishedAt, status, dryRun, rulesName, rulesSha256, chainBlock, streamsChecked, discrepancyCount, error, owner, lease,
@@ -175,7 +187,11 @@ enum PostgresRunSchema {
                          runKey: runKey, alertStatus: alertStatus)
     }
 
-    static let selectDiscrepancies = "SELECT \(columns.joined(separator: ", ")) FROM reconciliation_discrepancies"
+    /// The discrepancy rows' columns; a store not migrated yet has no memory columns, read as nulls.
+    static func selectDiscrepancies(migrated: Bool = true) -> String {
+        let columns = migrated ? columns : columns.prefix(11) + Array(repeating: "NULL::text", count: columns.count - 11)
+        return "SELECT \(columns.joined(separator: ", ")) FROM reconciliation_discrepancies"
+    }
 
     static func discrepancy(_ row: PostgresRow) throws -> DiscrepancyRecord {
         let (runId, streamId, kind, field, side, dbValue, onChainValue, fieldValues, rule, severity, message, fingerprint, status, firstSeenAt,

@@ -85,6 +85,13 @@ public final class PostgresRunStore: RunStore {
             throw .unavailable(error)
         }
         do {
+            // A finished run with the key answers first, whatever holds the lock now (finished rows do not change).
+            if let key = record.runKey, try await PostgresRunSchema.isMigrated(connection),
+               let used = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns()) WHERE run_key = \(key)",
+                                                           PostgresRunSchema.run).first,
+               used.status != .running, used.status != .aborted {
+                throw RunStoreError.keyUsed(used)
+            }
             let locked = try await PostgresTableCheck.rows(connection, "SELECT pg_try_advisory_lock(\(lockKey))") { try $0.decode(Bool.self) }
             guard locked.first == true else {
                 let running = try? await PostgresTableCheck.rows(connection, """
@@ -102,7 +109,7 @@ public final class PostgresRunStore: RunStore {
                     WHERE status = 'running' RETURNING id
                     """) { try $0.decode(String.self) }
                 if let key = record.runKey,
-                   let used = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns) WHERE run_key = \(key)",
+                   let used = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns()) WHERE run_key = \(key)",
                                                                PostgresRunSchema.run).first {
                     guard used.status == .aborted else { throw RunStoreError.keyUsed(used) }
                     // An interrupted run did not finish: it lets go of its key, and this run takes it.
@@ -198,27 +205,34 @@ public final class PostgresRunStore: RunStore {
 
     public func list(limit: Int) async throws(SourceError) -> [RunRecord] {
         try await read { connection in
-            try await PostgresTableCheck.rows(connection, PostgresQuery(unsafeSQL: "\(PostgresRunSchema.selectRuns) ORDER BY started_at DESC, id DESC LIMIT \(limit)"),
+            let migrated = try await PostgresRunSchema.isMigrated(connection)
+            return try await PostgresTableCheck.rows(connection,
+                                                     PostgresQuery(unsafeSQL: "\(PostgresRunSchema.selectRuns(migrated: migrated)) ORDER BY started_at DESC, id DESC LIMIT \(limit)"),
                                               PostgresRunSchema.run)
         }
     }
 
     public func show(id: String) async throws(SourceError) -> (run: RunRecord, discrepancies: [DiscrepancyRecord])? {
         try await read { connection in
-            let runs = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns) WHERE id = \(id)", PostgresRunSchema.run)
+            let migrated = try await PostgresRunSchema.isMigrated(connection)
+            let runs = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns(migrated: migrated)) WHERE id = \(id)",
+                                                         PostgresRunSchema.run)
             guard let run = runs.first else { return nil }
             let discrepancies = try await PostgresTableCheck.rows(connection, """
-                \(unescaped: PostgresRunSchema.selectDiscrepancies) WHERE run_id = \(id)
+                \(unescaped: PostgresRunSchema.selectDiscrepancies(migrated: migrated)) WHERE run_id = \(id)
                 ORDER BY stream_id, kind, field NULLS FIRST, side NULLS FIRST, rule
                 """, PostgresRunSchema.discrepancy)
             return (run, discrepancies)
         }
     }
 
-    public func recordAlert(runId: String, status: String) async throws(SourceError) {
+    public func recordAlert(_ report: RunReport) async throws(SourceError) {
         let limit = busyTimeout
+        let status = report.alert?.description, envelope = report.persisted ? report.envelopeJSON : nil
         try await withConnection(within: limit) { connection in
-            try await PostgresSession.execute(connection, "UPDATE reconciliation_runs SET alert_status = \(status) WHERE id = \(runId)", timeout: limit)
+            try await PostgresSession.execute(connection, """
+                UPDATE reconciliation_runs SET alert_status = \(status), report_summary = coalesce(\(envelope), report_summary) WHERE id = \(report.runId)
+                """, timeout: limit)
         }
     }
 
@@ -229,14 +243,9 @@ public final class PostgresRunStore: RunStore {
                     SELECT id, started_at FROM reconciliation_runs WHERE rules_name = \(rulesName) AND status IN ('clean', 'drift')
                         AND NOT dry_run ORDER BY started_at DESC, id DESC LIMIT 1
                     """, { try $0.decode((String, String).self) }).first else { return nil }
-                let migrated = try await PostgresTableCheck.rows(connection, """
-                    SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()
-                        AND table_name = 'reconciliation_discrepancies' AND column_name = 'fingerprint'
-                    """) { try $0.decode(Int64.self) }.first ?? 0 > 0
                 // Rows of a store not migrated yet (read by a dry run) have no memory columns.
-                let query: PostgresQuery = migrated
-                    ? "\(unescaped: PostgresRunSchema.selectDiscrepancies) WHERE run_id = \(id)"
-                    : "SELECT run_id, stream_id, kind, field, side, db_value, on_chain_value, field_values, rule, severity, message, NULL, NULL, NULL, NULL, NULL FROM reconciliation_discrepancies WHERE run_id = \(id)"
+                let migrated = try await PostgresRunSchema.isMigrated(connection)
+                let query: PostgresQuery = "\(unescaped: PostgresRunSchema.selectDiscrepancies(migrated: migrated)) WHERE run_id = \(id)"
                 let rows = try await PostgresTableCheck.rows(connection, query, PostgresRunSchema.discrepancy)
                 return RunBaseline(runId: id, startedAt: startedAt,
                                    entries: rows.map { RunBaseline.Entry($0, rulesName: rulesName, runStartedAt: startedAt) })
@@ -248,12 +257,16 @@ public final class PostgresRunStore: RunStore {
 
     public func storedReport(id: String) async throws(SourceError) -> RunReport? {
         try await read { connection in
-            let runs = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns) WHERE id = \(id)", PostgresRunSchema.run)
+            guard try await PostgresRunSchema.isMigrated(connection) else {
+                // Before migration 3 no run had a key or a kept report: the row and its rows say it all.
+                return try await show(id: id).map { RunReport.stored(run: $0.run, envelope: nil, rows: $0.discrepancies) }
+            }
+            let runs = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns()) WHERE id = \(id)", PostgresRunSchema.run)
             guard let run = runs.first else { return nil }
             let envelope = try await PostgresTableCheck.rows(connection, "SELECT report_summary FROM reconciliation_runs WHERE id = \(id)") {
                 try $0.decode(String?.self)
             }.first ?? nil
-            let rows = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectDiscrepancies) WHERE run_id = \(id)",
+            let rows = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectDiscrepancies()) WHERE run_id = \(id)",
                                                          PostgresRunSchema.discrepancy)
             return RunReport.stored(run: run, envelope: envelope, rows: rows)
         }

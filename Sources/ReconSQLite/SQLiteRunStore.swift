@@ -84,6 +84,11 @@ public final class SQLiteRunStore: RunStore {
                             error = 'interrupted before it finished; marked aborted by run ' || ? WHERE id = ?
                         """, arguments: [record.startedAt, record.id, id])
                 }
+                // A finished run with the key answers first, whatever else runs now.
+                if let key = record.runKey, let row = try Row.fetchOne(db, sql: "SELECT * FROM reconciliation_runs WHERE run_key = ?", arguments: [key]),
+                   ![RunStatus.running, .aborted].contains(SQLiteRunRows.run(row).status) {
+                    return .failure(.keyUsed(SQLiteRunRows.run(row)))
+                }
                 if let live = try Row.fetchOne(db, sql: """
                     SELECT id, started_at, owner FROM reconciliation_runs WHERE status = 'running' AND lease_expires_at > ?
                     ORDER BY started_at DESC LIMIT 1
@@ -155,9 +160,11 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    public func recordAlert(runId: String, status: String) async throws(SourceError) {
+    public func recordAlert(_ report: RunReport) async throws(SourceError) {
+        let status = report.alert?.description, envelope = report.persisted ? report.envelopeJSON : nil
         try await write { db in
-            try db.execute(sql: "UPDATE reconciliation_runs SET alert_status = ? WHERE id = ?", arguments: [status, runId])
+            try db.execute(sql: "UPDATE reconciliation_runs SET alert_status = ?, report_summary = coalesce(?, report_summary) WHERE id = ?",
+                           arguments: [status, envelope, report.runId])
         }
     }
 

@@ -79,8 +79,11 @@ struct ReconciliationRoutes {
             return APIResponse.error(.conflict, running.runId == nil ? running.description : "a reconciliation run is already in progress",
                                      runId: running.runId)
         case .rulesInvalid(let error):
-            let lint = LintFormat.json.render(LintReport(files: [configuration.rulesPath], diagnostics: error.diagnostics))
-            let message = "the rules file \(configuration.rulesPath) does not compile; nothing was run"
+            // The rules, or the acks file read with them.
+            let acks = configuration.acksPath.flatMap { path in error.diagnostics.contains { $0.location.file == path } ? path : nil }
+            let lint = LintFormat.json.render(LintReport(files: [acks ?? configuration.rulesPath], diagnostics: error.diagnostics))
+            let message = acks.map { "the acks file \($0) has errors; nothing was run" }
+                ?? "the rules file \(configuration.rulesPath) does not compile; nothing was run"
             let body = "{\"error\":\(String(decoding: (try? JSONEncoder().encode(message)) ?? Data(), as: UTF8.self)),\"lint\":\(lint)}"
             return APIResponse.json(.unprocessableContent, data: Data(body.utf8))
         case .unavailable(let reason):

@@ -22,6 +22,7 @@ public struct ServerMetrics: Sendable {
         static let notStarted = "Run requests that started no run, by reason: busy, rules_invalid, unavailable, shutting_down or key_used (answered with the stored report of the run with that Idempotency-Key)."
         static let byStatus = "Discrepancies of recorded runs by status against the previous run: new, persisting, resolved (the previous run's, no longer found) and acknowledged."
         static let alerts = "Alert deliveries, by outcome: delivered, failed or stopped."
+        static let lastNew = "New discrepancies no acknowledgement covers in the last recorded run."
         static let lastStatus = "1 for the status of the last recorded run, 0 for the other statuses."
         static let lastTimestamp = "When the last recorded run finished, in Unix time seconds."
         static let lastDiscrepancies = "How many discrepancies the last recorded run found."
@@ -57,6 +58,8 @@ public struct ServerMetrics: Sendable {
                 registry.makeCounter(name: "streamrecon_discrepancies_by_status_total", labels: [("status", status)], help: Help.byStatus)
                     .increment(by: Int64(counts[status] ?? 0))
             }
+            let newUnacknowledged = report.discrepancies.count { $0.tracking?.status == .new && $0.tracking?.acknowledged == nil }
+            registry.makeGauge(name: "streamrecon_last_run_new_unacknowledged", help: Help.lastNew).set(to: Double(newUnacknowledged))
         }
         if let alert = report.alert {
             registry.makeCounter(name: "streamrecon_alerts_total", labels: [("outcome", alert.outcome.rawValue)], help: Help.alerts).increment()

@@ -71,6 +71,8 @@ public struct RunService: Sendable {
 
     /// How long marking a run failed keeps trying while the store stays locked.
     public var failPatience: Duration = .seconds(120)
+    /// How long a recorded run keeps trying to read the previous run before it fails.
+    public var baselinePatience: Duration = .seconds(30)
 
     /// Completes the run's record; when that fails, marks it failed, saying why.
     private func record(_ report: RunReport, in store: any RunStore, logger: Logger?) async -> RunReport {
@@ -144,7 +146,9 @@ public struct RunService: Sendable {
         // In a task of its own: a stopped run's outcome must still be written.
         let written = await Task { () async -> SourceError? in
             do throws(SourceError) {
-                try await store.recordAlert(runId: report.runId, status: delivery.description)
+                var delivered = report
+                delivered.alert = delivery
+                try await store.recordAlert(delivered)
                 return nil
             } catch {
                 return error
@@ -196,7 +200,7 @@ public struct RunService: Sendable {
                 for id in aborted { logger?.warning("marked an interrupted run aborted", metadata: ["aborted_run_id": .string(id)]) }
                 heartbeat = Self.heartbeat(store, runId: runId, logger: logger)
             } catch {
-                logger?.error("cannot record the run", metadata: ["error": .string(error.description)])
+                if case .keyUsed = error {} else { logger?.error("cannot record the run", metadata: ["error": .string(error.description)]) }
                 switch error {
                 case .busy(let running): throw .busy(running)
                 case .unavailable(let sourceError): throw .store(sourceError)
@@ -207,10 +211,26 @@ public struct RunService: Sendable {
                 }
             }
         }
-        // The previous run, read before the sources: a dry run reads it from `history`, and one
-        // that cannot be read leaves every discrepancy `new` rather than stopping the run.
+        // The previous run, read before the sources. A recorded run that cannot read it (after
+        // trying for a while: the app may hold a long write) fails: recording every discrepancy
+        // as new would lose when each was first seen, and page for all of them. A dry run reads
+        // it from `history`, and one that cannot leaves every discrepancy `new`, saying so.
         var baseline: RunBaseline?
-        if let history = request.store ?? request.history {
+        if let store = request.store {
+            do {
+                baseline = try await RetryUntil.done(within: baselinePatience) { () throws(SourceError) in
+                    try await store.baseline(rulesName: rules.name)
+                }
+            } catch {
+                logger?.error("cannot read the previous run; the run fails", metadata: ["error": .string(error.description)])
+                heartbeat?.cancel()
+                await heartbeat?.value
+                let reason = "cannot read the previous run to tell new discrepancies from persisting ones: \(error.description)"
+                try? await store.fail(runId: runId, finishedAt: RunReport.timestamp(Date()), error: reason, patience: failPatience)
+                await store.release()
+                throw .store(error)
+            }
+        } else if let history = request.history {
             do {
                 baseline = try await history.baseline(rulesName: rules.name)
             } catch {
@@ -259,7 +279,8 @@ public struct RunService: Sendable {
         heartbeat?.cancel()
         await heartbeat?.value // a renewal in flight ends before the store lets go
         await request.store?.release()
-        if let store = request.store, report.persisted, let alerting = request.alerting {
+        // A run whose record could not be completed was marked failed: that failure alerts too.
+        if let store = request.store, report.persisted || report.status == .failed, let alerting = request.alerting {
             report.alert = await alert(report, alerting, store: store, logger: logger)
         }
         let level: Logger.Level = report.status == .failed || report.status == .aborted ? .error : .info

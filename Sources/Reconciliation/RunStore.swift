@@ -22,8 +22,9 @@ public protocol RunStore: Sendable {
     /// The previous completed (`clean` or `drift`), non-dry run of `rulesName` and its
     /// discrepancies; nil when there is none, or no run tables yet. Reads, never creates.
     func baseline(rulesName: String) async throws(SourceError) -> RunBaseline?
-    /// Records how a completed run's alert was delivered.
-    func recordAlert(runId: String, status: String) async throws(SourceError)
+    /// Records how a run's alert was delivered (`report.alert`, as `alert_status`), and for a
+    /// recorded run keeps its envelope again with the alert in it (what a run key answers with).
+    func recordAlert(_ report: RunReport) async throws(SourceError)
     /// A recorded run's report: its kept envelope and its discrepancy rows; nil when no run has that id.
     func storedReport(id: String) async throws(SourceError) -> RunReport?
     /// Completes a run: its outcome, its report's envelope and every discrepancy, in one transaction. Throws

@@ -154,6 +154,15 @@ extension StreamRecon {
             }
             signals.set(.finishing(recorded: Self.recorded(report)))
             var writer = ended.writer
+            do {
+                // A run key's stored report: its discrepancies were never found here, so a format
+                // that writes them as found (ndjson) gets them now.
+                if report.runId != request.runId { for finding in report.discrepancies { try writer.found(finding) } }
+            } catch {
+                reportOutput.discard()
+                Terminal.printError("error: \(error); the run \(Self.recorded(report))")
+                throw ExitCode(ExitStatus.failed)
+            }
             if let failure = ended.writeFailure {
                 reportOutput.discard()
                 Terminal.printError("error: \(failure); the run was stopped and \(Self.recorded(report))")
@@ -226,7 +235,8 @@ extension StreamRecon {
             switch report.status {
             case .failed, .aborted, .running: ExitStatus.failed
             case .clean: ExitStatus.clean
-            case .drift: (report.highestSeverity ?? .info) >= failOn ? ExitStatus.problems : ExitStatus.clean
+            // Drift that acknowledgements cover entirely has no highest severity: it does not fail.
+            case .drift: report.highestSeverity.map { $0 >= failOn ? ExitStatus.problems : ExitStatus.clean } ?? ExitStatus.clean
             }
         }
     }

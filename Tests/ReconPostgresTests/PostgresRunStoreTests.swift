@@ -126,7 +126,8 @@ struct PostgresRunStoreTests {
         completed.persisted = true
         try await store.complete(completed)
         await store.release()
-        try await store.recordAlert(runId: "r1", status: "delivered (HTTP 204, 1 try)")
+        completed.alert = AlertDelivery(outcome: .delivered, attempts: 1, detail: "HTTP 204")
+        try await store.recordAlert(completed)
 
         let baseline = try #require(try await store.baseline(rulesName: "payment-streams"))
         #expect(baseline.runId == "r1" && baseline.entries.count == 2)
@@ -136,6 +137,7 @@ struct PostgresRunStoreTests {
         let stored = try #require(try await store.storedReport(id: "r1"))
         #expect(stored.discrepancies == findings)
         #expect(stored.summary == completed.summary && stored.runKey == "nightly-2026-12-01" && stored.previousRunId == "r0")
+        #expect(stored.alert == completed.alert, "the alert's outcome is part of the stored report")
         #expect(try await store.list(limit: 1).first?.alertStatus == "delivered (HTTP 204, 1 try)")
 
         var again = record("r2")
@@ -160,6 +162,18 @@ struct PostgresRunStoreTests {
         #expect(try await store.begin(again) == [])
         await store.release()
         #expect(try database.psql("SELECT id || '=' || coalesce(run_key, '-') FROM reconciliation_runs ORDER BY id") == "r1=-\nr2=nightly-2026-12-01")
+
+        // A store from before migration 3 (after an upgrade, before a run migrates it) still reads.
+        try database.psql("""
+            ALTER TABLE reconciliation_runs DROP COLUMN run_key, DROP COLUMN alert_status, DROP COLUMN report_summary;
+            ALTER TABLE reconciliation_discrepancies DROP COLUMN fingerprint, DROP COLUMN status, DROP COLUMN first_seen_at,
+                DROP COLUMN first_seen_run_id, DROP COLUMN acknowledged;
+            UPDATE reconciliation_runs SET status = 'drift' WHERE id = 'r1';
+            """)
+        #expect(try await store.list(limit: 5).map(\.id).sorted() == ["r1", "r2"])
+        #expect(try await store.show(id: "r1")?.discrepancies.count == 2)
+        #expect(try await store.baseline(rulesName: "payment-streams")?.entries.count == 2)
+        #expect(try await store.storedReport(id: "r1")?.discrepancies.count == 2)
     }
 
     @Test func aStoreWithNoRunsSaysSo() async throws {

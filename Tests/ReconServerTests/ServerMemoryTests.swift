@@ -19,7 +19,8 @@ struct ServerMemoryTests {
     }
 
     static func metric(_ server: ServerHarness, _ line: String) async throws -> Bool {
-        try await server.get("/metrics", token: nil).text.split(separator: "\n").contains { $0 == line }
+        // A gauge's value may be written as a decimal (0.0).
+        try await server.get("/metrics", token: nil).text.split(separator: "\n").contains { $0 == line || $0 == line + ".0" }
     }
 
     @Test func anIdempotencyKeyAnswersWithTheRunItStarted() async throws {
@@ -72,7 +73,8 @@ struct ServerMemoryTests {
                              #"streamrecon_discrepancies_by_status_total{status="persisting"} 8"#,
                              #"streamrecon_discrepancies_by_status_total{status="resolved"} 0"#,
                              #"streamrecon_discrepancies_by_status_total{status="acknowledged"} 1"#,
-                             #"streamrecon_alerts_total{outcome="delivered"} 1"#] {
+                             #"streamrecon_alerts_total{outcome="delivered"} 1"#,
+                             "streamrecon_last_run_new_unacknowledged 0"] {
                     #expect(try await Self.metric(server, line), "\(line)")
                 }
                 let firstId = try first.json()["runId"] as? String
@@ -92,6 +94,7 @@ struct ServerMemoryTests {
         }) { server in
             let response = try await Self.post(server, key: nil)
             #expect(response.status == 422 && response.text.contains("unknown discrepancy kind 'nope'"), "\(response.text)")
+            #expect(response.text.contains("acks.yaml has errors; nothing was run"), "\(response.text)")
             #expect(try server.recordedRuns().isEmpty)
         }
     }

@@ -55,7 +55,7 @@ struct ServerMetricsTests {
             #expect(families == ["streamrecon_run_in_progress", "streamrecon_runs_total", "streamrecon_run_duration_seconds",
                                  "streamrecon_discrepancies_total", "streamrecon_runs_not_started_total", "streamrecon_last_run_status",
                                  "streamrecon_last_run_timestamp_seconds", "streamrecon_last_run_discrepancies",
-                                 "streamrecon_discrepancies_by_status_total"])
+                                 "streamrecon_discrepancies_by_status_total", "streamrecon_last_run_new_unacknowledged"])
             for family in families {
                 #expect(text.contains("# HELP \(family) "), "\(family) has no HELP text")
             }

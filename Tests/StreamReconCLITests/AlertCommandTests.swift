@@ -112,6 +112,7 @@ struct AlertCommandTests {
             let alert = try #require(receiver.received.first)
             let message = try #require(try JSONSerialization.jsonObject(with: alert.body) as? [String: Any])
             #expect(message["status"] as? String == "failed")
+            #expect((message["new"] as? [Any])?.isEmpty == true, "the next completed run lists them: one page each")
             #expect((message["text"] as? String)?.contains("failed") == true)
         }
     }

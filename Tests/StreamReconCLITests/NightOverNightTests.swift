@@ -150,6 +150,13 @@ struct NightOverNightTests {
         #expect(stale.count == 1 && stale[0]["stream"] as? String == "stream_3")
         // Without the acks, the same data fails.
         #expect(try run(["--fail-on", "critical"]).status == 1)
+        // Drift that acknowledgements cover entirely passes even the default --fail-on info.
+        let all = try acks((Self.discrepancies(result.report).map { finding in
+            "- { stream: \(finding["streamId"] as? String ?? ""), kind: \(finding["kind"] as? String ?? ""), owner: o, reason: r, expires: 2999-12-31 }"
+        }).joined(separator: "\n") + "\n")
+        let covered = try run(["--acks", all])
+        #expect(covered.status == 0, "\(covered.stderr)")
+        #expect((covered.report["summary"] as? [String: Any])?["acknowledged"] as? Int == 8 && covered.report["status"] as? String == "drift")
         // The rows keep the acknowledgement.
         let runId = try #require(result.report["runId"] as? String)
         let note = try DatabaseQueue(path: app).read { db in
@@ -208,6 +215,18 @@ struct NightOverNightTests {
         }
         #expect((Self.discrepancies(again.report) as NSArray).isEqual(to: Self.discrepancies(first.report)))
         #expect(again.report["persisted"] as? Bool == true && again.report["dryRun"] as? Bool == false)
+        // As ndjson, the stored report's discrepancies are lines too.
+        let lines = try scratch.run(["run", "--db", app, "--format", "ndjson", "--run-key", "nightly-2026-12-02"]).stdout.split(separator: "\n")
+        #expect(lines.count == 9 && lines.first?.contains("\"fingerprint\"") == true)
+        // A finished key answers even while another run holds the store.
+        try change("""
+            INSERT INTO reconciliation_runs (id, started_at, status, rules_name, rules_sha256, lease_expires_at)
+            VALUES ('live', '2026-12-02T00:00:00Z', 'running', 'payment-streams', 'x', '2999-01-01T00:00:00Z')
+            """)
+        let whileBusy = try run(["--run-key", "nightly-2026-12-02"])
+        #expect(whileBusy.status == 1 && whileBusy.report["runId"] as? String == first.report["runId"] as? String, "\(whileBusy.stderr)")
+        #expect(try scratch.run(["run", "--db", app, "--run-key", "another"]).status == 3, "a new key waits for the store")
+        try change("DELETE FROM reconciliation_runs WHERE id = 'live'")
         // Another key runs.
         let other = try run(["--run-key", "nightly-2026-12-03"])
         #expect(other.report["runId"] as? String != first.report["runId"] as? String)

@@ -113,9 +113,9 @@ final class MemoryRunStore: RunStore {
 
     func renew(runId: String) async throws(SourceError) -> Bool { true }
 
-    func recordAlert(runId: String, status: String) async throws(SourceError) {
+    func recordAlert(_ report: RunReport) async throws(SourceError) {
         state.withLock { state in
-            if let index = state.runs.firstIndex(where: { $0.id == runId }) { state.runs[index].alertStatus = status }
+            if let index = state.runs.firstIndex(where: { $0.id == report.runId }) { state.runs[index].alertStatus = report.alert?.description }
         }
     }
 

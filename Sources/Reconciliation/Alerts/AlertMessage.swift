@@ -2,8 +2,8 @@ import Foundation
 import ReconEngine
 
 /// The JSON a run's alert posts: `{ runId, status, summary, new, resolvedCount, text }`, where
-/// `new` holds up to 50 of the new, unacknowledged discrepancies at or above the threshold and
-/// `text` is one paragraph, so a Slack-compatible webhook shows it as it is.
+/// `new` holds up to 50 of the new, unacknowledged discrepancies at or above the threshold (none
+/// for a failed run: the next completed run lists them, so they page once) and `text` is one paragraph, so a Slack-compatible webhook shows it as it is.
 public struct AlertMessage: Sendable, Encodable {
     /// At most this many discrepancies are listed in `new`; `text` gives the total.
     public static let maxListed = 50
@@ -27,12 +27,15 @@ public struct AlertMessage: Sendable, Encodable {
         runId = report.runId
         status = report.status
         summary = report.summary
-        new = Array(due.prefix(Self.maxListed))
+        // A failed run is never a later run's baseline: the completed run after it finds its new
+        // discrepancies new again, and lists them then. Listed now, they would page twice.
+        new = report.status == .failed ? [] : Array(due.prefix(Self.maxListed))
         resolvedCount = report.resolved.count
         let rules = report.rules.name
         if report.status == .failed {
             text = "streamrecon run \(report.runId) of '\(rules)' failed: \(report.error ?? "see the run's record")."
-                + (due.isEmpty ? "" : " It found \(due.count) new discrepanc\(due.count == 1 ? "y" : "ies") at or above \(threshold.rawValue) before it ended.")
+                + (due.isEmpty ? "" : " It found \(due.count) new discrepanc\(due.count == 1 ? "y" : "ies") at or above \(threshold.rawValue) before it ended;"
+                    + " the next completed run lists them.")
         } else {
             let examples = due.prefix(3).map { "\($0.streamId) \($0.kind.rawValue) \($0.subject)" }.joined(separator: "; ")
             text = "streamrecon run \(report.runId) of '\(rules)' found \(due.count) new discrepanc\(due.count == 1 ? "y" : "ies")"

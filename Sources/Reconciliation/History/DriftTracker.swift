@@ -64,7 +64,9 @@ public struct DriftTracker: Sendable {
         // Stale: an acknowledgement that applies tonight and covers nothing found. A run that
         // stopped early may not have reached its stream, so it calls none stale.
         if report.status == .clean || report.status == .drift {
-            let byStream = Dictionary(grouping: report.discrepancies, by: \.streamId)
+            // Only the findings of acknowledged streams are looked at: none without acks.
+            var byStream: [String: [Finding]] = [:]
+            for finding in report.discrepancies where active[finding.streamId] != nil { byStream[finding.streamId, default: []].append(finding) }
             report.staleAcks = activeAcks.filter { ack in !(byStream[ack.stream] ?? []).contains { ack.matches($0) } }
         } else {
             report.staleAcks = []

@@ -1,0 +1,53 @@
+import Foundation
+import ReconEngine
+import ReconSources
+import ReconSQLite
+import Reconciliation
+import TestSupport
+import Testing
+
+/// A recorded run that cannot read the previous run fails, rather than calling every
+/// discrepancy new (which would lose when each was first seen, and page for all of them).
+struct RunMemoryTests {
+    /// An SQLite store whose previous run cannot be read.
+    struct UnreadableHistory: RunStore {
+        let inner: SQLiteRunStore
+        var displayName: String { inner.displayName }
+        var lease: Duration { inner.lease }
+        func begin(_ run: RunRecord) async throws(RunStoreError) -> [String] { try await inner.begin(run) }
+        func renew(runId: String) async throws(SourceError) -> Bool { try await inner.renew(runId: runId) }
+        func complete(_ report: RunReport) async throws(SourceError) { try await inner.complete(report) }
+        func fail(runId: String, finishedAt: String, error: String, patience: Duration) async throws(SourceError) {
+            try await inner.fail(runId: runId, finishedAt: finishedAt, error: error, patience: patience)
+        }
+        func abort(runId: String, finishedAt: String, reason: String) async throws(SourceError) -> Bool {
+            try await inner.abort(runId: runId, finishedAt: finishedAt, reason: reason)
+        }
+        func recordAlert(_ report: RunReport) async throws(SourceError) { try await inner.recordAlert(report) }
+        func list(limit: Int) async throws(SourceError) -> [RunRecord] { try await inner.list(limit: limit) }
+        func show(id: String) async throws(SourceError) -> (run: RunRecord, discrepancies: [DiscrepancyRecord])? { try await inner.show(id: id) }
+        func baseline(rulesName: String) async throws(SourceError) -> RunBaseline? {
+            throw SourceError(.unreadable, at: displayName, "database is locked")
+        }
+    }
+
+    @Test func aRecordedRunThatCannotReadThePreviousRunFails() async throws {
+        let scratch = try Scratch()
+        let path = try scratch.database(sql: try demoSQL())
+        let store = UnreadableHistory(inner: SQLiteRunStore(path: path))
+        var service = RunService()
+        service.baselinePatience = .milliseconds(300)
+        let request = RunService.Request(rulesPath: repositoryRoot.appendingPathComponent("Rules/streams.yaml").path, db: SQLiteAppDatabase(path: path),
+                                         chain: ChainSnapshotFile(path: demoChainPath), store: store)
+        await #expect(throws: RunService.StartError.self) { _ = try await service.run(request) }
+        let run = try #require(try await store.latest())
+        #expect(run.status == .failed)
+        #expect(run.error == "cannot read the previous run to tell new discrepancies from persisting ones: \(path): database is locked")
+        // A dry run reading the same history goes on, every discrepancy new.
+        var dry = request
+        dry.store = nil
+        dry.history = store
+        let report = try await service.run(dry)
+        #expect(report.summary.byStatus["new"] == 8 && report.previousRunId == nil)
+    }
+}
