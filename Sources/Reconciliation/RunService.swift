@@ -28,6 +28,9 @@ public struct RunService: Sendable {
         public var alerting: Alerting?
         /// Today (`YYYY-MM-DD`, UTC), for the acknowledgements' `expires`.
         public var today: String = AckLoader.today()
+        /// Told once the run's record is complete, before its alert is sent (the CLI's signals
+        /// then stop the alert, not the run).
+        public var onRecorded: (@Sendable (RunReport) -> Void)?
 
         public init(rulesPath: String, db: any AppDatabaseSource, chain: any ChainSource, store: (any RunStore)?, batchSize: Int = 1000,
                     runId: String = RunService.newRunId(), logger: Logger? = nil) {
@@ -281,6 +284,7 @@ public struct RunService: Sendable {
         await request.store?.release()
         // A run whose record could not be completed was marked failed: that failure alerts too.
         if let store = request.store, report.persisted || report.status == .failed, let alerting = request.alerting {
+            request.onRecorded?(report)
             report.alert = await alert(report, alerting, store: store, logger: logger)
         }
         let level: Logger.Level = report.status == .failed || report.status == .aborted ? .error : .info

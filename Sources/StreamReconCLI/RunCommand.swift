@@ -4,6 +4,7 @@ import ReconEngine
 import ReconSources
 import ReconSQLite
 import Reconciliation
+import Synchronization
 
 extension Severity: ExpressibleByArgument {}
 
@@ -202,7 +203,13 @@ extension StreamRecon {
         /// ends `aborted`, and is recorded so, never left `running`.
         static func perform(_ request: RunService.Request, writer: any ReportFormat, signals: SignalStop,
                             reopenStore: @escaping @Sendable () throws(SourceError) -> any RunStore) async -> RunCommandEnded {
-            let work = Task { () -> RunCommandEnded in
+            // The run's own task, known to the alert phase once it has started.
+            let running = Mutex<Task<RunCommandEnded, Never>?>(nil)
+            var request = request
+            request.onRecorded = { report in
+                if let task = running.withLock({ $0 }) { signals.set(.alerting(task, recorded: recorded(report))) }
+            }
+            let work = Task { [request] () -> RunCommandEnded in
                 var writer = writer
                 var failure: ReportOutput.WriteFailure?
                 let result: Result<RunReport, RunService.StartError>
@@ -221,12 +228,14 @@ extension StreamRecon {
                 }
                 return RunCommandEnded(result: result, writer: writer, writeFailure: failure)
             }
+            let runId = request.runId
             let abort = request.store.map { _ in
                 { @Sendable (reason: String) async -> Bool in
                     guard let quick = try? reopenStore() else { return false }
-                    return (try? await quick.abort(runId: request.runId, finishedAt: RunReport.timestamp(Date()), reason: reason)) ?? false
+                    return (try? await quick.abort(runId: runId, finishedAt: RunReport.timestamp(Date()), reason: reason)) ?? false
                 }
             }
+            running.withLock { $0 = work }
             signals.set(.running(work, abort: abort))
             return await work.value
         }

@@ -13,6 +13,9 @@ final class SignalStop: Sendable {
         case starting
         /// The run's task, and how to mark its record aborted (nil for a dry run).
         case running(Task<RunCommandEnded, Never>, abort: (@Sendable (_ reason: String) async -> Bool)?)
+        /// The run is recorded and its alert is being sent: a signal stops the alert (its row
+        /// says `stopped`), a second ends the process.
+        case alerting(Task<RunCommandEnded, Never>, recorded: String)
         /// The run is over; the text says how it was recorded.
         case finishing(recorded: String)
     }
@@ -44,6 +47,7 @@ final class SignalStop: Sendable {
         }
         // A signal that came before the run's task was known stops it now.
         if stopNow, case .running(let task, _) = phase { task.cancel() }
+        if stopNow, case .alerting(let task, _) = phase { task.cancel() }
     }
 
     /// Runs `cleanup` when a signal ends the process (the unfinished report, a scratch DB).
@@ -58,9 +62,11 @@ final class SignalStop: Sendable {
             return (state.phase, first, state.cleanups)
         }
         switch (phase, first) {
-        case (.running(let task, _), true):
+        case (.running(let task, _), true), (.alerting(let task, _), true):
             task.cancel()
             return
+        case (.alerting(_, let recorded), false):
+            Terminal.printError("error: stopped by a second \(signal) while the alert was sent; the run \(recorded); its alert may show no outcome")
         case (.starting, _):
             Terminal.printError("error: stopped by \(signal) before the run started; nothing was recorded")
         case (.running(_, let abort), false):
