@@ -224,6 +224,9 @@ public struct RunService: Sendable {
                 baseline = try await RetryUntil.done(within: baselinePatience) { () throws(SourceError) in
                     try await store.baseline(rulesName: rules.name)
                 }
+            } catch where Task.isCancelled {
+                // Stopped while it read: the run stops at its first page, and is recorded aborted.
+                baseline = nil
             } catch {
                 logger?.error("cannot read the previous run; the run fails", metadata: ["error": .string(error.description)])
                 heartbeat?.cancel()

@@ -1,7 +1,8 @@
 import Foundation
 import ReconSources
 
-/// Tries `body` again, with backoff from 200 ms to 5 s, until it succeeds or `patience` is spent.
+/// Tries `body` again, with backoff from 200 ms to 5 s, until it succeeds or `patience` is spent
+/// (or the task is cancelled).
 public enum RetryUntil {
     @discardableResult
     public static func done<T>(within patience: Duration, _ body: () async throws(SourceError) -> T) async throws(SourceError) -> T {
@@ -11,7 +12,8 @@ public enum RetryUntil {
             do {
                 return try await body()
             } catch {
-                guard ContinuousClock.now + pause < deadline else { throw error }
+                // A stopped task does not wait: its sleeps return at once, and it would spin.
+                guard !Task.isCancelled, ContinuousClock.now + pause < deadline else { throw error }
                 try? await Task.sleep(for: pause)
                 pause = min(pause * 2, .seconds(5))
             }

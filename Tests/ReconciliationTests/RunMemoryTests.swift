@@ -9,9 +9,10 @@ import Testing
 /// A recorded run that cannot read the previous run fails, rather than calling every
 /// discrepancy new (which would lose when each was first seen, and page for all of them).
 struct RunMemoryTests {
-    /// An SQLite store whose previous run cannot be read.
+    /// An SQLite store whose previous run cannot be read: at once, or (`slow`) after a minute.
     struct UnreadableHistory: RunStore {
         let inner: SQLiteRunStore
+        var slow = false
         var displayName: String { inner.displayName }
         var lease: Duration { inner.lease }
         func begin(_ run: RunRecord) async throws(RunStoreError) -> [String] { try await inner.begin(run) }
@@ -27,6 +28,9 @@ struct RunMemoryTests {
         func list(limit: Int) async throws(SourceError) -> [RunRecord] { try await inner.list(limit: limit) }
         func show(id: String) async throws(SourceError) -> (run: RunRecord, discrepancies: [DiscrepancyRecord])? { try await inner.show(id: id) }
         func baseline(rulesName: String) async throws(SourceError) -> RunBaseline? {
+            if slow {
+                do { try await Task.sleep(for: .seconds(60)) } catch { throw SourceError(.cancelled, at: displayName, "stopped") }
+            }
             throw SourceError(.unreadable, at: displayName, "database is locked")
         }
     }
@@ -49,5 +53,24 @@ struct RunMemoryTests {
         dry.history = store
         let report = try await service.run(dry)
         #expect(report.summary.byStatus["new"] == 8 && report.previousRunId == nil)
+    }
+
+    /// Stopped while it reads the previous run, a run ends at once, recorded `aborted`: it does
+    /// not try the read again, nor mark itself failed (a stopped task's waits return at once, and
+    /// retrying in one spun for minutes).
+    @Test func aRunStoppedWhileItReadsThePreviousRunEndsAborted() async throws {
+        let scratch = try Scratch()
+        let path = try scratch.database(sql: try demoSQL())
+        let store = UnreadableHistory(inner: SQLiteRunStore(path: path), slow: true)
+        let request = RunService.Request(rulesPath: repositoryRoot.appendingPathComponent("Rules/streams.yaml").path, db: SQLiteAppDatabase(path: path),
+                                         chain: ChainSnapshotFile(path: demoChainPath), store: store)
+        let started = ContinuousClock.now
+        let run = Task { try await RunService().run(request) }
+        _ = try await RunTables.runningRun(at: path)
+        run.cancel()
+        let report = try await run.value
+        #expect(report.status == .aborted)
+        #expect(ContinuousClock.now - started < .seconds(25), "well under the 30 s a recorded run gives the read")
+        #expect(try await store.latest()?.status == .aborted)
     }
 }
