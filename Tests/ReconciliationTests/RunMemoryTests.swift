@@ -64,13 +64,14 @@ struct RunMemoryTests {
         let store = UnreadableHistory(inner: SQLiteRunStore(path: path), slow: true)
         let request = RunService.Request(rulesPath: repositoryRoot.appendingPathComponent("Rules/streams.yaml").path, db: SQLiteAppDatabase(path: path),
                                          chain: ChainSnapshotFile(path: demoChainPath), store: store)
-        let started = ContinuousClock.now
         let run = Task { try await RunService().run(request) }
         _ = try await RunTables.runningRun(at: path)
+        let stopped = ContinuousClock.now
         run.cancel()
         let report = try await run.value
         #expect(report.status == .aborted)
-        #expect(ContinuousClock.now - started < .seconds(25), "well under the 30 s a recorded run gives the read")
+        // Generous for a loaded machine; before, it took the read's 30 s and then fail's 120 s.
+        #expect(ContinuousClock.now - stopped < .seconds(60))
         #expect(try await store.latest()?.status == .aborted)
     }
 }
