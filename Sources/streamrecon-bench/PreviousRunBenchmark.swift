@@ -64,7 +64,7 @@ enum PreviousRunBenchmark {
                                                                 ("C", large, changed, .allNewAllResolved)]
             for (label, data, from, expected) in runs {
                 try? FileManager.default.removeItem(atPath: data.store)
-                if let from { try FileManager.default.copyItem(atPath: from, toPath: data.store) }
+                if let from { try copyToDisk(from, data.store) }
                 let timing = try timed(binary, data, store: data.store)
                 let summary = try check(data, expected)
                 timings[label, default: []].append(timing)
@@ -86,6 +86,15 @@ enum PreviousRunBenchmark {
             print("  \(a) / \(b) wall, median of the pairs: " + String(format: "%.3f (%.3f–%.3f)", median(ratios), ratios.min() ?? 0, ratios.max() ?? 0)
                   + "; peak RSS \(a) − \(b), median: " + String(format: "%+.0f MB", median(memory)))
         }
+    }
+
+    /// Copies a store and writes the copy to disk: left in the page cache, the run's first
+    /// commit would wait for the whole file to be written (last night's store is on disk).
+    static func copyToDisk(_ source: String, _ destination: String) throws {
+        try FileManager.default.copyItem(atPath: source, toPath: destination)
+        guard let file = FileHandle(forUpdatingAtPath: destination) else { throw BenchError("cannot open \(destination)") }
+        try file.synchronize()
+        try file.close()
     }
 
     static func dataSet(_ streams: Int, in directory: URL, _ name: String) throws -> DataSet {
