@@ -100,6 +100,34 @@ enum SQLiteRunRows {
                           acknowledged: row["acknowledged"])
     }
 
+    /// The baseline entries of run `runId`: only the columns an entry needs, read by position,
+    /// and one copy of each text that repeats from row to row (the kind, rule, first-seen time
+    /// and run), since the baseline is held for the whole run. A store not migrated yet (read by
+    /// a dry run) has no memory columns: its rows get theirs as `RunBaseline.Entry` says.
+    static func baselineEntries(_ db: Database, runId: String, rulesName: String, runStartedAt: String) throws -> [RunBaseline.Entry] {
+        let memory = try db.columns(in: "reconciliation_discrepancies").contains { $0.name == "fingerprint" }
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT stream_id, kind, field, rule, side, severity, \(memory ? "fingerprint, first_seen_at, first_seen_run_id" : "NULL, NULL, NULL")
+            FROM reconciliation_discrepancies WHERE run_id = ?
+            """, arguments: [runId])
+        var shared = SharedTexts()
+        var entries: [RunBaseline.Entry] = []
+        while let row = try rows.next() {
+            entries.append(RunBaseline.Entry(stored: row[6], streamId: row[0], kind: shared(row[1]), field: shared(row[2]), rule: shared(row[3]),
+                                             side: shared(row[4]), severity: shared(row[5]), firstSeenAt: shared(row[7]),
+                                             firstSeenRunId: shared(row[8]), runId: runId, rulesName: rulesName, runStartedAt: runStartedAt))
+        }
+        return entries
+    }
+
+    /// One copy of each text seen: the rows that repeat it then share its storage.
+    private struct SharedTexts {
+        private var seen: Set<String> = []
+
+        mutating func callAsFunction(_ text: String) -> String { seen.insert(text).memberAfterInsert }
+        mutating func callAsFunction(_ text: String?) -> String? { text.map { self($0) } }
+    }
+
     /// Every discrepancy of a run, through one prepared statement bound through the C API:
     /// a run can have hundreds of thousands, and building `StatementArguments` per row was most of the time.
     static func insert(_ findings: [Finding], runId: String, into db: Database) throws {

@@ -176,12 +176,8 @@ public final class SQLiteRunStore: RunStore {
                     ORDER BY started_at DESC, id DESC LIMIT 1
                     """, arguments: [rulesName]) else { return nil }
                 let (id, startedAt): (String, String) = (run["id"], run["started_at"])
-                let rows = try Row.fetchCursor(db, sql: "SELECT * FROM reconciliation_discrepancies WHERE run_id = ?", arguments: [id])
-                var entries: [RunBaseline.Entry] = []
-                while let row = try rows.next() {
-                    entries.append(RunBaseline.Entry(SQLiteRunRows.discrepancy(row), rulesName: rulesName, runStartedAt: startedAt))
-                }
-                return RunBaseline(runId: id, startedAt: startedAt, entries: entries)
+                return RunBaseline(runId: id, startedAt: startedAt, entries: try SQLiteRunRows.baselineEntries(db, runId: id, rulesName: rulesName,
+                                                                                                              runStartedAt: startedAt))
             }
         } catch where error.kind == .missingTable || error.kind == .notFound {
             return nil

@@ -3,6 +3,7 @@ import Foundation
 // Benchmarks, release build, from the repository root:
 //   swift run -c release streamrecon-bench engine [--fields 1000] [--invariants 200] [--pairs 1000000]
 //   swift run -c release streamrecon-bench run [--streams 1000000]
+//   swift build -c release && .build/release/streamrecon-bench run --previous [--streams 1000000] [--small 100000] [--pairs 5]
 //   swift build -c release --product streamrecon && swift run -c release streamrecon-bench postgres [--streams 1000000] [--batch-size 1000,10000]
 //   swift build -c release && .build/release/streamrecon-bench serve [--requests 1000] [--unauthenticated 10000] [--clients 16]
 //   swift build -c release && .build/release/streamrecon-bench rpc [--streams 10000] [--delay-ms 5] [--batch-size 200]
@@ -52,6 +53,7 @@ func scratchDirectory() throws -> URL {
 do {
     switch CommandLine.arguments.dropFirst().first {
     case "engine": try EngineBenchmark.run()
+    case "run" where CommandLine.arguments.contains("--previous"): try PreviousRunBenchmark.run()
     case "run": try RunBenchmark.run()
     case "postgres": try PostgresBenchmark.run()
     case "phases": try await PhaseBenchmark.run()
@@ -62,6 +64,7 @@ do {
         print("""
             usage: streamrecon-bench engine [--fields N] [--invariants N] [--pairs N]
                    streamrecon-bench run [--streams N] [--keep]
+                   streamrecon-bench run --previous [--streams N] [--small N] [--pairs N] [--keep]   (from the repository root)
                    streamrecon-bench phases DIR   (a directory kept by run --keep)
                    streamrecon-bench postgres [--streams N] [--batch-size N[,N…]] [--keep]   (from the repository root; needs PostgreSQL and psql)
                    streamrecon-bench serve [--requests N] [--unauthenticated N] [--clients N]   (from the repository root)

@@ -26,7 +26,7 @@ public struct DriftTracker: Sendable {
 
     public func track(_ finding: inout Finding) {
         let fingerprint = Fingerprint.of(finding, rulesName: rulesName)
-        let acknowledged = active[finding.streamId]?.first { $0.matches(finding) }?.note
+        let acknowledged = active.isEmpty ? nil : active[finding.streamId]?.first { $0.matches(finding) }?.note
         if let previous = baseline?.entries[fingerprint] {
             finding.tracking = Finding.Tracking(fingerprint: fingerprint, status: .persisting, firstSeenAt: previous.firstSeenAt,
                                                 firstSeenRunId: previous.firstSeenRunId, acknowledged: acknowledged)
@@ -41,30 +41,31 @@ public struct DriftTracker: Sendable {
     /// every stream (`clean` or `drift`) resolves anything: a run that stopped early or could not
     /// read some records has not looked for the rest.
     public func summarize(_ report: inout RunReport) {
-        var counts = ["new": 0, "persisting": 0, "resolved": 0]
-        var found = Set<String>()
-        found.reserveCapacity(report.discrepancies.count)
-        var acknowledged = 0
+        let complete = report.status == .clean || report.status == .drift
+        var (new, persisting, acknowledged) = (0, 0, 0)
         for finding in report.discrepancies {
             guard let tracking = finding.tracking else { continue }
-            counts[tracking.status.rawValue, default: 0] += 1
-            found.insert(tracking.fingerprint)
+            if tracking.status == .new { new += 1 } else { persisting += 1 }
             if tracking.acknowledged != nil { acknowledged += 1 }
         }
-        if let baseline, report.status == .clean || report.status == .drift {
-            report.resolved = baseline.entries.values.filter { !found.contains($0.fingerprint) }.sorted(by: RunBaseline.Entry.reportOrder)
-        } else {
-            report.resolved = []
+        report.resolved = []
+        if let baseline, complete {
+            var found = Set<String>(minimumCapacity: new + persisting)
+            for finding in report.discrepancies {
+                if let fingerprint = finding.tracking?.fingerprint { found.insert(fingerprint) }
+            }
+            let resolved = baseline.entries.values.filter { !found.contains($0.fingerprint) }
+            // Sorted by index: moving the entries themselves (nine strings each) costs more than comparing them.
+            report.resolved = resolved.indices.sorted { RunBaseline.Entry.reportOrder(resolved[$0], resolved[$1]) }.map { resolved[$0] }
         }
-        counts["resolved"] = report.resolved.count
-        report.summary.byStatus = counts
+        report.summary.byStatus = ["new": new, "persisting": persisting, "resolved": report.resolved.count]
         report.summary.acknowledged = acknowledged
         report.previousRunId = baseline?.runId
         report.expiredAcks = expiredAcks
         // Stale: an acknowledgement that applies tonight and covers nothing found. A run that
         // stopped early may not have reached its stream, so it calls none stale.
-        if report.status == .clean || report.status == .drift {
-            // Only the findings of acknowledged streams are looked at: none without acks.
+        if complete, !activeAcks.isEmpty {
+            // Only the findings of acknowledged streams are looked at.
             var byStream: [String: [Finding]] = [:]
             for finding in report.discrepancies where active[finding.streamId] != nil { byStream[finding.streamId, default: []].append(finding) }
             report.staleAcks = activeAcks.filter { ack in !(byStream[ack.stream] ?? []).contains { ack.matches($0) } }

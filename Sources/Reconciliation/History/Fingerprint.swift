@@ -6,25 +6,35 @@ import ReconEngine
 /// discrepancy. 32 hex digits (the first 128 bits of a SHA-256).
 public enum Fingerprint {
     public static func of(rulesName: String, streamId: String, kind: String, subject: String, side: String?) -> String {
-        // Unit separators between the parts: no two different lists of parts join alike.
-        var text = "v1"
-        for part in [rulesName, streamId, kind, subject, side ?? ""] {
-            text.unicodeScalars.append("\u{1F}")
-            text += part
+        // "v1", then each part after a unit separator: no two different lists of parts join alike.
+        // Hashed as UTF-8 bytes, built without an intermediate String: a run computes one per discrepancy.
+        var text: [UInt8] = []
+        text.reserveCapacity(8 + rulesName.utf8.count + streamId.utf8.count + kind.utf8.count + subject.utf8.count + (side?.utf8.count ?? 0))
+        text.append(contentsOf: "v1".utf8)
+        func add(_ part: String) {
+            text.append(0x1F)
+            text.append(contentsOf: part.utf8)
         }
-        let digest = SHA256.hash(data: Array(text.utf8))
-        var hex = ""
-        hex.reserveCapacity(32)
-        for byte in digest.prefix(16) {
-            hex.append(Self.digits[Int(byte >> 4)])
-            hex.append(Self.digits[Int(byte & 0x0F)])
+        add(rulesName)
+        add(streamId)
+        add(kind)
+        add(subject)
+        add(side ?? "")
+        let digest = SHA256.hash(data: text)
+        return digest.withUnsafeBytes { bytes in
+            String(unsafeUninitializedCapacity: 32) { hex in
+                for index in 0..<16 {
+                    hex[2 * index] = digits[Int(bytes[index] >> 4)]
+                    hex[2 * index + 1] = digits[Int(bytes[index] & 0x0F)]
+                }
+                return 32
+            }
         }
-        return hex
     }
 
     public static func of(_ finding: Finding, rulesName: String) -> String {
         of(rulesName: rulesName, streamId: finding.streamId, kind: finding.kind.rawValue, subject: finding.subject, side: finding.side?.rawValue)
     }
 
-    private static let digits = Array("0123456789abcdef")
+    private static let digits = Array("0123456789abcdef".utf8)
 }

@@ -29,9 +29,17 @@ public struct RunBaseline: Sendable {
             self.firstSeenRunId = firstSeenRunId
         }
 
-        /// The report order: by stream id, kind, field, side, then rule.
+        /// The report order: by stream id, kind, field, side, then rule; each compared only when
+        /// the ones before it are equal.
         public static func reportOrder(_ a: Entry, _ b: Entry) -> Bool {
-            (a.streamId, a.kind, a.field ?? "", a.side ?? "", a.rule) < (b.streamId, b.kind, b.field ?? "", b.side ?? "", b.rule)
+            if a.streamId != b.streamId { return a.streamId < b.streamId }
+            if a.kind != b.kind { return a.kind < b.kind }
+            // An absent field or side sorts as an empty one.
+            let (aField, bField) = (a.field ?? "", b.field ?? "")
+            if aField != bField { return aField < bField }
+            let (aSide, bSide) = (a.side ?? "", b.side ?? "")
+            if aSide != bSide { return aSide < bSide }
+            return a.rule < b.rule
         }
 
         private enum CodingKeys: String, CodingKey {
@@ -55,10 +63,18 @@ public struct RunBaseline: Sendable {
         /// From a stored row. Rows recorded before fingerprints were stored get theirs computed,
         /// and count as first seen in that run.
         public init(_ row: DiscrepancyRecord, rulesName: String, runStartedAt: String) {
-            self.init(fingerprint: row.fingerprint ?? Fingerprint.of(rulesName: rulesName, streamId: row.streamId, kind: row.kind,
-                                                                   subject: row.field ?? row.rule, side: row.side),
-                      streamId: row.streamId, kind: row.kind, field: row.field, rule: row.rule, side: row.side, severity: row.severity,
-                      firstSeenAt: row.firstSeenAt ?? runStartedAt, firstSeenRunId: row.firstSeenRunId ?? row.runId)
+            self.init(stored: row.fingerprint, streamId: row.streamId, kind: row.kind, field: row.field, rule: row.rule, side: row.side,
+                      severity: row.severity, firstSeenAt: row.firstSeenAt, firstSeenRunId: row.firstSeenRunId, runId: row.runId,
+                      rulesName: rulesName, runStartedAt: runStartedAt)
+        }
+
+        /// From the columns of a stored row of run `runId` a baseline needs (a store reads only
+        /// those), as `init(_:rulesName:runStartedAt:)` does from a whole row.
+        public init(stored fingerprint: String?, streamId: String, kind: String, field: String?, rule: String, side: String?, severity: String,
+                    firstSeenAt: String?, firstSeenRunId: String?, runId: String, rulesName: String, runStartedAt: String) {
+            self.init(fingerprint: fingerprint ?? Fingerprint.of(rulesName: rulesName, streamId: streamId, kind: kind, subject: field ?? rule, side: side),
+                      streamId: streamId, kind: kind, field: field, rule: rule, side: side, severity: severity,
+                      firstSeenAt: firstSeenAt ?? runStartedAt, firstSeenRunId: firstSeenRunId ?? runId)
         }
     }
 
@@ -70,6 +86,11 @@ public struct RunBaseline: Sendable {
         self.runId = runId
         self.startedAt = startedAt
         // One entry per fingerprint: a duplicate (two rows of one discrepancy) keeps the earliest.
-        self.entries = Dictionary(entries.map { ($0.fingerprint, $0) }) { $0.firstSeenAt <= $1.firstSeenAt ? $0 : $1 }
+        var byFingerprint = [String: Entry](minimumCapacity: entries.count)
+        for entry in entries {
+            if let kept = byFingerprint[entry.fingerprint], kept.firstSeenAt <= entry.firstSeenAt { continue }
+            byFingerprint[entry.fingerprint] = entry
+        }
+        self.entries = byFingerprint
     }
 }
