@@ -168,6 +168,11 @@ enum PostgresRunSchema {
         """
     }
 
+    /// The run started with run key `key`, if any (on a migrated store).
+    static func run(keyed key: String, on connection: PostgresConnection) async throws -> RunRecord? {
+        try await PostgresTableCheck.rows(connection, "\(unescaped: selectRuns()) WHERE run_key = \(key)", run).first
+    }
+
     /// Whether the run tables have the columns of migration 3 (a run's memory, keys and alerts).
     static func isMigrated(_ connection: PostgresConnection) async throws -> Bool {
         try await PostgresTableCheck.rows(connection, """

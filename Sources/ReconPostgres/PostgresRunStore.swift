@@ -87,9 +87,7 @@ public final class PostgresRunStore: RunStore {
         do {
             // A finished run with the key answers first, whatever holds the lock now (finished rows do not change).
             if let key = record.runKey, try await PostgresRunSchema.isMigrated(connection),
-               let used = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns()) WHERE run_key = \(key)",
-                                                           PostgresRunSchema.run).first,
-               used.status != .running, used.status != .aborted {
+               let used = try await PostgresRunSchema.run(keyed: key, on: connection), used.status != .running, used.status != .aborted {
                 throw RunStoreError.keyUsed(used)
             }
             let locked = try await PostgresTableCheck.rows(connection, "SELECT pg_try_advisory_lock(\(lockKey))") { try $0.decode(Bool.self) }
@@ -108,9 +106,7 @@ public final class PostgresRunStore: RunStore {
                         error = 'interrupted before it finished; marked aborted by run ' || \(record.id)
                     WHERE status = 'running' RETURNING id
                     """) { try $0.decode(String.self) }
-                if let key = record.runKey,
-                   let used = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns()) WHERE run_key = \(key)",
-                                                               PostgresRunSchema.run).first {
+                if let key = record.runKey, let used = try await PostgresRunSchema.run(keyed: key, on: connection) {
                     guard used.status == .aborted else { throw RunStoreError.keyUsed(used) }
                     // An interrupted run did not finish: it lets go of its key, and this run takes it.
                     try await PostgresSession.execute(connection, """
@@ -257,16 +253,16 @@ public final class PostgresRunStore: RunStore {
 
     public func storedReport(id: String) async throws(SourceError) -> RunReport? {
         try await read { connection in
-            guard try await PostgresRunSchema.isMigrated(connection) else {
-                // Before migration 3 no run had a key or a kept report: the row and its rows say it all.
-                return try await show(id: id).map { RunReport.stored(run: $0.run, envelope: nil, rows: $0.discrepancies) }
-            }
-            let runs = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns()) WHERE id = \(id)", PostgresRunSchema.run)
+            let migrated = try await PostgresRunSchema.isMigrated(connection)
+            let runs = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns(migrated: migrated)) WHERE id = \(id)",
+                                                         PostgresRunSchema.run)
             guard let run = runs.first else { return nil }
-            let envelope = try await PostgresTableCheck.rows(connection, "SELECT report_summary FROM reconciliation_runs WHERE id = \(id)") {
+            // Before migration 3 no run kept its report: the row and its rows say it all.
+            let envelope = migrated ? try await PostgresTableCheck.rows(connection, "SELECT report_summary FROM reconciliation_runs WHERE id = \(id)") {
                 try $0.decode(String?.self)
-            }.first ?? nil
-            let rows = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectDiscrepancies()) WHERE run_id = \(id)",
+            }.first ?? nil : nil
+            let rows = try await PostgresTableCheck.rows(connection,
+                                                         "\(unescaped: PostgresRunSchema.selectDiscrepancies(migrated: migrated)) WHERE run_id = \(id)",
                                                          PostgresRunSchema.discrepancy)
             return RunReport.stored(run: run, envelope: envelope, rows: rows)
         }

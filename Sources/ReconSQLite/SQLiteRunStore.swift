@@ -84,19 +84,19 @@ public final class SQLiteRunStore: RunStore {
                             error = 'interrupted before it finished; marked aborted by run ' || ? WHERE id = ?
                         """, arguments: [record.startedAt, record.id, id])
                 }
-                // A finished run with the key answers first, whatever else runs now.
-                if let key = record.runKey, let row = try Row.fetchOne(db, sql: "SELECT * FROM reconciliation_runs WHERE run_key = ?", arguments: [key]),
-                   ![RunStatus.running, .aborted].contains(SQLiteRunRows.run(row).status) {
-                    return .failure(.keyUsed(SQLiteRunRows.run(row)))
+                // The run with this key, if any (read after the runs that are gone were marked aborted).
+                let keyed = try record.runKey.flatMap { key in
+                    try Row.fetchOne(db, sql: "SELECT * FROM reconciliation_runs WHERE run_key = ?", arguments: [key]).map(SQLiteRunRows.run)
                 }
+                // A finished run with the key answers first, whatever else runs now.
+                if let keyed, keyed.status != .running, keyed.status != .aborted { return .failure(.keyUsed(keyed)) }
                 if let live = try Row.fetchOne(db, sql: """
                     SELECT id, started_at, owner FROM reconciliation_runs WHERE status = 'running' AND lease_expires_at > ?
                     ORDER BY started_at DESC LIMIT 1
                     """, arguments: [now]) {
                     return .failure(.busy(RunInProgress(runId: live["id"], startedAt: live["started_at"], owner: live["owner"], store: path)))
                 }
-                if let key = record.runKey, let row = try Row.fetchOne(db, sql: "SELECT * FROM reconciliation_runs WHERE run_key = ?", arguments: [key]) {
-                    let used = SQLiteRunRows.run(row)
+                if let used = keyed {
                     guard used.status == .aborted else { return .failure(.keyUsed(used)) }
                     // An interrupted run did not finish: it lets go of its key, and this run takes it.
                     try db.execute(sql: "UPDATE reconciliation_runs SET run_key = NULL, error = ? WHERE id = ?",

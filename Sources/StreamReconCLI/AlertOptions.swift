@@ -14,11 +14,7 @@ struct AlertOptions: ParsableArguments {
     var alertOn: Severity = .critical
 
     func validate() throws {
-        do {
-            _ = try WebhookAlertSender.configured(url: alertUrl, environment: ProcessInfo.processInfo.environment)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        _ = try alerting()
     }
 
     /// The run's alerting, or nil when no alert URL is given.

@@ -118,8 +118,7 @@ extension StreamRecon {
                 let ordered = found.discrepancies.filter { $0.status != "persisting" } + found.discrepancies.filter { $0.status == "persisting" }
                 let rows = ordered.map { row in
                     [row.streamId, row.kind, row.field ?? row.rule, row.side ?? "-", TableReport.cell(row.dbValue, kind: row.kind),
-                     TableReport.cell(row.onChainValue, kind: row.kind), (row.status ?? "-") + (row.acknowledged == nil ? "" : "+ack"),
-                     row.severity, row.message]
+                     TableReport.cell(row.onChainValue, kind: row.kind), TableReport.status(row.finding.tracking), row.severity, row.message]
                 }
                 try Terminal.write("\n" + TextTable.render([header] + rows))
             }

@@ -9,11 +9,7 @@ struct JUnitCommandTests {
     let directory: URL
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-junit-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        for folder in ["Rules", "Fixtures"] {
-            try FileManager.default.copyItem(at: CLIRunner.packageRoot.appendingPathComponent(folder), to: directory.appendingPathComponent(folder))
-        }
+        directory = try RunCommandTests().directory
     }
 
     func run(_ arguments: [String]) throws -> CLIRunner.Output {

@@ -87,7 +87,7 @@ public struct TableReport: ReportFormat {
     }
 
     /// `new`, `persisting`, with `+ack` when an acknowledgement covers it.
-    static func status(_ tracking: Finding.Tracking?) -> String {
+    public static func status(_ tracking: Finding.Tracking?) -> String {
         guard let tracking else { return "-" }
         return tracking.status.rawValue + (tracking.acknowledged == nil ? "" : "+ack")
     }
