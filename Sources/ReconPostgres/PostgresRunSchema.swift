@@ -60,6 +60,9 @@ enum PostgresRunSchema {
             "ALTER TABLE reconciliation_discrepancies ADD COLUMN IF NOT EXISTS first_seen_run_id text",
             "ALTER TABLE reconciliation_discrepancies ADD COLUMN IF NOT EXISTS acknowledged text",
         ]),
+        (5, "pinned block hash", [
+            "ALTER TABLE reconciliation_runs ADD COLUMN IF NOT EXISTS chain_block_hash text",
+        ]),
     ]
 
     /// Applies the migrations not applied yet, in order. Once they are all applied it changes
@@ -174,6 +177,14 @@ enum PostgresRunSchema {
     }
 
     /// Whether the run tables have the columns of migration 3 (a run's memory, keys and alerts).
+    /// Whether the runs table has `column` (a store not migrated yet, read by a dry run, may not).
+    static func runsHave(_ column: String, _ connection: PostgresConnection) async throws -> Bool {
+        try await PostgresTableCheck.rows(connection, """
+            SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()
+                AND table_name = 'reconciliation_runs' AND column_name = \(column)
+            """) { try $0.decode(Int64.self) }.first ?? 0 > 0
+    }
+
     static func isMigrated(_ connection: PostgresConnection) async throws -> Bool {
         try await PostgresTableCheck.rows(connection, """
             SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()

@@ -148,7 +148,8 @@ public final class PostgresRunStore: RunStore {
             try await PostgresRunSchema.transaction(connection) {
                 let updated = try await PostgresTableCheck.rows(connection, """
                     UPDATE reconciliation_runs SET finished_at = \(report.finishedAt), status = \(report.status.rawValue),
-                        chain_block = \(report.source.chainBlock.map { Int64(clamping: $0) }), streams_checked = \(report.summary.streamsChecked),
+                        chain_block = \(report.source.chainBlock.map { Int64(clamping: $0) }), chain_block_hash = \(report.source.chainBlockHash),
+                        streams_checked = \(report.summary.streamsChecked),
                         discrepancy_count = \(report.summary.discrepancies), error = \(report.error), report_summary = \(report.envelopeJSON)
                     WHERE id = \(report.runId) AND status = 'running' RETURNING id
                     """) { try $0.decode(String.self) }
@@ -235,16 +236,21 @@ public final class PostgresRunStore: RunStore {
     public func baseline(rulesName: String) async throws(SourceError) -> RunBaseline? {
         do {
             return try await read { connection in
-                guard let (id, startedAt) = try await PostgresTableCheck.rows(connection, """
-                    SELECT id, started_at FROM reconciliation_runs WHERE rules_name = \(rulesName) AND status IN ('clean', 'drift')
-                        AND NOT dry_run ORDER BY started_at DESC, id DESC LIMIT 1
-                    """, { try $0.decode((String, String).self) }).first else { return nil }
+                let hash = try await PostgresRunSchema.runsHave("chain_block_hash", connection) ? "chain_block_hash" : "NULL::text"
+                guard let (id, startedAt, rulesSha256, chainBlock, chainBlockHash) = try await PostgresTableCheck.rows(connection, """
+                    SELECT id, started_at, rules_sha256, chain_block, \(unescaped: hash) FROM reconciliation_runs WHERE rules_name = \(rulesName)
+                        AND status IN ('clean', 'drift') AND NOT dry_run ORDER BY started_at DESC, id DESC LIMIT 1
+                    """, { try $0.decode((String, String, String, Int64?, String?).self) }).first else { return nil }
                 // Rows of a store not migrated yet (read by a dry run) have no memory columns.
                 let migrated = try await PostgresRunSchema.isMigrated(connection)
                 let query: PostgresQuery = "\(unescaped: PostgresRunSchema.selectDiscrepancies(migrated: migrated)) WHERE run_id = \(id)"
                 let rows = try await PostgresTableCheck.rows(connection, query, PostgresRunSchema.discrepancy)
-                return RunBaseline(runId: id, startedAt: startedAt,
-                                   entries: rows.map { RunBaseline.Entry($0, rulesName: rulesName, runStartedAt: startedAt) })
+                var baseline = RunBaseline(runId: id, startedAt: startedAt,
+                                           entries: rows.map { RunBaseline.Entry($0, rulesName: rulesName, runStartedAt: startedAt) })
+                baseline.rulesSha256 = rulesSha256
+                baseline.chainBlock = chainBlock.flatMap { UInt64(exactly: $0) }
+                baseline.chainBlockHash = chainBlockHash
+                return baseline
             }
         } catch where error.kind == .missingTable {
             return nil

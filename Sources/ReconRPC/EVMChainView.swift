@@ -11,6 +11,10 @@ final class EVMChainView: ChainView {
     let idPrefix: String
     /// `nextStreamId()`: ids 1 ..< nextId exist on chain; nil when the rules give no count.
     let nextId: UInt64?
+    let blockHash: String?
+    let scope: ChainScope
+    /// The ids an incremental run lists in `unvisited`: changed or carried, in order.
+    private let changedIds: [UInt256]
     private let state = Mutex(State())
 
     private struct State {
@@ -18,21 +22,45 @@ final class EVMChainView: ChainView {
         /// Keys that name no id, answered `.missing` once.
         var unnamed: Set<String> = []
         var cursor: UInt64 = 1
+        var changedCursor = 0
         var unreadable: [(key: String, reason: String)] = []
     }
 
-    init(reader: EVMReader, block: UInt64, idPrefix: String, nextId: UInt64?) {
+    init(reader: EVMReader, block: UInt64, blockHash: String?, idPrefix: String, nextId: UInt64?, scope: ChainScope = .everything(reason: nil),
+         carried: Set<String> = []) {
         self.reader = reader
         self.block = block
+        self.blockHash = blockHash
         self.idPrefix = idPrefix
         self.nextId = nextId
+        self.scope = scope
+        if case .changed(let changes) = scope {
+            changedIds = Set(changes.keys.union(carried).compactMap { Self.id($0, prefix: idPrefix) }).sorted()
+        } else {
+            changedIds = []
+        }
+    }
+
+    func confirmPinned() async -> String? {
+        guard let block, let blockHash else { return nil }
+        let now: String?
+        do {
+            now = try await NodeReads(client: reader.client).hashes(of: [block])[block]
+        } catch {
+            return "cannot check again that the pinned block \(block) is still on the chain: \(error.message)"
+        }
+        guard let now, now != blockHash else { return nil }
+        return "the pinned block \(block) changed while the run read it (hash \(blockHash) at the start, \(now) at the end): a reorganisation "
+            + "deeper than the confirmations; its reads are not one consistent state. Run again, or raise 'confirmations' (or use 'finalized')"
     }
 
     var duplicateKeys: [(key: String, count: Int)] { [] }
     var unreadableKeys: [(key: String, reason: String)] { state.withLock { $0.unreadable } }
 
     /// The on-chain id a DB key names, or nil for a key that cannot name one (which is then missing on chain).
-    func id(_ key: String) -> UInt256? {
+    func id(_ key: String) -> UInt256? { Self.id(key, prefix: idPrefix) }
+
+    static func id(_ key: String, prefix idPrefix: String) -> UInt256? {
         guard key.hasPrefix(idPrefix) else { return nil }
         let digits = key.dropFirst(idPrefix.count)
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits == "0" || digits.first != "0" else { return nil }
@@ -63,10 +91,20 @@ final class EVMChainView: ChainView {
     }
 
     func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord] {
-        guard let nextId else { return [] }
+        let incremental = if case .changed = scope { true } else { false }
+        guard incremental || nextId != nil else { return [] }
         while true {
             let ids: [UInt256] = state.withLock { state in
                 var ids: [UInt256] = []
+                if incremental {
+                    while ids.count < limit, state.changedCursor < changedIds.count {
+                        let id = changedIds[state.changedCursor]
+                        state.changedCursor += 1
+                        if !state.seen.contains(id) { ids.append(id) }
+                    }
+                    return ids
+                }
+                guard let nextId else { return ids }
                 while ids.count < limit, state.cursor < nextId {
                     let id = UInt256(state.cursor)
                     state.cursor += 1

@@ -22,6 +22,9 @@ enum SQLiteRunSchema {
         migrator.registerMigration("3 run memory, run keys and alerts", foreignKeyChecks: .immediate) { db in
             for statement in version3 { try db.execute(sql: statement) }
         }
+        migrator.registerMigration("5 pinned block hash", foreignKeyChecks: .immediate) { db in
+            try db.execute(sql: "ALTER TABLE reconciliation_runs ADD COLUMN chain_block_hash TEXT")
+        }
         return migrator
     }()
 

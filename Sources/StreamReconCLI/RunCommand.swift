@@ -39,7 +39,17 @@ extension StreamRecon {
 
         @OptionGroup var alerts: AlertOptions
 
+        @Flag(help: "Check only the streams that changed since the previous run (by the contract's events and the rows' 'db.updated_at'), its open discrepancies and a --sample of the rest; without a usable previous run, check every stream and say why.")
+        var incremental = false
+
+        @Option(help: "With --incremental: the percentage (0 to 100) of the unchanged rows checked anyway, chosen at random. Default: 0.")
+        var sample: Double?
+
         func validate() throws {
+            if let sample {
+                guard incremental else { throw ValidationError("--sample applies to an --incremental run") }
+                guard sample.isFinite, (0...100).contains(sample) else { throw ValidationError("--sample is a percentage from 0 to 100, not \(sample)") }
+            }
             if let runKey {
                 if let problem = RunKey.problem(runKey) { throw ValidationError("--run-key: \(problem)") }
                 if dryRun { throw ValidationError("--run-key applies to recorded runs; a dry run records nothing") }
@@ -132,6 +142,8 @@ extension StreamRecon {
                                              batchSize: sources.batchSize)
             request.acksPath = sources.acks
             request.runKey = runKey
+            request.incremental = incremental
+            request.samplePercent = sample ?? 0
             request.history = resolved.history
             request.alerting = try alerts.alerting()
             let database = sources.db ?? demo.databasePath
