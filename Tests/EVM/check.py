@@ -593,6 +593,7 @@ def check_faults():
         "429": [], "500": [], "malformed": ["--count", "1"],
         "out_of_order": [], "missing_ids": [], "block_backwards": [],
         "silent": ["--count", "1"],
+        "logs_out_of_order": ["--count", "1"], "logs_duplicated": ["--count", "1"],
     }
     servers = {}
     try:
@@ -669,6 +670,22 @@ def check_faults():
               expect_timeout(s.url, demo_call(s), 1))
         _, _, b = post(s.url, demo_call(s), timeout=10)
         check("silent (--count 1): the next connection answers", uint(b["result"]) == 1000, b)
+
+        def logs(s, f):
+            return rpc(s.url, "eth_getLogs", f)["result"]
+        s = servers["logs_out_of_order"]
+        empty = logs(s, {})  # latest is an empty block: nothing to reverse, not counted
+        first = logs(s, {"fromBlock": "0x0"})
+        second = logs(s, {"fromBlock": "0x0"})
+        st = rpc(s.url, "rig_stats")["result"]
+        check("logs_out_of_order (--count 1): an empty answer is not counted; the next list reversed, then in order",
+              empty == [] and len(first) > 2 and first == list(reversed(second))
+              and [uint(l["logIndex"]) for l in second[:3]] == [0, 1, 2] and st["faults"] == 1, (first[:2], st))
+        s = servers["logs_duplicated"]
+        first = logs(s, {"fromBlock": "0x0"})
+        second = logs(s, {"fromBlock": "0x0"})
+        check("logs_duplicated (--count 1): each log twice, adjacent; then once",
+              len(first) == 2 * len(second) and first[0::2] == second and first[1::2] == second, (len(first), len(second)))
 
         st = rpc(servers["429"].url, "rig_stats")["result"]
         check("fault server rig_stats counts faulted requests", st["faults"] == 2 and st["httpRequests"] == 3, st)
