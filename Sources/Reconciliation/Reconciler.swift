@@ -193,8 +193,9 @@ public struct Reconciler: Sendable {
                 apply(record.key, nil, record.values, &progress.findings)
                 progress.tally.count(db: nil, chain: .record(record.values))
                 progress.checkedKeys?.insert(record.key)
-                if selection != nil {
-                    progress.coverage?.changedOnChain += 1
+                if let selection {
+                    // On chain only: named by an event, or a carried discrepancy (missing in the DB).
+                    RowSelection.count(selection.changes.keys.contains(record.key) ? .chain : .carried, in: &progress.coverage!)
                 }
                 emit(from: start, &progress.findings)
             }

@@ -165,6 +165,9 @@ extension StreamRecon {
                 Terminal.printError("note: run key '\(TerminalText.escaped(runKey))' was used by run \(report.runId) (\(report.status.rawValue), started \(report.startedAt)); "
                     + "no new run started, and that run's report follows")
             }
+            if report.runId == request.runId, let coverage = report.coverage, coverage.mode == "full" {
+                Terminal.printError("note: --incremental ran in full: \(TerminalText.escaped(coverage.reason ?? "no usable previous run"))")
+            }
             signals.set(.finishing(recorded: Self.recorded(report)))
             var writer = ended.writer
             do {
