@@ -42,7 +42,7 @@ public struct EVMChainSource: ChainSource {
         }
         let block = latest - UInt64(evm.confirmations)
         do {
-            return try await open(evm: evm, views: views, at: block)
+            return try await open(evm: evm, views: views, at: block, query: query)
         } catch {
             // A failure after pinning still names the block, so the failed run reports it.
             var pinned = error
@@ -52,7 +52,7 @@ public struct EVMChainSource: ChainSource {
     }
 
     /// The view at a pinned block: the contract (and Multicall3) checked there, and the count read.
-    private func open(evm: EVMBinding, views: [ViewSignature], at block: UInt64) async throws(SourceError) -> any ChainView {
+    private func open(evm: EVMBinding, views: [ViewSignature], at block: UInt64, query: SourceQuery) async throws(SourceError) -> any ChainView {
         let tag = "0x" + String(block, radix: 16)
         let code = try await hex(RPCCall("eth_getCode", [.string(evm.contract.lowercased), .string(tag)]), what: "the contract's code")
         guard code.count > 2 else {
@@ -76,7 +76,7 @@ public struct EVMChainSource: ChainSource {
         }
         return EVMChainView(reader: EVMReader(client: client, contract: evm.contract, views: views, block: tag, multicall: multicall,
                                               batchSize: evm.batchSize, concurrency: concurrency),
-                            block: block, idPrefix: evm.idPrefix, nextId: count)
+                            block: block, idPrefix: evm.idPrefix, nextId: count, shard: query.shard)
     }
 
     private func hex(_ call: RPCCall, what: String) async throws(SourceError) -> String {

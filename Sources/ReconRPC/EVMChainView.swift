@@ -11,6 +11,8 @@ final class EVMChainView: ChainView {
     let idPrefix: String
     /// `nextStreamId()`: ids 1 ..< nextId exist on chain; nil when the rules give no count.
     let nextId: UInt64?
+    /// The run's shard: `unvisited` reads only the ids whose keys fall in it.
+    let shard: Shard?
     private let state = Mutex(State())
 
     private struct State {
@@ -21,7 +23,8 @@ final class EVMChainView: ChainView {
         var unreadable: [(key: String, reason: String)] = []
     }
 
-    init(reader: EVMReader, block: UInt64, idPrefix: String, nextId: UInt64?) {
+    init(reader: EVMReader, block: UInt64, idPrefix: String, nextId: UInt64?, shard: Shard? = nil) {
+        self.shard = shard
         self.reader = reader
         self.block = block
         self.idPrefix = idPrefix
@@ -70,7 +73,8 @@ final class EVMChainView: ChainView {
                 while ids.count < limit, state.cursor < nextId {
                     let id = UInt256(state.cursor)
                     state.cursor += 1
-                    if !state.seen.contains(id) { ids.append(id) }
+                    // Another shard's id is skipped before it is read: a shard makes its share of the calls.
+                    if !state.seen.contains(id), shard?.contains(idPrefix + id.description) ?? true { ids.append(id) }
                 }
                 return ids
             }
