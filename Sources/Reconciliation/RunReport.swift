@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import ReconEngine
+import ReconSources
 
 /// How a run ended.
 public enum RunStatus: String, Sendable, Codable {
@@ -74,6 +75,8 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var runKey: String?
     /// How the alert for this run was delivered; nil when none was due or none is configured.
     public var alert: AlertDelivery?
+    /// The part of the keys the run checked (`--shard I/N`), as `{index, count}`; absent when it checked every key.
+    public var shard: Shard?
     /// Where each rule is written in the rules file, for formats that point there (SARIF, JUnit); never in the JSON.
     @NotEncoded public var ruleLocations: RuleLocations? = nil
 
@@ -97,7 +100,7 @@ public struct RunReport: Sendable, Codable, Equatable {
 
     public enum CodingKeys: String, CodingKey {
         case runId, status, dryRun, persisted, startedAt, finishedAt, rules, source, summary, discrepancies, error
-        case previousRunId, resolved, expiredAcks, staleAcks, runKey, alert
+        case previousRunId, resolved, expiredAcks, staleAcks, runKey, alert, shard
     }
 
     /// Every key is written (absent ones as null, except `error`), in the shape `json()` writes.
@@ -127,6 +130,7 @@ public struct RunReport: Sendable, Codable, Equatable {
         staleAcks = try container.decodeIfPresent([Acknowledgement].self, forKey: .staleAcks) ?? []
         runKey = try container.decodeIfPresent(String.self, forKey: .runKey)
         alert = try container.decodeIfPresent(AlertDelivery.self, forKey: .alert)
+        shard = try container.decodeIfPresent(ShardPart.self, forKey: .shard)?.shard
     }
 
     /// The report as JSON with sorted keys, so two runs over the same data print alike. The

@@ -22,6 +22,9 @@ public struct RunService: Sendable {
         public var acksPath: String?
         /// The run key: when the store has a run with it, no new run starts.
         public var runKey: String?
+        /// The part of the keys to check (`--shard I/N`); nil: every key. A shard run's `runKey`
+        /// is the stored one, `RunKey.stored(_:shard:)`.
+        public var shard: Shard?
         /// Where a dry run reads the previous run from (a recorded run reads `store`); nil: none.
         public var history: (any RunStore)?
         /// Where and when the run alerts; nil: never.
@@ -189,7 +192,9 @@ public struct RunService: Sendable {
                 logger?.error("the acks file has errors", metadata: ["acks": .string(acksPath)])
                 throw .rules(RulesError(diagnostics: loaded.diagnostics.filter { $0.severity == .error }))
             }
-            acks = loadedAcks
+            // A shard run looks only for its own streams: another shard's acknowledgements are
+            // neither stale nor expired here (that shard says so, once).
+            acks = request.shard.map { shard in loadedAcks.filter { shard.owns($0.stream) } } ?? loadedAcks
         }
         let rules = RunReport.Rules(name: ruleSet.name, sha256: SHA256.hash(data: Data(source.utf8)).map { String(format: "%02x", $0) }.joined())
         let startedAt = RunReport.timestamp(Date())
@@ -199,7 +204,8 @@ public struct RunService: Sendable {
         if let store = request.store {
             do {
                 let aborted = try await store.begin(RunRecord(id: runId, startedAt: startedAt, status: .running, dryRun: false,
-                                                              rulesName: rules.name, rulesSha256: rules.sha256, runKey: request.runKey))
+                                                              rulesName: rules.name, rulesSha256: rules.sha256, runKey: request.runKey,
+                                                              shard: request.shard))
                 for id in aborted { logger?.warning("marked an interrupted run aborted", metadata: ["aborted_run_id": .string(id)]) }
                 heartbeat = Self.heartbeat(store, runId: runId, logger: logger)
             } catch {
@@ -222,7 +228,7 @@ public struct RunService: Sendable {
         if let store = request.store {
             do {
                 baseline = try await RetryUntil.done(within: baselinePatience) { () throws(SourceError) in
-                    try await store.baseline(rulesName: rules.name)
+                    try await store.baseline(rulesName: rules.name, shard: request.shard)
                 }
             } catch where Task.isCancelled {
                 // Stopped while it read: the run stops at its first page, and is recorded aborted.
@@ -238,7 +244,7 @@ public struct RunService: Sendable {
             }
         } else if let history = request.history {
             do {
-                baseline = try await history.baseline(rulesName: rules.name)
+                baseline = try await history.baseline(rulesName: rules.name, shard: request.shard)
             } catch {
                 logger?.warning("cannot read the previous run; every discrepancy counts as new", metadata: ["error": .string(error.description)])
             }
@@ -250,6 +256,7 @@ public struct RunService: Sendable {
             summary: .init(streamsChecked: 0, discrepancies: 0, byKind: [:], streamsByStatus: [:]), discrepancies: [], runKey: request.runKey
         )
         report.ruleLocations = RuleLocations(ruleSet)
+        report.shard = request.shard
         // A run that ends early (a source fails, or it is stopped) keeps what it found until
         // then: its report and its record hold the discrepancies found and the streams checked
         // so far, so nothing already printed is lost and the counts agree with the rows.
@@ -257,6 +264,7 @@ public struct RunService: Sendable {
         do {
             var reconciler = Reconciler(ruleSet: ruleSet, batchSize: request.batchSize)
             reconciler.track = { tracker.track(&$0) }
+            reconciler.shard = request.shard
             outcome = try await reconciler.reconcile(db: request.db, chain: request.chain, onFinding: onFinding)
             report.status = outcome.findings.contains { $0.kind == .sourceError } ? .failed : outcome.findings.isEmpty ? .clean : .drift
             if report.status == .failed { report.error = "some records could not be read; see the source_error discrepancies" }
