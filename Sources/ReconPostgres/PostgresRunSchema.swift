@@ -64,6 +64,9 @@ enum PostgresRunSchema {
         (4, "shards", [
             "ALTER TABLE reconciliation_runs ADD COLUMN IF NOT EXISTS shard text",
         ]),
+        (5, "pinned block hash", [
+            "ALTER TABLE reconciliation_runs ADD COLUMN IF NOT EXISTS chain_block_hash text",
+        ]),
     ]
 
     /// Applies the migrations not applied yet, in order, holding the advisory lock `lockKey` while
@@ -192,15 +195,15 @@ enum PostgresRunSchema {
         try await PostgresTableCheck.rows(connection, "\(unescaped: selectRuns(sharded: sharded)) WHERE run_key = \(key)", run).first
     }
 
-    /// Whether the run tables have the column of migration 4 (`shard`).
-    static func hasShards(_ connection: PostgresConnection) async throws -> Bool {
+    /// Whether the run tables have the columns of migration 3 (a run's memory, keys and alerts).
+    /// Whether the runs table has `column` (a store not migrated yet, read by a dry run, may not).
+    static func runsHave(_ column: String, _ connection: PostgresConnection) async throws -> Bool {
         try await PostgresTableCheck.rows(connection, """
             SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()
-                AND table_name = 'reconciliation_runs' AND column_name = 'shard'
+                AND table_name = 'reconciliation_runs' AND column_name = \(column)
             """) { try $0.decode(Int64.self) }.first ?? 0 > 0
     }
 
-    /// Whether the run tables have the columns of migration 3 (a run's memory, keys and alerts).
     static func isMigrated(_ connection: PostgresConnection) async throws -> Bool {
         try await PostgresTableCheck.rows(connection, """
             SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()

@@ -101,7 +101,7 @@ public final class PostgresRunStore: RunStore {
         do {
             // A finished run with the key answers first, whatever holds the lock now (finished rows do not change).
             if let key = record.runKey, try await PostgresRunSchema.isMigrated(connection),
-               let used = try await PostgresRunSchema.run(keyed: key, on: connection, sharded: try await PostgresRunSchema.hasShards(connection)),
+               let used = try await PostgresRunSchema.run(keyed: key, on: connection, sharded: try await PostgresRunSchema.runsHave("shard", connection)),
                used.status != .running, used.status != .aborted {
                 throw RunStoreError.keyUsed(used)
             }
@@ -177,7 +177,7 @@ public final class PostgresRunStore: RunStore {
 
     /// The newest `running` row of the runs that can hold the lock; nil when none is recorded (yet).
     private func runningRow(_ connection: PostgresConnection, _ holder: RunHolder) async throws -> RunRecord? {
-        let sharded = try await PostgresRunSchema.hasShards(connection)
+        let sharded = try await PostgresRunSchema.runsHave("shard", connection)
         let filter: String
         switch holder {
         case .any: filter = ""
@@ -208,7 +208,8 @@ public final class PostgresRunStore: RunStore {
             try await PostgresRunSchema.transaction(connection) {
                 let updated = try await PostgresTableCheck.rows(connection, """
                     UPDATE reconciliation_runs SET finished_at = \(report.finishedAt), status = \(report.status.rawValue),
-                        chain_block = \(report.source.chainBlock.map { Int64(clamping: $0) }), streams_checked = \(report.summary.streamsChecked),
+                        chain_block = \(report.source.chainBlock.map { Int64(clamping: $0) }), chain_block_hash = \(report.source.chainBlockHash),
+                        streams_checked = \(report.summary.streamsChecked),
                         discrepancy_count = \(report.summary.discrepancies), error = \(report.error), report_summary = \(report.envelopeJSON)
                     WHERE id = \(report.runId) AND status = 'running' RETURNING id
                     """) { try $0.decode(String.self) }
@@ -261,7 +262,7 @@ public final class PostgresRunStore: RunStore {
 
     public func list(limit: Int) async throws(SourceError) -> [RunRecord] {
         try await read { connection in
-            let migrated = try await PostgresRunSchema.isMigrated(connection), sharded = try await PostgresRunSchema.hasShards(connection)
+            let migrated = try await PostgresRunSchema.isMigrated(connection), sharded = try await PostgresRunSchema.runsHave("shard", connection)
             return try await PostgresTableCheck.rows(connection, PostgresQuery(unsafeSQL: """
                 \(PostgresRunSchema.selectRuns(migrated: migrated, sharded: sharded)) ORDER BY started_at DESC, id DESC LIMIT \(limit)
                 """), PostgresRunSchema.run)
@@ -270,7 +271,7 @@ public final class PostgresRunStore: RunStore {
 
     public func show(id: String) async throws(SourceError) -> (run: RunRecord, discrepancies: [DiscrepancyRecord])? {
         try await read { connection in
-            let migrated = try await PostgresRunSchema.isMigrated(connection), sharded = try await PostgresRunSchema.hasShards(connection)
+            let migrated = try await PostgresRunSchema.isMigrated(connection), sharded = try await PostgresRunSchema.runsHave("shard", connection)
             let runs = try await PostgresTableCheck.rows(connection, """
                 \(unescaped: PostgresRunSchema.selectRuns(migrated: migrated, sharded: sharded)) WHERE id = \(id)
                 """, PostgresRunSchema.run)
@@ -302,23 +303,30 @@ public final class PostgresRunStore: RunStore {
     public func baseline(rulesName: String, shard: Shard?) async throws(SourceError) -> RunBaseline? {
         do {
             return try await read { connection in
-                let sharded = try await PostgresRunSchema.hasShards(connection)
+                let hash = try await PostgresRunSchema.runsHave("chain_block_hash", connection) ? "chain_block_hash" : "NULL::text"
+                let sharded = try await PostgresRunSchema.runsHave("shard", connection)
                 if shard != nil, !sharded { return nil }
                 let previous: PostgresQuery = sharded ? """
-                    SELECT id, started_at FROM reconciliation_runs WHERE rules_name = \(rulesName) AND status IN ('clean', 'drift')
-                        AND NOT dry_run AND shard IS NOT DISTINCT FROM \(shard?.description) ORDER BY started_at DESC, id DESC LIMIT 1
+                    SELECT id, started_at, rules_sha256, chain_block, \(unescaped: hash) FROM reconciliation_runs WHERE rules_name = \(rulesName)
+                        AND status IN ('clean', 'drift') AND NOT dry_run AND shard IS NOT DISTINCT FROM \(shard?.description)
+                    ORDER BY started_at DESC, id DESC LIMIT 1
                     """ : """
-                    SELECT id, started_at FROM reconciliation_runs WHERE rules_name = \(rulesName) AND status IN ('clean', 'drift')
-                        AND NOT dry_run ORDER BY started_at DESC, id DESC LIMIT 1
+                    SELECT id, started_at, rules_sha256, chain_block, \(unescaped: hash) FROM reconciliation_runs WHERE rules_name = \(rulesName)
+                        AND status IN ('clean', 'drift') AND NOT dry_run ORDER BY started_at DESC, id DESC LIMIT 1
                     """
-                guard let (id, startedAt) = try await PostgresTableCheck.rows(connection, previous, { try $0.decode((String, String).self) }).first
-                else { return nil }
+                guard let (id, startedAt, rulesSha256, chainBlock, chainBlockHash) = try await PostgresTableCheck.rows(connection, previous, {
+                    try $0.decode((String, String, String, Int64?, String?).self)
+                }).first else { return nil }
                 // Rows of a store not migrated yet (read by a dry run) have no memory columns.
                 let migrated = try await PostgresRunSchema.isMigrated(connection)
                 let query: PostgresQuery = "\(unescaped: PostgresRunSchema.selectDiscrepancies(migrated: migrated)) WHERE run_id = \(id)"
                 let rows = try await PostgresTableCheck.rows(connection, query, PostgresRunSchema.discrepancy)
-                return RunBaseline(runId: id, startedAt: startedAt,
-                                   entries: rows.map { RunBaseline.Entry($0, rulesName: rulesName, runStartedAt: startedAt) })
+                var baseline = RunBaseline(runId: id, startedAt: startedAt,
+                                           entries: rows.map { RunBaseline.Entry($0, rulesName: rulesName, runStartedAt: startedAt) })
+                baseline.rulesSha256 = rulesSha256
+                baseline.chainBlock = chainBlock.flatMap { UInt64(exactly: $0) }
+                baseline.chainBlockHash = chainBlockHash
+                return baseline
             }
         } catch where error.kind == .missingTable {
             return nil
@@ -328,7 +336,7 @@ public final class PostgresRunStore: RunStore {
     public func shardRuns(runKeyPrefix prefix: String) async throws(SourceError) -> [RunRecord] {
         let pattern = prefix + "/shard-"
         return try await read { connection in
-            guard try await PostgresRunSchema.hasShards(connection) else { return [] }
+            guard try await PostgresRunSchema.runsHave("shard", connection) else { return [] }
             return try await PostgresTableCheck.rows(connection, """
                 \(unescaped: PostgresRunSchema.selectRuns()) WHERE shard IS NOT NULL AND left(run_key, length(\(pattern))) = \(pattern)
                 ORDER BY started_at DESC, id DESC
@@ -338,7 +346,7 @@ public final class PostgresRunStore: RunStore {
 
     public func storedReport(id: String) async throws(SourceError) -> RunReport? {
         try await read { connection in
-            let migrated = try await PostgresRunSchema.isMigrated(connection), sharded = try await PostgresRunSchema.hasShards(connection)
+            let migrated = try await PostgresRunSchema.isMigrated(connection), sharded = try await PostgresRunSchema.runsHave("shard", connection)
             let runs = try await PostgresTableCheck.rows(connection, """
                 \(unescaped: PostgresRunSchema.selectRuns(migrated: migrated, sharded: sharded)) WHERE id = \(id)
                 """, PostgresRunSchema.run)

@@ -34,15 +34,19 @@ public struct EVMChainSource: ChainSource {
         return (evm, views)
     }
 
+    private var node: NodeReads { NodeReads(client: client) }
+
     public func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView {
         let (evm, views) = try binding(query)
-        let latest = try await quantity(RPCCall("eth_blockNumber"), what: "the latest block number")
-        guard latest >= UInt64(evm.confirmations) else {
-            throw SourceError(.malformed, at: displayName, "the chain is at block \(latest), fewer than the \(evm.confirmations) confirmations asked for")
+        if query.changesSince != nil, evm.events.isEmpty {
+            throw SourceError(.unsupported, at: displayName, "an incremental run finds changed streams by the contract's events: list them in 'evm.events' (see docs/rules.md)")
         }
-        let block = latest - UInt64(evm.confirmations)
+        let pin = try await self.pin(evm.finality)
+        guard let block = pin.blockNumber else { throw SourceError(.malformed, at: displayName, "the pinned block has no number") }
         do {
-            return try await open(evm: evm, views: views, at: block, query: query)
+            let scope = try await scope(query.changesSince, evm: evm, block: block)
+            return try await open(evm: evm, views: views, at: block, hash: pin.hash.lowercased(), scope: scope, carried: query.changesSince?.carried ?? [],
+                                  shard: query.shard)
         } catch {
             // A failure after pinning still names the block, so the failed run reports it.
             var pinned = error
@@ -51,23 +55,57 @@ public struct EVMChainSource: ChainSource {
         }
     }
 
+    /// The block every read of the run is at: `latest − confirmations`, or the node's finalized block.
+    private func pin(_ finality: EVMBinding.Finality) async throws(SourceError) -> NodeReads.Header {
+        switch finality {
+        case .finalized:
+            return try await node.header("finalized", what: "the finalized block")
+        case .depth(let confirmations):
+            let latest = try await node.quantity(RPCCall("eth_blockNumber"), what: "the latest block number")
+            guard latest >= UInt64(confirmations) else {
+                throw SourceError(.malformed, at: displayName, "the chain is at block \(latest), fewer than the \(confirmations) confirmations asked for")
+            }
+            return try await node.header(NodeReads.tag(latest - UInt64(confirmations)), what: "the pinned block")
+        }
+    }
+
+    /// What an incremental run reads: the streams the contract's events name after the previous
+    /// run's block; every stream when that block is no longer on the chain.
+    private func scope(_ window: ChangeWindow?, evm: EVMBinding, block: UInt64) async throws(SourceError) -> ChainScope {
+        guard let window else { return .everything(reason: nil) }
+        guard block >= window.previousBlock else {
+            return .everything(reason: "the pinned block \(block) is below the previous run's \(window.previousBlock) (a node that is behind, or another chain)")
+        }
+        if let previousHash = window.previousHash {
+            let now = try await node.hashes(of: [window.previousBlock])[window.previousBlock]
+            guard now == previousHash.lowercased() else {
+                return .everything(reason: "the previous run's block \(window.previousBlock) is no longer on the chain (hash \(previousHash), now \(now ?? "none")): "
+                    + "a reorganisation deeper than the confirmations")
+            }
+        }
+        let scan = try await LogScanner(node: node, contract: evm.contract, events: evm.events).scan(from: window.previousBlock + 1, to: block)
+        return .changed(ChainChanges(fromBlock: window.previousBlock + 1, toBlock: block, keys: Set(scan.ids.map { evm.idPrefix + $0.description }),
+                                     logs: scan.logs))
+    }
+
     /// The view at a pinned block: the contract (and Multicall3) checked there, and the count read.
-    private func open(evm: EVMBinding, views: [ViewSignature], at block: UInt64, query: SourceQuery) async throws(SourceError) -> any ChainView {
-        let tag = "0x" + String(block, radix: 16)
-        let code = try await hex(RPCCall("eth_getCode", [.string(evm.contract.lowercased), .string(tag)]), what: "the contract's code")
+    private func open(evm: EVMBinding, views: [ViewSignature], at block: UInt64, hash: String, scope: ChainScope,
+                      carried: Set<String>, shard: Shard?) async throws(SourceError) -> any ChainView {
+        let tag = NodeReads.tag(block)
+        let code = try await node.hex(RPCCall("eth_getCode", [.string(evm.contract.lowercased), .string(tag)]), what: "the contract's code")
         guard code.count > 2 else {
             throw SourceError(.notFound, at: displayName, "no contract at \(evm.contract.checksummed) at block \(block); check 'evm.contract' and the chain")
         }
         var multicall = false
         if evm.multicall {
-            let code = try await hex(RPCCall("eth_getCode", [.string(Multicall3.address.lowercased), .string(tag)]), what: "Multicall3's code")
+            let code = try await node.hex(RPCCall("eth_getCode", [.string(Multicall3.address.lowercased), .string(tag)]), what: "Multicall3's code")
             multicall = code.count > 2
         }
         var count: UInt64?
-        if let counter = evm.count {
+        if let counter = evm.count, case .everything = scope {
             let data = (try? counter.encodeCall([])) ?? []
-            let answer = try await hex(RPCCall("eth_call", [.call(to: evm.contract.lowercased, data: Hex.encode(data)), .string(tag)]),
-                                       what: "\(counter.name)()")
+            let answer = try await node.hex(RPCCall("eth_call", [.call(to: evm.contract.lowercased, data: Hex.encode(data)), .string(tag)]),
+                                            what: "\(counter.name)()")
             guard let bytes = try? Hex.decode(answer), let value = try? counter.decodeResult(bytes), case .uint(let number) = value,
                   let total = UInt64(exactly: number.low), number.high == 0, total <= Self.maximumCount else {
                 throw SourceError(.malformed, at: displayName, "\(counter.name)() did not return a stream count up to \(Self.maximumCount)")
@@ -76,30 +114,6 @@ public struct EVMChainSource: ChainSource {
         }
         return EVMChainView(reader: EVMReader(client: client, contract: evm.contract, views: views, block: tag, multicall: multicall,
                                               batchSize: evm.batchSize, concurrency: concurrency),
-                            block: block, idPrefix: evm.idPrefix, nextId: count, shard: query.shard)
-    }
-
-    private func hex(_ call: RPCCall, what: String) async throws(SourceError) -> String {
-        let outcome: RPCOutcome
-        do {
-            outcome = try await client.send(call)
-        } catch {
-            throw SourceError(.unreadable, at: displayName, "cannot read \(what): \(error.description)")
-        }
-        guard case .result(let value) = outcome else {
-            if case .error(let code, let message, _) = outcome {
-                throw SourceError(.unreadable, at: displayName, "cannot read \(what): the node answered error \(code): \(message.prefix(120))")
-            }
-            throw SourceError(.unreadable, at: displayName, "cannot read \(what)")
-        }
-        return value
-    }
-
-    private func quantity(_ call: RPCCall, what: String) async throws(SourceError) -> UInt64 {
-        let text = try await hex(call, what: what)
-        guard text.hasPrefix("0x"), let value = UInt64(text.dropFirst(2), radix: 16) else {
-            throw SourceError(.malformed, at: displayName, "\(what) is not a hex quantity: '\(text.prefix(40))'")
-        }
-        return value
+                            block: block, blockHash: hash, idPrefix: evm.idPrefix, nextId: count, scope: scope, carried: carried, shard: shard)
     }
 }

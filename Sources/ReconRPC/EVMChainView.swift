@@ -13,6 +13,10 @@ final class EVMChainView: ChainView {
     let nextId: UInt64?
     /// The run's shard: `unvisited` reads only the ids whose keys fall in it.
     let shard: Shard?
+    let blockHash: String?
+    let scope: ChainScope
+    /// The ids an incremental run lists in `unvisited`: changed or carried, in order.
+    private let changedIds: [UInt256]
     private let state = Mutex(State())
 
     private struct State {
@@ -20,22 +24,46 @@ final class EVMChainView: ChainView {
         /// Keys that name no id, answered `.missing` once.
         var unnamed: Set<String> = []
         var cursor: UInt64 = 1
+        var changedCursor = 0
         var unreadable: [(key: String, reason: String)] = []
     }
 
-    init(reader: EVMReader, block: UInt64, idPrefix: String, nextId: UInt64?, shard: Shard? = nil) {
+    init(reader: EVMReader, block: UInt64, blockHash: String?, idPrefix: String, nextId: UInt64?, scope: ChainScope = .everything(reason: nil),
+         carried: Set<String> = [], shard: Shard? = nil) {
         self.shard = shard
         self.reader = reader
         self.block = block
+        self.blockHash = blockHash
         self.idPrefix = idPrefix
         self.nextId = nextId
+        self.scope = scope
+        if case .changed(let changes) = scope {
+            changedIds = Set(changes.keys.union(carried).compactMap { Self.id($0, prefix: idPrefix) }).sorted()
+        } else {
+            changedIds = []
+        }
+    }
+
+    func confirmPinned() async -> String? {
+        guard let block, let blockHash else { return nil }
+        let now: String?
+        do {
+            now = try await NodeReads(client: reader.client).hashes(of: [block])[block]
+        } catch {
+            return "cannot check again that the pinned block \(block) is still on the chain: \(error.message)"
+        }
+        guard let now, now != blockHash else { return nil }
+        return "the pinned block \(block) changed while the run read it (hash \(blockHash) at the start, \(now) at the end): a reorganisation "
+            + "deeper than the confirmations; its reads are not one consistent state. Run again, or raise 'confirmations' (or use 'finalized')"
     }
 
     var duplicateKeys: [(key: String, count: Int)] { [] }
     var unreadableKeys: [(key: String, reason: String)] { state.withLock { $0.unreadable } }
 
     /// The on-chain id a DB key names, or nil for a key that cannot name one (which is then missing on chain).
-    func id(_ key: String) -> UInt256? {
+    func id(_ key: String) -> UInt256? { Self.id(key, prefix: idPrefix) }
+
+    static func id(_ key: String, prefix idPrefix: String) -> UInt256? {
         guard key.hasPrefix(idPrefix) else { return nil }
         let digits = key.dropFirst(idPrefix.count)
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits == "0" || digits.first != "0" else { return nil }
@@ -65,16 +93,31 @@ final class EVMChainView: ChainView {
         return lookups
     }
 
+    /// Whether `id` is in the run's shard: another shard's id is skipped before it is read, so a
+    /// shard makes its share of the calls.
+    private func inShard(_ id: UInt256) -> Bool {
+        shard?.contains(idPrefix + id.description) ?? true
+    }
+
     func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord] {
-        guard let nextId else { return [] }
+        let incremental = if case .changed = scope { true } else { false }
+        guard incremental || nextId != nil else { return [] }
         while true {
             let ids: [UInt256] = state.withLock { state in
                 var ids: [UInt256] = []
+                if incremental {
+                    while ids.count < limit, state.changedCursor < changedIds.count {
+                        let id = changedIds[state.changedCursor]
+                        state.changedCursor += 1
+                        if !state.seen.contains(id), inShard(id) { ids.append(id) }
+                    }
+                    return ids
+                }
+                guard let nextId else { return ids }
                 while ids.count < limit, state.cursor < nextId {
                     let id = UInt256(state.cursor)
                     state.cursor += 1
-                    // Another shard's id is skipped before it is read: a shard makes its share of the calls.
-                    if !state.seen.contains(id), shard?.contains(idPrefix + id.description) ?? true { ids.append(id) }
+                    if !state.seen.contains(id), inShard(id) { ids.append(id) }
                 }
                 return ids
             }

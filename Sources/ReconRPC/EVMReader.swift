@@ -110,6 +110,7 @@ struct EVMReader: Sendable {
         return outcomes.map { outcome in
             switch outcome {
             case .result(let hex): (try? Hex.decode(hex)).map { .returned($0) } ?? .failed("an eth_call result is not hex")
+            case .structured: .failed("an eth_call result is not hex")
             case .error where outcome.isRevert: .reverted
             case .error(let code, let message, _): .failed("the node answered error \(code): \(message.prefix(120))")
             }

@@ -9,6 +9,9 @@ public struct RPCCall: Sendable {
     public enum Parameter: Sendable {
         case string(String)
         case call(to: String, data: String)
+        case bool(Bool)
+        /// An `eth_getLogs` filter: the contract, an inclusive block range, and topic 0's alternatives.
+        case logFilter(address: String, fromBlock: String, toBlock: String, topic0: [String])
     }
 
     public var method: String
@@ -23,6 +26,8 @@ public struct RPCCall: Sendable {
 /// The answer to one call: its hex result, or the error object the node returned.
 public enum RPCOutcome: Sendable, Equatable {
     case result(String)
+    /// A result that is not a string (an object, a list, null), as JSON.
+    case structured(Data)
     /// A JSON-RPC error; `data` is the revert data of an `eth_call` that reverted.
     case error(code: Int, message: String, data: String?)
 
@@ -37,8 +42,18 @@ public enum RPCOutcome: Sendable, Equatable {
     public var isTransient: Bool {
         guard case .error(let code, let message, _) = self, !isRevert else { return false }
         let text = message.lowercased()
+        guard !isRangeRefusal else { return false }
         return code == 429 || code == -32005 || text.contains("rate limit") || text.contains("too many requests")
             || text.contains("header not found") || text.contains("timeout") || text.contains("try again")
+    }
+
+    /// Whether this error refuses an `eth_getLogs` range as too wide or its answer as too large
+    /// ("block range too large", "query returned more than 10000 results", "Log response size
+    /// exceeded"): asking again for a narrower range is the answer, not waiting.
+    public var isRangeRefusal: Bool {
+        guard case .error(_, let message, _) = self else { return false }
+        let text = message.lowercased()
+        return ["range", "more than", "too many results", "response size", "too large", "block span", "results exceed"].contains { text.contains($0) }
     }
 }
 
@@ -196,6 +211,9 @@ public final class JSONRPCClient: Sendable {
                 switch $0 {
                 case .string(let text): text
                 case .call(let to, let data): ["to": to, "data": data]
+                case .bool(let value): value
+                case .logFilter(let address, let fromBlock, let toBlock, let topic0):
+                    ["address": address, "fromBlock": fromBlock, "toBlock": toBlock, "topics": [topic0]] as [String: Any]
                 }
             }
             return ["jsonrpc": "2.0", "id": index, "method": call.method, "params": params]
@@ -226,6 +244,9 @@ public final class JSONRPCClient: Sendable {
             }
             if let result = object["result"] as? String {
                 outcomes[id] = .result(result)
+            } else if object.keys.contains("result") {
+                let result = object["result"] ?? NSNull()
+                outcomes[id] = .structured((try? JSONSerialization.data(withJSONObject: result, options: [.fragmentsAllowed])) ?? Data("null".utf8))
             } else if let error = object["error"] as? [String: Any] {
                 outcomes[id] = .error(code: (error["code"] as? NSNumber)?.intValue ?? 0, message: error["message"] as? String ?? "",
                                       data: error["data"] as? String)

@@ -27,6 +27,9 @@ enum SQLiteRunSchema {
         migrator.registerMigration("4 shards", foreignKeyChecks: .immediate) { db in
             try db.execute(sql: "ALTER TABLE reconciliation_runs ADD COLUMN shard TEXT")
         }
+        migrator.registerMigration("5 pinned block hash", foreignKeyChecks: .immediate) { db in
+            try db.execute(sql: "ALTER TABLE reconciliation_runs ADD COLUMN chain_block_hash TEXT")
+        }
         return migrator
     }()
 

@@ -154,9 +154,9 @@ public final class SQLiteRunStore: RunStore {
         let path = path
         try await write { db in
             try db.execute(sql: """
-                UPDATE reconciliation_runs SET finished_at = ?, status = ?, chain_block = ?, streams_checked = ?,
+                UPDATE reconciliation_runs SET finished_at = ?, status = ?, chain_block = ?, chain_block_hash = ?, streams_checked = ?,
                     discrepancy_count = ?, error = ?, report_summary = ? WHERE id = ? AND status = 'running'
-                """, arguments: [report.finishedAt, report.status.rawValue, report.source.chainBlock.map { Int64($0) },
+                """, arguments: [report.finishedAt, report.status.rawValue, report.source.chainBlock.map { Int64($0) }, report.source.chainBlockHash,
                                  report.summary.streamsChecked, report.summary.discrepancies, report.error, report.envelopeJSON, report.runId])
             // A run marked aborted meanwhile (a server shut down past its grace) keeps that status.
             guard db.changesCount > 0 else {
@@ -183,16 +183,22 @@ public final class SQLiteRunStore: RunStore {
     public func baseline(rulesName: String, shard: Shard?) async throws(SourceError) -> RunBaseline? {
         do {
             return try await read { db in
+                // A file not migrated yet (read by a dry run) has no block hashes, nor shards.
+                let hash = try db.columns(in: "reconciliation_runs").contains { $0.name == "chain_block_hash" } ? "chain_block_hash" : "NULL"
                 let sharded = try SQLiteRunRows.hasShards(db)
                 if shard != nil, !sharded { return nil }
                 guard let run = try Row.fetchOne(db, sql: """
-                    SELECT id, started_at FROM reconciliation_runs WHERE rules_name = ? AND status IN ('clean', 'drift') AND dry_run = 0
-                        \(sharded ? "AND shard IS ?" : "")
+                    SELECT id, started_at, rules_sha256, chain_block, \(hash) AS chain_block_hash FROM reconciliation_runs
+                    WHERE rules_name = ? AND status IN ('clean', 'drift') AND dry_run = 0 \(sharded ? "AND shard IS ?" : "")
                     ORDER BY started_at DESC, id DESC LIMIT 1
                     """, arguments: sharded ? [rulesName, shard?.description] : [rulesName]) else { return nil }
                 let (id, startedAt): (String, String) = (run["id"], run["started_at"])
-                return RunBaseline(runId: id, startedAt: startedAt, entries: try SQLiteRunRows.baselineEntries(db, runId: id, rulesName: rulesName,
-                                                                                                              runStartedAt: startedAt))
+                var baseline = RunBaseline(runId: id, startedAt: startedAt,
+                                           entries: try SQLiteRunRows.baselineEntries(db, runId: id, rulesName: rulesName, runStartedAt: startedAt))
+                baseline.rulesSha256 = run["rules_sha256"]
+                baseline.chainBlock = (run["chain_block"] as Int64?).flatMap { UInt64(exactly: $0) }
+                baseline.chainBlockHash = run["chain_block_hash"]
+                return baseline
             }
         } catch where error.kind == .missingTable || error.kind == .notFound {
             return nil

@@ -29,6 +29,9 @@ public struct SourceQuery: Sendable {
     /// The part of the keys a sharded run checks (`--shard I/N`); nil: every key. Views skip the
     /// records of other shards before they read them.
     public var shard: Shard?
+    /// For an incremental run: where the previous run left the chain, and the keys to read again
+    /// whatever changed (its open discrepancies). Nil: a full run.
+    public var changesSince: ChangeWindow?
 
     /// The largest page a run reads: a page is held in memory, so a larger one is refused (the CLI's
     /// `--batch-size`) or clamped (a library caller's).
@@ -50,6 +53,46 @@ public struct SourceQuery: Sendable {
         self.batchSize = Self.clamped(batchSize)
         evm = ruleSet.evm
         views = ruleSet.fields.map(\.view)
+    }
+}
+
+/// Where the previous run pinned the chain, for an incremental run's chain side.
+public struct ChangeWindow: Sendable, Equatable {
+    /// The previous run's pinned block, and its hash when it was recorded.
+    public var previousBlock: UInt64
+    public var previousHash: String?
+    /// Keys read again whether or not they changed: the previous run's open discrepancies.
+    public var carried: Set<String>
+
+    public init(previousBlock: UInt64, previousHash: String?, carried: Set<String>) {
+        self.previousBlock = previousBlock
+        self.previousHash = previousHash
+        self.carried = carried
+    }
+}
+
+/// Which streams a chain view covers.
+public enum ChainScope: Sendable, Equatable {
+    /// Every stream; with why, when an incremental run was asked for and cannot be one.
+    case everything(reason: String?)
+    /// The streams that changed in blocks `fromBlock...toBlock` (by the contract's events),
+    /// plus the carried keys.
+    case changed(ChainChanges)
+}
+
+/// The streams an incremental run's chain side found changed.
+public struct ChainChanges: Sendable, Equatable {
+    public var fromBlock: UInt64
+    public var toBlock: UInt64
+    public var keys: Set<String>
+    /// Logs that named them (several may name one stream).
+    public var logs: Int
+
+    public init(fromBlock: UInt64, toBlock: UInt64, keys: Set<String>, logs: Int) {
+        self.fromBlock = fromBlock
+        self.toBlock = toBlock
+        self.keys = keys
+        self.logs = logs
     }
 }
 
@@ -111,8 +154,18 @@ public protocol ChainView: AnyObject, Sendable {
     func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord]
     /// Records `unvisited` could not read (after any retries), with why; complete once it is done.
     var unreadableKeys: [(key: String, reason: String)] { get }
+    /// The pinned block's hash, when the source knows it.
+    var blockHash: String? { get }
+    /// Which streams the view covers; `unvisited` then lists only changed or carried ones.
+    var scope: ChainScope { get }
+    /// Checks, at the end of a run, that the pinned block is still the canonical one; nil when it
+    /// is (or the source pins nothing), else why not.
+    func confirmPinned() async -> String?
 }
 
 extension ChainView {
     public var unreadableKeys: [(key: String, reason: String)] { [] }
+    public var blockHash: String? { nil }
+    public var scope: ChainScope { .everything(reason: nil) }
+    public func confirmPinned() async -> String? { nil }
 }

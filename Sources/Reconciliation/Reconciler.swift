@@ -24,6 +24,8 @@ public struct Reconciler: Sendable {
         get { query.shard }
         set { query.shard = newValue }
     }
+    /// Set for an incremental run: only changed, carried and sampled streams are checked.
+    public var incremental: IncrementalPlan?
 
     /// `batchSize` is clamped to 1 through `SourceQuery.maximumBatchSize`.
     public init(ruleSet: CompiledRuleSet, batchSize: Int = 1000) {
@@ -49,6 +51,11 @@ public struct Reconciler: Sendable {
         public var streamsChecked: Int
         public var streamsByStatus: [String: Int]
         public var chainBlock: UInt64?
+        public var chainBlockHash: String?
+        /// What an incremental run covered; nil for a full run that was asked for as one.
+        public var coverage: Coverage?
+        /// The streams an incremental run checked; nil for a full run (every stream).
+        public var checkedKeys: Set<String>?
     }
 
     /// A reconciliation that a source failure or a stop ended early: what was found until then.
@@ -64,10 +71,13 @@ public struct Reconciler: Sendable {
         var tally: Tally
         var findings: [Finding] = []
         var block: UInt64?
+        var blockHash: String?
+        var coverage: Coverage?
+        var checkedKeys: Set<String>?
 
         var outcome: Outcome {
             Outcome(findings: findings.sorted(by: Finding.reportOrder), streamsChecked: tally.streams, streamsByStatus: tally.byStatus,
-                    chainBlock: block)
+                    chainBlock: block, chainBlockHash: blockHash, coverage: coverage, checkedKeys: checkedKeys)
         }
     }
 
@@ -90,31 +100,69 @@ public struct Reconciler: Sendable {
     private func pass(
         db: any AppDatabaseSource, chain: any ChainSource, progress: inout Progress, onFinding: (Finding) -> Void, onPinned: (UInt64?) -> Void
     ) async throws(SourceError) {
+        // An incremental run reads each row's `updated_at` after its mapped columns.
+        var query = query
+        if let incremental {
+            query.changesSince = incremental.window
+            query.columns.append(incremental.updatedAtColumn)
+        }
+        let shard = query.shard
         // The DB's checks (a duplicate-key scan of the whole table) run while the snapshot loads;
         // a chain error still comes first.
         async let opening = Self.open(db, query)
         let view = try await chain.open(query)
         progress.block = view.block
+        progress.blockHash = view.blockHash
         onPinned(view.block) // known even if the run fails later
         let pages = try await opening.get()
+        var chosen: RowSelection?
+        if let incremental {
+            // Rows without a key: every row is read, so they are reported again (by the first shard, in a shard run).
+            progress.checkedKeys = shard?.reportsUnkeyedRows == false ? [] : [""]
+            switch view.scope {
+            case .changed(let changes):
+                chosen = RowSelection(plan: incremental, changes: changes)
+                progress.coverage = Coverage(mode: "incremental", fromBlock: changes.fromBlock, toBlock: changes.toBlock, logs: changes.logs)
+            case .everything(let reason):
+                progress.coverage = Coverage(mode: "full", reason: reason ?? "the chain source reads every stream")
+            }
+        }
+        let stamped = incremental != nil
+        let selection = chosen
         func emit(from start: Int, _ findings: inout [Finding]) {
             for index in start..<findings.count {
                 track?(&findings[index])
                 onFinding(findings[index])
             }
         }
-        let shard = query.shard
         let dbDuplicates = Dictionary(pages.duplicateKeys.filter { shard?.contains($0.key) ?? true }.map { ($0.key, $0.count) },
                                       uniquingKeysWith: { first, _ in first })
         var duplicatesSeen = Set<String>()
-        /// A page of DB rows (of this run's shard) with their on-chain records.
-        @Sendable func fetch() async throws(SourceError) -> (rows: [SourceRecord], lookups: [ChainLookup])? {
+        /// A page of DB rows (of this run's shard) with their on-chain records; an incremental run's
+        /// rows that are checked, with why, and how many rows (of the shard) were read.
+        @Sendable func fetch() async throws(SourceError) -> (rows: [SourceRecord], lookups: [ChainLookup], reasons: [RowSelection.Reason], read: Int)? {
             guard var rows = try await pages.next() else { return nil }
             if let shard { rows.removeAll { !shard.contains($0.key) } }
-            return (rows, rows.isEmpty ? [] : try await view.records(for: rows.map(\.key)))
+            let read = rows.count
+            var reasons: [RowSelection.Reason] = []
+            if let selection {
+                var kept: [SourceRecord] = []
+                for row in rows {
+                    guard let reason = selection.reason(row) else { continue }
+                    kept.append(row)
+                    reasons.append(reason)
+                }
+                rows = kept
+            }
+            if stamped {
+                for index in rows.indices { rows[index].values.removeLast() }
+            }
+            return (rows, rows.isEmpty ? [] : try await view.records(for: rows.map(\.key)), reasons, read)
         }
         var next = try await fetch()
-        while let (rows, lookups) = next {
+        while let (rows, lookups, reasons, read) = next {
+            progress.coverage?.dbRows += read
+            for reason in reasons { RowSelection.count(reason, in: &progress.coverage!) }
             try SourceError.checkStopped(at: db.displayName)
             // Read the next page and its chain records while this one is reconciled.
             async let upcoming = fetch()
@@ -137,6 +185,7 @@ public struct Reconciler: Sendable {
                                                      message: "on-chain record of stream '\(row.key)' could not be read: \(reason)"))
                 }
                 progress.tally.count(db: row.values, chain: lookup)
+                progress.checkedKeys?.insert(row.key)
                 emit(from: start, &progress.findings)
             }
             do {
@@ -153,6 +202,11 @@ public struct Reconciler: Sendable {
                 let start = progress.findings.count
                 apply(record.key, nil, record.values, &progress.findings)
                 progress.tally.count(db: nil, chain: .record(record.values))
+                progress.checkedKeys?.insert(record.key)
+                if let selection {
+                    // On chain only: named by an event, or a carried discrepancy (missing in the DB).
+                    RowSelection.count(selection.changes.keys.contains(record.key) ? .chain : .carried, in: &progress.coverage!)
+                }
                 emit(from: start, &progress.findings)
             }
         }
@@ -171,6 +225,10 @@ public struct Reconciler: Sendable {
         }
         for (key, count) in view.duplicateKeys where shard?.contains(key) ?? true {
             progress.findings.append(duplicate(key, count: count, side: "on-chain records"))
+        }
+        // Every read was at the pinned block: if it is no longer the canonical one, they are not one state.
+        if let problem = await view.confirmPinned() {
+            progress.findings.append(Finding(streamId: "", kind: .sourceError, rule: "chain", severity: .critical, message: problem))
         }
         emit(from: start, &progress.findings)
         // A stop during the last page or the last findings (a report write that failed) is a stop all the same.

@@ -22,14 +22,18 @@ public struct RunReport: Sendable, Codable, Equatable {
 
     public struct Source: Sendable, Codable, Equatable {
         public var chainBlock: UInt64?
+        /// The pinned block's hash, when the chain source knows it (a JSON-RPC node).
+        public var chainBlockHash: String?
 
-        public init(chainBlock: UInt64?) {
+        public init(chainBlock: UInt64?, chainBlockHash: String? = nil) {
             self.chainBlock = chainBlock
+            self.chainBlockHash = chainBlockHash
         }
 
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(chainBlock, forKey: .chainBlock)
+            try container.encodeIfPresent(chainBlockHash, forKey: .chainBlockHash)
         }
     }
 
@@ -77,6 +81,9 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var alert: AlertDelivery?
     /// The part of the keys the run checked (`--shard I/N`), as `{index, count}`; absent when it checked every key.
     public var shard: Shard?
+    /// What an incremental run (`--incremental`) covered, and whether it could be one; nil when
+    /// none was asked for.
+    public var coverage: Coverage?
     /// Where each rule is written in the rules file, for formats that point there (SARIF, JUnit); never in the JSON.
     @NotEncoded public var ruleLocations: RuleLocations? = nil
 
@@ -100,7 +107,7 @@ public struct RunReport: Sendable, Codable, Equatable {
 
     public enum CodingKeys: String, CodingKey {
         case runId, status, dryRun, persisted, startedAt, finishedAt, rules, source, summary, discrepancies, error
-        case previousRunId, resolved, expiredAcks, staleAcks, runKey, alert, shard
+        case previousRunId, resolved, expiredAcks, staleAcks, runKey, alert, mode, coverage, shard
     }
 
     /// Every key is written (absent ones as null, except `error`), in the shape `json()` writes.
@@ -131,6 +138,7 @@ public struct RunReport: Sendable, Codable, Equatable {
         runKey = try container.decodeIfPresent(String.self, forKey: .runKey)
         alert = try container.decodeIfPresent(AlertDelivery.self, forKey: .alert)
         shard = try container.decodeIfPresent(ShardPart.self, forKey: .shard)?.shard
+        coverage = try container.decodeIfPresent(Coverage.self, forKey: .coverage)
     }
 
     /// The report as JSON with sorted keys, so two runs over the same data print alike. The

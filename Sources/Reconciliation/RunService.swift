@@ -34,6 +34,10 @@ public struct RunService: Sendable {
         /// Told once the run's record is complete, before its alert is sent (the CLI's signals
         /// then stop the alert, not the run).
         public var onRecorded: (@Sendable (RunReport) -> Void)?
+        /// Check only what changed since the previous run (docs/operations.md, "Large deployments").
+        public var incremental = false
+        /// In an incremental run, the share of unchanged rows checked anyway, 0 to 100.
+        public var samplePercent: Double = 0
 
         public init(rulesPath: String, db: any AppDatabaseSource, chain: any ChainSource, store: (any RunStore)?, batchSize: Int = 1000,
                     runId: String = RunService.newRunId(), logger: Logger? = nil) {
@@ -164,6 +168,40 @@ public struct RunService: Sendable {
         return delivery
     }
 
+    /// Why rules cannot serve an incremental run; nil when they can.
+    static func incrementalProblem(_ ruleSet: CompiledRuleSet) -> String? {
+        var missing: [String] = []
+        if ruleSet.evm?.events.isEmpty ?? true { missing.append("'evm.events' (the contract's events that name a changed stream)") }
+        if ruleSet.updatedAtColumn == nil { missing.append("'db.updated_at' (the column the app stamps when it changes a row)") }
+        guard !missing.isEmpty else { return nil }
+        return "--incremental needs \(missing.joined(separator: " and ")) in the rules; see docs/operations.md, \"Large deployments\""
+    }
+
+    struct FullRun: Error {
+        var message: String
+    }
+
+    /// An incremental run's plan from the previous run, or why there can be none (the run is then full).
+    static func plan(_ ruleSet: CompiledRuleSet, baseline: RunBaseline?, rulesSha256: String, samplePercent: Double) -> Result<IncrementalPlan, FullRun> {
+        guard let column = ruleSet.updatedAtColumn else { return .failure(FullRun(message: "the rules have no 'db.updated_at'")) }
+        guard let baseline else {
+            return .failure(FullRun(message: "no previous completed run of rules '\(ruleSet.name)' is recorded to start from"))
+        }
+        guard baseline.rulesSha256 == nil || baseline.rulesSha256 == rulesSha256 else {
+            return .failure(FullRun(message: "the previous run \(baseline.runId) used other rules (sha256 \(baseline.rulesSha256!.prefix(12))…): "
+                + "changed rules can change any stream's findings"))
+        }
+        guard let block = baseline.chainBlock else {
+            return .failure(FullRun(message: "the previous run \(baseline.runId) recorded no pinned block"))
+        }
+        guard let started = TimestampType.seconds(of: .text(baseline.startedAt)) else {
+            return .failure(FullRun(message: "the previous run's start '\(baseline.startedAt)' is not a timestamp"))
+        }
+        let window = ChangeWindow(previousBlock: block, previousHash: baseline.chainBlockHash, carried: Set(baseline.entries.values.map(\.streamId)))
+        return .success(IncrementalPlan(window: window, updatedAtColumn: column, updatedAfter: started - IncrementalPlan.skewSeconds,
+                                        samplePercent: samplePercent))
+    }
+
     /// A fresh run id: a lowercase UUID.
     public static func newRunId() -> String { UUID().uuidString.lowercased() }
 
@@ -184,6 +222,10 @@ public struct RunService: Sendable {
         } catch {
             logger?.error("the chain source cannot serve these rules", metadata: ["error": .string(error.description)])
             throw .source(error)
+        }
+        if request.incremental, let problem = Self.incrementalProblem(ruleSet) {
+            logger?.error("the run cannot be incremental", metadata: ["error": .string(problem)])
+            throw .source(SourceError(.unsupported, at: request.rulesPath, problem))
         }
         var acks: [Acknowledgement] = []
         if let acksPath = request.acksPath {
@@ -257,14 +299,23 @@ public struct RunService: Sendable {
         )
         report.ruleLocations = RuleLocations(ruleSet)
         report.shard = request.shard
+        var reconciler = Reconciler(ruleSet: ruleSet, batchSize: request.batchSize)
+        reconciler.track = { tracker.track(&$0) }
+        reconciler.shard = request.shard
+        if request.incremental {
+            switch Self.plan(ruleSet, baseline: baseline, rulesSha256: rules.sha256, samplePercent: request.samplePercent) {
+            case .success(let plan):
+                reconciler.incremental = plan
+            case .failure(let reason):
+                report.coverage = Coverage(mode: "full", reason: reason.message)
+                logger?.warning("running in full", metadata: ["reason": .string(reason.message)])
+            }
+        }
         // A run that ends early (a source fails, or it is stopped) keeps what it found until
         // then: its report and its record hold the discrepancies found and the streams checked
         // so far, so nothing already printed is lost and the counts agree with the rows.
         let outcome: Reconciler.Outcome
         do {
-            var reconciler = Reconciler(ruleSet: ruleSet, batchSize: request.batchSize)
-            reconciler.track = { tracker.track(&$0) }
-            reconciler.shard = request.shard
             outcome = try await reconciler.reconcile(db: request.db, chain: request.chain, onFinding: onFinding)
             report.status = outcome.findings.contains { $0.kind == .sourceError } ? .failed : outcome.findings.isEmpty ? .clean : .drift
             if report.status == .failed { report.error = "some records could not be read; see the source_error discrepancies" }
@@ -278,10 +329,16 @@ public struct RunService: Sendable {
             }
         }
         report.source.chainBlock = outcome.chainBlock
+        report.source.chainBlockHash = outcome.chainBlockHash
+        if var coverage = outcome.coverage {
+            coverage.previousRunId = baseline?.runId
+            report.coverage = coverage
+            if coverage.mode == "full" { logger?.warning("running in full", metadata: ["reason": .string(coverage.reason ?? "")]) }
+        }
         report.discrepancies = outcome.findings
         report.summary = .init(streamsChecked: outcome.streamsChecked, discrepancies: outcome.findings.count,
                                byKind: RunReport.byKind(outcome.findings), streamsByStatus: outcome.streamsByStatus)
-        tracker.summarize(&report)
+        tracker.summarize(&report, rechecked: outcome.checkedKeys)
         report.finishedAt = RunReport.timestamp(Date())
         if let store = request.store {
             // Recorded in a task of its own, which a stopped (cancelled) run does not cancel:

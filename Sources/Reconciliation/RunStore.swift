@@ -101,8 +101,11 @@ extension RunStore {
         }
         guard let previous = runs.first(where: { $0.rulesName == rulesName && $0.shard == shard && !$0.dryRun && ($0.status == .clean || $0.status == .drift) }),
               let shown = try await show(id: previous.id) else { return nil }
-        return RunBaseline(runId: previous.id, startedAt: previous.startedAt,
-                           entries: shown.discrepancies.map { RunBaseline.Entry($0, rulesName: rulesName, runStartedAt: previous.startedAt) })
+        var baseline = RunBaseline(runId: previous.id, startedAt: previous.startedAt,
+                                   entries: shown.discrepancies.map { RunBaseline.Entry($0, rulesName: rulesName, runStartedAt: previous.startedAt) })
+        baseline.rulesSha256 = previous.rulesSha256
+        baseline.chainBlock = previous.chainBlock.flatMap { UInt64(exactly: $0) }
+        return baseline
     }
 
     public func list() async throws(SourceError) -> [RunRecord] {

@@ -45,7 +45,17 @@ extension StreamRecon {
 
         @OptionGroup var alerts: AlertOptions
 
+        @Flag(help: "Check only the streams that changed since the previous run (by the contract's events and the rows' 'db.updated_at'), its open discrepancies and a --sample of the rest; without a usable previous run, check every stream and say why.")
+        var incremental = false
+
+        @Option(help: "With --incremental: the percentage (0 to 100) of the unchanged rows checked anyway, chosen at random. Default: 0.")
+        var sample: Double?
+
         func validate() throws {
+            if let sample {
+                guard incremental else { throw ValidationError("--sample applies to an --incremental run") }
+                guard sample.isFinite, (0...100).contains(sample) else { throw ValidationError("--sample is a percentage from 0 to 100, not \(sample)") }
+            }
             if let runKey {
                 if let problem = RunKey.problem(runKey) { throw ValidationError("--run-key: \(problem)") }
                 if dryRun { throw ValidationError("--run-key applies to recorded runs; a dry run records nothing") }
@@ -146,6 +156,8 @@ extension StreamRecon {
             request.acksPath = sources.acks
             request.runKey = runKey.map { RunKey.stored($0, shard: parsedShard) }
             request.shard = parsedShard
+            request.incremental = incremental
+            request.samplePercent = sample ?? 0
             request.history = resolved.history
             request.alerting = try alerts.alerting()
             let database = sources.db ?? demo.databasePath
@@ -166,6 +178,9 @@ extension StreamRecon {
             if report.runId != request.runId, let runKey = request.runKey {
                 Terminal.printError("note: run key '\(TerminalText.escaped(runKey))' was used by run \(report.runId) (\(report.status.rawValue), started \(report.startedAt)); "
                     + "no new run started, and that run's report follows")
+            }
+            if report.runId == request.runId, let coverage = report.coverage, coverage.mode == "full" {
+                Terminal.printError("note: --incremental ran in full: \(TerminalText.escaped(coverage.reason ?? "no usable previous run"))")
             }
             signals.set(.finishing(recorded: Self.recorded(report)))
             var writer = ended.writer

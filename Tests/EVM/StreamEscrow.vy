@@ -12,6 +12,10 @@
         - `forceWithdrawn` and `setStatus` break invariants on purpose (the demo's
           stream_6 has 1200 withdrawn of 1000 deposited);
         - `skipIds` leaves holes in the id sequence: those ids revert like unknown ids.
+        Events: Sablier V2 Lockup's own signatures (WithdrawFromLockupStream,
+        CancelLockupStream, RenounceLockupStream, and ERC-721 Transfer for the stream NFT:
+        a mint on create, old -> new recipient on setRecipient), plus StatusSet, which
+        Sablier does not have (settle and setStatus change a stream without a Sablier event).
         Unknown ids revert with Sablier's custom error SablierV2Lockup_Null(uint256),
         selector 0x171cfce0, followed by the abi-encoded id.
 """
@@ -31,23 +35,35 @@ struct Stream:
     refunded: uint128
     status: uint8
     canceled: bool
+    cancelable: bool
     exists: bool
 
-event Created:
+# Sablier V2 Lockup's events, same signatures (IERC20 is `address` in the ABI). Vyper
+# names cannot be `from`/`to` keywords everywhere, but names are not part of topic0.
+event WithdrawFromLockupStream:
     streamId: indexed(uint256)
-    sender: address
-    recipient: address
-    asset: address
-    deposited: uint128
-
-event Withdrawn:
-    streamId: indexed(uint256)
+    to: indexed(address)
+    asset: indexed(address)
     amount: uint128
 
-event Canceled:
-    streamId: indexed(uint256)
-    refunded: uint128
+event CancelLockupStream:
+    streamId: uint256
+    sender: indexed(address)
+    recipient: indexed(address)
+    asset: indexed(address)
+    senderAmount: uint128
+    recipientAmount: uint128
 
+event RenounceLockupStream:
+    streamId: indexed(uint256)
+
+# ERC-721 Transfer of the stream NFT (tokenId = stream id).
+event Transfer:
+    sender: indexed(address)
+    receiver: indexed(address)
+    tokenId: indexed(uint256)
+
+# Not a Sablier event: settle and setStatus changes, which Sablier's rules do not declare.
 event StatusSet:
     streamId: indexed(uint256)
     status: uint8
@@ -142,6 +158,14 @@ def isDepleted(streamId: uint256) -> bool:
     return self._get(streamId).status == DEPLETED
 
 
+@external
+@view
+def isCancelable(streamId: uint256) -> bool:
+    # False once canceled or renounced (Sablier also says false for settled streams; the
+    # rig keeps it to the flag).
+    return self._get(streamId).cancelable
+
+
 # ---------------------------------------------------------------- state changes (rig)
 
 @external
@@ -157,10 +181,11 @@ def create(sender: address, recipient: address, asset: address, deposit: uint128
         refunded=0,
         status=STREAMING,
         canceled=False,
+        cancelable=True,
         exists=True,
     )
     self.nextStreamId = streamId + 1
-    log Created(streamId=streamId, sender=sender, recipient=recipient, asset=asset, deposited=deposit)
+    log Transfer(sender=empty(address), receiver=recipient, tokenId=streamId)
     return streamId
 
 
@@ -171,7 +196,7 @@ def withdraw(streamId: uint256, amount: uint128):
     assert s.status == STREAMING or s.status == SETTLED or s.status == CANCELED, "StreamEscrow: not withdrawable"
     assert s.withdrawn + amount + s.refunded <= s.deposited, "StreamEscrow: overdraw"
     self.streams[streamId].withdrawn = s.withdrawn + amount
-    log Withdrawn(streamId=streamId, amount=amount)
+    log WithdrawFromLockupStream(streamId=streamId, to=s.recipient, asset=s.asset, amount=amount)
 
 
 @external
@@ -179,11 +204,24 @@ def cancel(streamId: uint256, refund: uint128):
     self._only_owner()
     s: Stream = self._get(streamId)
     assert s.status == PENDING or s.status == STREAMING, "StreamEscrow: not cancelable"
+    assert s.cancelable, "StreamEscrow: not cancelable"
     assert s.withdrawn + refund <= s.deposited, "StreamEscrow: refund too large"
     self.streams[streamId].refunded = refund
     self.streams[streamId].canceled = True
+    self.streams[streamId].cancelable = False
     self.streams[streamId].status = CANCELED
-    log Canceled(streamId=streamId, refunded=refund)
+    log CancelLockupStream(streamId=streamId, sender=s.sender, recipient=s.recipient, asset=s.asset,
+                           senderAmount=refund, recipientAmount=s.deposited - s.withdrawn - refund)
+
+
+@external
+def renounce(streamId: uint256):
+    # Like Sablier: the sender gives up the right to cancel; nothing else changes.
+    self._only_owner()
+    s: Stream = self._get(streamId)
+    assert s.cancelable, "StreamEscrow: not cancelable"
+    self.streams[streamId].cancelable = False
+    log RenounceLockupStream(streamId=streamId)
 
 
 @external
@@ -208,10 +246,14 @@ def setStatus(streamId: uint256, status: uint8):
 @external
 def forceWithdrawn(streamId: uint256, withdrawn: uint128):
     # Rig knob: sets the withdrawn total with no checks (invariant violations on purpose).
+    # The event's amount is the increase (0 when the total goes down: amounts are unsigned).
     self._only_owner()
     s: Stream = self._get(streamId)
     self.streams[streamId].withdrawn = withdrawn
-    log Withdrawn(streamId=streamId, amount=withdrawn)
+    amount: uint128 = 0
+    if withdrawn > s.withdrawn:
+        amount = withdrawn - s.withdrawn
+    log WithdrawFromLockupStream(streamId=streamId, to=s.recipient, asset=s.asset, amount=amount)
 
 
 @external
@@ -220,6 +262,7 @@ def setRecipient(streamId: uint256, recipient: address):
     self._only_owner()
     s: Stream = self._get(streamId)
     self.streams[streamId].recipient = recipient
+    log Transfer(sender=s.recipient, receiver=recipient, tokenId=streamId)
 
 
 @external

@@ -29,6 +29,17 @@ ZERO_ADDRESS = "0x" + "00" * 20
 # The escrow records an asset but moves no tokens: one placeholder token for every stream.
 DEMO_ASSET = "0x000000000000000000000000000000000000a55e"
 SABLIER_NULL_SELECTOR = "0x171cfce0"  # SablierV2Lockup_Null(uint256)
+# The escrow's events (Sablier V2 Lockup signatures, plus the rig's StatusSet).
+EVENTS = {
+    "WithdrawFromLockupStream": "WithdrawFromLockupStream(uint256,address,address,uint128)",
+    "CancelLockupStream": "CancelLockupStream(uint256,address,address,address,uint128,uint128)",
+    "RenounceLockupStream": "RenounceLockupStream(uint256)",
+    "Transfer": "Transfer(address,address,uint256)",
+    "StatusSet": "StatusSet(uint256,uint8)",
+}
+# Replacement blocks of the n-th reorg are mined by 0x…72656f7267<n as 8 hex digits>
+# ("reorg"), so their hashes differ from the blocks they replace and from earlier reorgs'.
+REORG_MINER_PREFIX = "0x" + b"reorg".hex().rjust(32, "0")
 STATUS_NAMES = {0: "PENDING", 1: "STREAMING", 2: "SETTLED", 3: "CANCELED", 4: "DEPLETED"}
 
 
@@ -54,6 +65,34 @@ def hexint(n: int) -> str:
     return hex(n)
 
 
+def revert_error(out: bytes, suffix: str = "") -> RPCError:
+    """geth's answer to a revert: code 3, the revert bytes as data, an Error(string) reason
+    appended to the message."""
+    message = "execution reverted"
+    if out[:4] == bytes.fromhex("08c379a0"):  # Error(string): geth appends the reason
+        try:
+            from eth_abi import decode
+            message += ": " + decode(["string"], out[4:])[0]
+        except Exception:
+            pass
+    return RPCError(3, message + suffix, "0x" + out.hex())
+
+
+def log_matches(address: str, topics: list, addresses, filter_topics) -> bool:
+    """geth's filter rule: an address in the list (none: any); per topic position, null or []
+    matches anything, else one of the alternatives; a log with fewer topics than the filter
+    has positions never matches."""
+    if addresses and address.lower() not in addresses:
+        return False
+    if filter_topics:
+        if len(filter_topics) > len(topics):
+            return False
+        for want, got in zip(filter_topics, topics):
+            if want and got not in want:
+                return False
+    return True
+
+
 def parse_quantity(value, what="quantity") -> int:
     if isinstance(value, str) and re.fullmatch(r"0x[0-9a-fA-F]+", value):
         if len(value) > 3 and value[2] == "0":
@@ -74,14 +113,71 @@ def parse_address(value, what="address") -> str:
     raise invalid_params(f"bad {what}: {value!r}")
 
 
+def parse_hash(value, what="hash") -> bytes:
+    h = parse_data(value, what)
+    if len(h) != 32:
+        raise invalid_params(f"{what} must be 32 bytes: {value!r}")
+    return h
+
+
+def abi_args(signature: str, args) -> list:
+    """JSON values to eth_abi values for `signature`'s parameter types: integers as numbers,
+    decimal or 0x-hex strings; addresses as hex strings (any case); bytes as 0x-hex."""
+    if not isinstance(signature, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\(.*\)", signature):
+        raise invalid_params(f"bad function signature: {signature!r}")
+    inner = signature[signature.index("(") + 1: -1]
+    types = _split_types(inner) if inner else []
+    if not isinstance(args, list) or len(args) != len(types):
+        raise invalid_params(f"{signature} takes {len(types)} argument(s), got {args!r}")
+    out = []
+    for t, v in zip(types, args):
+        if re.fullmatch(r"u?int[0-9]*", t):
+            if isinstance(v, bool):
+                raise invalid_params(f"bad {t}: {v!r}")
+            if isinstance(v, str):
+                try:
+                    v = int(v, 16) if v.startswith(("0x", "0X")) else int(v, 10)
+                except ValueError:
+                    raise invalid_params(f"bad {t}: {v!r}")
+            if not isinstance(v, int):
+                raise invalid_params(f"bad {t}: {v!r}")
+        elif t == "address":
+            v = parse_address(v, "address argument").lower()
+        elif t == "bool":
+            if not isinstance(v, bool):
+                raise invalid_params(f"bad bool: {v!r}")
+        elif re.fullmatch(r"bytes[0-9]*", t):
+            v = parse_data(v, t)
+        out.append(v)
+    return out
+
+
 # ------------------------------------------------------------------ compiling
 
 def compile_vyper(name: str) -> dict:
+    """Compiles Tests/EVM/<name>, or reads the result from the venv's cache (keyed by the
+    source and the compiler version), which saves each server start ~1.3 s of compiling."""
+    import hashlib
+
     import vyper
 
     src = (HERE / name).read_text()
+    key = hashlib.sha256(f"{vyper.__version__}\0{src}".encode()).hexdigest()
+    cache = Path(sys.prefix) / "evmrig-cache" / f"{Path(name).stem}-{key[:32]}.json"
+    try:
+        return json.loads(cache.read_text())
+    except (OSError, ValueError):
+        pass
     out = vyper.compile_code(src, output_formats=["abi", "bytecode", "bytecode_runtime"])
-    return {"abi": out["abi"], "bytecode": out["bytecode"], "runtime": out["bytecode_runtime"]}
+    result = {"abi": out["abi"], "bytecode": out["bytecode"], "runtime": out["bytecode_runtime"]}
+    try:  # written whole, then renamed: parallel servers never read half a file
+        cache.parent.mkdir(exist_ok=True)
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(result))
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return result
 
 
 def selector(signature: str) -> bytes:
@@ -117,7 +213,8 @@ def _split_types(s: str):
 class Chain:
     """py-evm through eth-tester; every access holds one lock (py-evm is not thread-safe)."""
 
-    def __init__(self, multicall3: bool):
+    def __init__(self, multicall3: bool, chain_id: int | None = None,
+                 finalized_depth: int | None = None):
         from eth_tester import EthereumTester, PyEVMBackend
         from eth_utils import to_canonical_address
 
@@ -130,11 +227,20 @@ class Chain:
                 "balance": 0, "nonce": 1, "code": runtime, "storage": {},
             }
             self.multicall3 = MULTICALL3_ADDRESS
-        self.tester = EthereumTester(PyEVMBackend(genesis_state=genesis))
+        backend = PyEVMBackend(genesis_state=genesis)
+        if chain_id is not None:
+            # The chain's own id: eth_chainId, the CHAINID opcode and transaction signing.
+            # (py-evm builds each VM's ChainContext from chain.chain_id.)
+            backend.chain.chain_id = chain_id
+        self.tester = EthereumTester(backend)
         self.tester.disable_auto_mine_transactions()
         self.account = self.tester.get_accounts()[0]
         self.chain_id = self.tester.backend.chain.chain_id
         self.nonce = self.tester.get_nonce(self.account)  # tracked: several txs per block
+        self.finalized_depth = finalized_depth  # None: safe/finalized = latest
+        self.escrow = None                      # set by the scenario
+        self.reorgs = []                        # what rig_reorg / a scheduled reorg did
+        self.reorg_count = 0
 
     def _tx(self, tx: dict) -> str:
         # Straight to the backend, which applies it to the pending block: eth-tester's own
@@ -155,35 +261,117 @@ class Chain:
             self.tester.mine_blocks(n)
             return self.latest()
 
+    def finalized(self, latest: int | None = None) -> int:
+        """The block `safe` and `finalized` name: latest - finalized_depth (default: latest)."""
+        latest = self.latest() if latest is None else latest
+        return latest if self.finalized_depth is None else max(0, latest - self.finalized_depth)
+
     def resolve_block(self, tag) -> int:
         """A JSON-RPC block parameter (tag, hex number or EIP-1898 object) to a number."""
+        return self.resolve_header(tag).block_number
+
+    def resolve_header(self, tag):
+        """A JSON-RPC block parameter to a py-evm header. An EIP-1898 blockHash may name a
+        block a reorg replaced (geth still serves it) unless requireCanonical is true."""
+        with self.lock:
+            if isinstance(tag, dict) and "blockNumber" not in tag and "blockHash" in tag:
+                header = self.header_by_hash(parse_hash(tag["blockHash"], "blockHash"))
+                if header is None:
+                    raise RPCError(-32000, f"header for hash {tag['blockHash'].lower()} not found")
+                if tag.get("requireCanonical") and not self.is_canonical(header):
+                    raise RPCError(-32000, "hash is not currently canonical")
+                return header
+            return self.canonical_header(self._resolve_number(tag))
+
+    def _resolve_number(self, tag) -> int:
         latest = self.latest()
-        if tag is None or tag in ("latest", "safe", "finalized", "pending"):
+        if tag is None or tag in ("latest", "pending"):
             return latest
+        if tag in ("safe", "finalized"):
+            return self.finalized(latest)
         if tag == "earliest":
             return 0
         if isinstance(tag, dict):
             if "blockNumber" in tag:
-                return self.resolve_block(tag["blockNumber"])
-            if "blockHash" in tag:
-                h = parse_data(tag["blockHash"], "blockHash")
-                if len(h) != 32:
-                    raise invalid_params("blockHash must be 32 bytes")
-                with self.lock:
-                    try:
-                        blk = self.tester.get_block_by_hash("0x" + h.hex())
-                    except Exception:
-                        raise RPCError(-32000, f"header for hash 0x{h.hex()} not found")
-                return blk["number"]
+                return self._resolve_number(tag["blockNumber"])
             raise invalid_params("block object needs blockNumber or blockHash")
         n = parse_quantity(tag, "block number")
         if n > latest:
             raise RPCError(-32000, "header not found")
         return n
 
+    # -- headers, blocks and logs straight from py-evm's chain database
+
+    def canonical_header(self, number: int):
+        with self.lock:
+            return self.tester.backend.chain.chaindb.get_canonical_block_header_by_number(number)
+
+    def header_by_hash(self, h: bytes):
+        """Any stored header, canonical or replaced by a reorg; None when unknown."""
+        from eth.exceptions import HeaderNotFound
+
+        with self.lock:
+            try:
+                return self.tester.backend.chain.chaindb.get_block_header_by_hash(h)
+            except HeaderNotFound:
+                return None
+
+    def is_canonical(self, header) -> bool:
+        with self.lock:
+            n = header.block_number
+            return n <= self.latest() and self.canonical_header(n).hash == header.hash
+
+    def block_json(self, header) -> dict:
+        from eth_utils import to_checksum_address
+
+        with self.lock:
+            blk = self.tester.backend.chain.get_block_by_header(header)
+            return {
+                "number": hexint(header.block_number), "hash": "0x" + header.hash.hex(),
+                "parentHash": "0x" + header.parent_hash.hex(), "timestamp": hexint(header.timestamp),
+                "gasLimit": hexint(header.gas_limit), "gasUsed": hexint(header.gas_used),
+                "miner": to_checksum_address(header.coinbase),
+                "transactions": ["0x" + tx.hash.hex() for tx in blk.transactions],
+            }
+
     def block(self, number: int) -> dict:
         with self.lock:
             return self.tester.get_block_by_number(number, full_transactions=False)
+
+    def block_logs(self, header, addresses=None, topics=None) -> list:
+        """The logs of one block (canonical or not) matching the filter, as JSON-RPC log objects:
+        logIndex counts every log of the block, as nodes do."""
+        from eth.constants import BLANK_ROOT_HASH
+
+        if header.transaction_root == BLANK_ROOT_HASH:
+            return []
+        with self.lock:
+            chain = self.tester.backend.chain
+            blk = chain.get_block_by_header(header)
+            receipts = blk.get_receipts(chain.chaindb)
+        out, log_index = [], 0
+        block_hash = "0x" + header.hash.hex()
+        for tx_index, (tx, receipt) in enumerate(zip(blk.transactions, receipts)):
+            for log in receipt.logs:
+                address = "0x" + log.address.hex()
+                log_topics = ["0x" + t.to_bytes(32, "big").hex() for t in log.topics]
+                if log_matches(address, log_topics, addresses, topics):
+                    out.append({
+                        "address": address, "topics": log_topics, "data": "0x" + log.data.hex(),
+                        "blockNumber": hexint(header.block_number), "blockHash": block_hash,
+                        "transactionHash": "0x" + tx.hash.hex(), "transactionIndex": hexint(tx_index),
+                        "logIndex": hexint(log_index), "removed": False,
+                    })
+                log_index += 1
+        return out
+
+    def logs(self, lo: int, hi: int, addresses=None, topics=None) -> list:
+        """Logs of canonical blocks lo..hi, by block then logIndex."""
+        out = []
+        with self.lock:
+            for n in range(lo, hi + 1):
+                out.extend(self.block_logs(self.canonical_header(n), addresses, topics))
+        return out
 
     # -- transactions (the rig's own account)
 
@@ -212,34 +400,41 @@ class Chain:
 
     # -- reads
 
-    def call(self, to: str, data: bytes, block: int, sender: str | None = None, gas: int | None = None):
-        """Executes a read at `block`. Returns ("ok", output) | ("revert", data) | ("error", msg)."""
-        from eth.exceptions import Revert
-        from eth_tester.backends.pyevm.main import EVMSpoofTransaction, _get_vm_for_block_number
-
+    def call(self, to: str, data: bytes, block, sender: str | None = None, gas: int | None = None):
+        """Executes a read at `block` (a number or a py-evm header).
+        Returns ("ok", output) | ("revert", data) | ("error", msg)."""
         with self.lock:
-            t = self.tester
-            raw = t.normalizer.normalize_inbound_transaction({
-                "from": sender or ZERO_ADDRESS, "to": to, "data": "0x" + data.hex(),
-                "value": 0, "gas": gas or 50_000_000,
-            })
-            backend = t.backend
-            raw["gas"] = min(raw["gas"], backend._max_available_gas())
-            unsigned = backend._get_normalized_and_unsigned_evm_transaction(raw, block)
-            state = _get_vm_for_block_number(backend.chain, block).state
+            header = self.canonical_header(block) if isinstance(block, int) else block
+            state = self.tester.backend.chain.get_vm(at_header=header).state
             snap = state.snapshot()
             try:
-                # Like geth's eth_call, the caller need not afford the gas.
-                state.set_balance(raw["from"], 10**30)
-                comp = state.apply_transaction(EVMSpoofTransaction(unsigned, from_=raw["from"]))
+                return self._apply(state, to, data, sender, gas)
             finally:
                 state.revert(snap)
-            if not comp.is_error:
-                return "ok", bytes(comp.output)
-            err = comp._error
-            if isinstance(err, Revert):
-                return "revert", bytes(err.args[0]) if err.args else b""
-            return "error", type(err).__name__ + (f": {err}" if str(err) else "")
+
+    def _apply(self, state, to: str, data: bytes, sender: str | None, gas: int | None):
+        """Runs one call on `state` (left changed: the caller snapshots and reverts)."""
+        from eth.exceptions import Revert
+        from eth_tester.backends.pyevm.main import EVMSpoofTransaction
+
+        t = self.tester
+        raw = t.normalizer.normalize_inbound_transaction({
+            "from": sender or ZERO_ADDRESS, "to": to, "data": "0x" + data.hex(),
+            "value": 0, "gas": gas or 50_000_000,
+        })
+        backend = t.backend
+        raw["gas"] = min(raw["gas"], backend._max_available_gas())
+        raw["nonce"] = state.get_nonce(raw["from"])
+        unsigned = backend._get_normalized_and_unsigned_evm_transaction(raw)
+        # Like geth's eth_call, the caller need not afford the gas.
+        state.set_balance(raw["from"], 10**30)
+        comp = state.apply_transaction(EVMSpoofTransaction(unsigned, from_=raw["from"]))
+        if not comp.is_error:
+            return "ok", bytes(comp.output)
+        err = comp._error
+        if isinstance(err, Revert):
+            return "revert", bytes(err.args[0]) if err.args else b""
+        return "error", type(err).__name__ + (f": {err}" if str(err) else "")
 
     def read(self, to: str, signature: str, *args, block: int | None = None, returns: str = None):
         """Convenience read for the rig itself (decoded)."""
@@ -250,9 +445,79 @@ class Chain:
             return kind, out
         return "ok", decode([returns], out)[0] if returns else out
 
-    def get_code(self, address: str, block: int) -> bytes:
+    def get_code(self, address: str, block) -> bytes:
+        from eth_utils import to_canonical_address
+
         with self.lock:
-            return bytes.fromhex(self.tester.get_code(address, block)[2:])
+            header = self.canonical_header(block) if isinstance(block, int) else block
+            state = self.tester.backend.chain.get_vm(at_header=header).state
+            return bytes(state.get_code(to_canonical_address(address)))
+
+    # -- driving the chain over RPC (rig_send, rig_sendMany)
+
+    def transact(self, calls) -> list:
+        """Sends [(to, data)] from the owner, all in ONE new block. Each is first run in order
+        on the latest state; if one would revert or fail, nothing is sent and RPCError is
+        raised (like geth's eth_sendTransaction, whose gas estimate fails)."""
+        with self.lock:
+            latest = self.latest()
+            state = self.tester.backend.chain.get_vm(at_header=self.canonical_header(latest)).state
+            snap = state.snapshot()
+            outputs = []
+            try:
+                for i, (to, data) in enumerate(calls):
+                    kind, out = self._apply(state, to, data, self.account, 1_000_000)
+                    where = f" (call {i} of {len(calls)})" if len(calls) > 1 else ""
+                    if kind == "revert":
+                        raise revert_error(out, where)
+                    if kind == "error":
+                        raise RPCError(-32000, out + where)
+                    outputs.append(out)
+            finally:
+                state.revert(snap)
+            hashes = [self._tx({"from": self.account, "to": to, "gas": 1_000_000,
+                                "data": "0x" + data.hex()}) for to, data in calls]
+            self.tester.mine_blocks(1)
+            header = self.canonical_header(self.latest())
+            return [{"block": header.block_number, "blockHash": "0x" + header.hash.hex(), "hash": h,
+                     "status": self.tester.get_transaction_receipt(h)["status"], "output": "0x" + out.hex()}
+                    for h, out in zip(hashes, outputs)]
+
+    # -- reorgs
+
+    def reorg(self, depth: int, replay: bool = False, trigger: str = "rig_reorg") -> dict:
+        """Replaces the top `depth` blocks with new blocks at the same heights (mined by
+        REORG_MINER_PREFIX + n, so every hash changes). Their transactions are dropped, or with
+        `replay` re-included, in their order, in the first replacement block."""
+        with self.lock:
+            latest = self.latest()
+            if not 1 <= depth <= latest:
+                raise invalid_params(f"reorg depth must be 1..{latest} (latest block), got {depth}")
+            backend = self.tester.backend
+            fork = latest - depth
+            old = [backend.chain.get_canonical_block_by_number(n) for n in range(fork + 1, latest + 1)]
+            txs = [tx for b in old for tx in b.transactions]
+            backend.revert_to_snapshot(self.canonical_header(fork).hash)
+            chain = backend.chain  # (a new object when the fork point is genesis)
+            chain.chain_id = self.chain_id
+            if replay:
+                for tx in txs:
+                    chain.apply_transaction(tx)
+            self.reorg_count += 1
+            number = self.reorg_count
+            self.tester.mine_blocks(depth, coinbase=REORG_MINER_PREFIX + f"{number:08x}")
+            self.nonce = self.tester.get_nonce(self.account)
+            assert self.latest() == latest
+            record = {
+                "number": number, "trigger": trigger, "depth": depth, "forkBlock": fork,
+                "latestBlock": latest,
+                "replaced": [{"block": b.number, "oldHash": "0x" + b.hash.hex(),
+                              "newHash": "0x" + self.canonical_header(b.number).hash.hex()} for b in old],
+                "droppedTransactions": [] if replay else ["0x" + tx.hash.hex() for tx in txs],
+                "replayedTransactions": ["0x" + tx.hash.hex() for tx in txs] if replay else [],
+            }
+            self.reorgs.append(record)
+            return record
 
 
 # ------------------------------------------------------------------ scenarios
@@ -349,7 +614,8 @@ def build_demo(chain: Chain, chain_json: Path, db_sql: Path, confirmations: int,
 
 
 def build_scenario(args) -> tuple[Chain, dict]:
-    chain = Chain(multicall3=args.multicall3)
+    chain = Chain(multicall3=args.multicall3, chain_id=args.chain_id,
+                  finalized_depth=args.finalized_depth)
     info = {"scenario": args.scenario}
     if args.scenario == "demo":
         if args.confirmations < 1:
@@ -359,8 +625,16 @@ def build_scenario(args) -> tuple[Chain, dict]:
     else:  # "empty": only the escrow, no streams
         info["escrow"] = chain.deploy(compile_vyper("StreamEscrow.vy"))
         info["latestBlock"] = chain.latest()
+    chain.escrow = info["escrow"]
     info["chainId"] = chain.chain_id
     info["multicall3"] = chain.multicall3
+    if args.finalized_depth is not None:
+        info["finalizedDepth"] = args.finalized_depth
+        info["finalizedBlock"] = chain.finalized()
+    if args.max_log_range is not None:
+        info["maxLogRange"] = args.max_log_range
+    if args.max_logs is not None:
+        info["maxLogs"] = args.max_logs
     return chain, info
 
 
@@ -383,6 +657,7 @@ class Stats:
             self.faults = 0
             self.in_flight = 0
             self.max_in_flight = 0
+            self.get_logs_ranges = []
 
     def snapshot(self) -> dict:
         with self.lock:
@@ -392,15 +667,21 @@ class Stats:
                 "byMethod": dict(self.by_method), "ethCallBlocks": dict(self.eth_call_blocks),
                 "ethCallTargets": dict(self.eth_call_targets), "faults": self.faults,
                 "maxConcurrentRequests": self.max_in_flight,
+                "getLogsRanges": [list(r) for r in self.get_logs_ranges],
             }
 
 
 class Dispatcher:
     """JSON-RPC 2.0 over one Chain. rig_* methods are not counted in the stats."""
 
-    def __init__(self, chain: Chain, info: dict, stats: Stats):
+    def __init__(self, chain: Chain, info: dict, stats: Stats, max_log_range: int | None = None,
+                 max_logs: int | None = None):
         self.chain, self.info, self.stats = chain, info, stats
+        self.max_log_range, self.max_logs = max_log_range, max_logs
         self.block_number_hook = None  # fault_server's block_backwards
+        self.result_hook = None        # fault_server's logs_* modes: (method, result) -> result
+        self.schedule_lock = threading.Lock()
+        self.scheduled_reorg = None    # {"afterEthCalls": remaining, "depth", "replay"}
 
     # -- whole HTTP bodies
 
@@ -439,13 +720,34 @@ class Dispatcher:
             if fn is None:
                 raise RPCError(-32601, f"the method {method} does not exist/is not available")
             result = fn(params)
+            if self.result_hook is not None:
+                result = self.result_hook(method, result)
             resp = {"jsonrpc": "2.0", "id": msg.get("id"), "result": result}
         except RPCError as e:
             resp = {"jsonrpc": "2.0", "id": msg.get("id"), "error": e.to_json()}
         except Exception as e:  # a rig bug must still answer
             resp = {"jsonrpc": "2.0", "id": msg.get("id"),
                     "error": {"code": -32603, "message": f"internal error: {type(e).__name__}: {e}"}}
+        if method == "eth_call":
+            self.eth_call_answered()
         return resp if "id" in msg else None
+
+    def eth_call_answered(self):
+        """Counts down a scheduled reorg; it happens right after the answer that reaches 0
+        (before the next call, even in the same batch)."""
+        with self.schedule_lock:
+            s = self.scheduled_reorg
+            if s is None:
+                return
+            s["afterEthCalls"] -= 1
+            if s["afterEthCalls"] > 0:
+                return
+            self.scheduled_reorg = None
+        try:
+            self.chain.reorg(s["depth"], s["replay"], trigger="scheduled")
+        except RPCError as e:  # e.g. deeper than the chain: recorded, nothing else to do
+            with self.chain.lock:
+                self.chain.reorgs.append({"trigger": "scheduled", "depth": s["depth"], "error": e.message})
 
     # -- methods (each takes the params list)
 
@@ -475,48 +777,111 @@ class Dispatcher:
         sender = parse_address(call["from"], "from") if call.get("from") else None
         gas = parse_quantity(call["gas"], "gas") if call.get("gas") else None
         tag = p[1] if len(p) > 1 else "latest"
-        block = self.chain.resolve_block(tag)
+        header = self.chain.resolve_header(tag)
+        block = header.block_number
         with self.stats.lock:
             key = hexint(block) if not isinstance(tag, str) or tag.startswith("0x") else f"{tag}({hexint(block)})"
             self.stats.eth_call_blocks[key] = self.stats.eth_call_blocks.get(key, 0) + 1
             self.stats.eth_call_targets[to.lower()] = self.stats.eth_call_targets.get(to.lower(), 0) + 1
-        kind, out = self.chain.call(to, data, block, sender, gas)
+        kind, out = self.chain.call(to, data, header, sender, gas)
         if kind == "ok":
             return "0x" + out.hex()
         if kind == "revert":
-            message = "execution reverted"
-            if out[:4] == bytes.fromhex("08c379a0"):  # Error(string): geth appends the reason
-                try:
-                    from eth_abi import decode
-                    message += ": " + decode(["string"], out[4:])[0]
-                except Exception:
-                    pass
-            raise RPCError(3, message, "0x" + out.hex())
+            raise revert_error(out)
         raise RPCError(-32000, out)
 
     def m_eth_getCode(self, p):
         if not 1 <= len(p) <= 2:
             raise invalid_params("eth_getCode takes [address, block?]")
         addr = parse_address(p[0])
-        block = self.chain.resolve_block(p[1] if len(p) > 1 else "latest")
-        return "0x" + self.chain.get_code(addr, block).hex()
+        header = self.chain.resolve_header(p[1] if len(p) > 1 else "latest")
+        return "0x" + self.chain.get_code(addr, header).hex()
 
     def m_eth_getBlockByNumber(self, p):
         if not 1 <= len(p) <= 2:
             raise invalid_params("eth_getBlockByNumber takes [block, fullTx?]")
-        try:
-            n = self.chain.resolve_block(p[0])
-        except RPCError as e:
-            if e.code == -32000:
-                return None
-            raise
-        b = self.chain.block(n)
-        return {
-            "number": hexint(b["number"]), "hash": b["hash"], "parentHash": b["parent_hash"],
-            "timestamp": hexint(b["timestamp"]), "gasLimit": hexint(b["gas_limit"]),
-            "gasUsed": hexint(b["gas_used"]), "miner": b["coinbase"],
-            "transactions": list(b["transactions"]),
-        }
+        with self.chain.lock:
+            try:
+                header = self.chain.resolve_header(p[0])
+            except RPCError as e:
+                if e.code == -32000:
+                    return None
+                raise
+            return self.chain.block_json(header)
+
+    def m_eth_getBlockByHash(self, p):
+        if not 1 <= len(p) <= 2:
+            raise invalid_params("eth_getBlockByHash takes [hash, fullTx?]")
+        header = self.chain.header_by_hash(parse_hash(p[0], "block hash"))
+        return None if header is None else self.chain.block_json(header)
+
+    def m_eth_getLogs(self, p):
+        if len(p) != 1 or not isinstance(p[0], dict):
+            raise invalid_params("eth_getLogs takes [filter object]")
+        f = p[0]
+        addresses = f.get("address")
+        if addresses is not None:
+            addresses = [addresses] if isinstance(addresses, str) else addresses
+            if not isinstance(addresses, list):
+                raise invalid_params("address must be an address or a list of addresses")
+            addresses = {parse_address(a).lower() for a in addresses}
+        topics = f.get("topics")
+        if topics is not None:
+            if not isinstance(topics, list):
+                raise invalid_params("topics must be an array")
+            if len(topics) > 4:
+                raise RPCError(-32602, "exceed max topics")
+            parsed = []
+            for t in topics:
+                alts = [] if t is None else [t] if isinstance(t, str) else t
+                if not isinstance(alts, list):
+                    raise invalid_params(f"bad topic: {t!r}")
+                parsed.append({"0x" + parse_hash(a, "topic").hex() for a in alts if a is not None})
+            topics = parsed
+        with self.chain.lock:
+            if f.get("blockHash") is not None:
+                if f.get("fromBlock") is not None or f.get("toBlock") is not None:
+                    raise RPCError(-32602, "invalid argument 0: cannot specify both BlockHash and "
+                                          "FromBlock/ToBlock, choose one or the other")
+                header = self.chain.header_by_hash(parse_hash(f["blockHash"], "blockHash"))
+                if header is None:
+                    raise RPCError(-32000, "unknown block")
+                lo = hi = header.block_number
+                self._count_logs_range(lo, hi)
+                return self._limit_logs(self.chain.block_logs(header, addresses, topics))
+            latest = self.chain.latest()
+            lo = self._log_bound(f.get("fromBlock"), latest)
+            hi = self._log_bound(f.get("toBlock"), latest)
+            if lo > latest or hi > latest:
+                raise RPCError(-32602, "block range extends beyond current head block")
+            if lo > hi:
+                raise RPCError(-32602, "invalid block range params")
+            self._count_logs_range(lo, hi)
+            if self.max_log_range is not None and hi - lo + 1 > self.max_log_range:
+                raise RPCError(-32005, f"block range too large: asked for {hi - lo + 1} blocks, "
+                                       f"the limit is {self.max_log_range}")
+            return self._limit_logs(self.chain.logs(lo, hi, addresses, topics))
+
+    def _log_bound(self, tag, latest: int) -> int:
+        if tag is None or tag == "latest":
+            return latest
+        if tag == "pending":
+            raise RPCError(-32602, "pending logs are not supported")
+        if tag in ("safe", "finalized"):
+            return self.chain.finalized(latest)
+        if tag == "earliest":
+            return 0
+        return parse_quantity(tag, "block number")
+
+    def _count_logs_range(self, lo, hi):
+        with self.stats.lock:
+            if len(self.stats.get_logs_ranges) < 10_000:
+                self.stats.get_logs_ranges.append((lo, hi))
+
+    def _limit_logs(self, logs):
+        if self.max_logs is not None and len(logs) > self.max_logs:
+            raise RPCError(-32005, f"query returned more than {self.max_logs} results")
+        return logs
 
     # -- non-standard
 
@@ -535,6 +900,56 @@ class Dispatcher:
 
     def m_rig_info(self, p):
         return self.info
+
+    def _send_pair(self, pair):
+        if not isinstance(pair, list) or not 1 <= len(pair) <= 2 or not isinstance(pair[0], str):
+            raise invalid_params(f"expected [signature, [args...]], got {pair!r}")
+        signature, args = pair[0], pair[1] if len(pair) > 1 else []
+        return self.chain.escrow, encode_call(signature, *abi_args(signature, args))
+
+    def m_rig_send(self, p):
+        return self.chain.transact([self._send_pair(p)])[0]
+
+    def m_rig_sendMany(self, p):
+        pairs = p[0] if len(p) == 1 and isinstance(p[0], list) and p[0] and isinstance(p[0][0], list) else p
+        if not pairs:
+            raise invalid_params("rig_sendMany takes at least one [signature, [args...]]")
+        return self.chain.transact([self._send_pair(pair) for pair in pairs])
+
+    def _reorg_params(self, p, first: int):
+        depth = p[first] if len(p) > first else 1
+        opts = p[first + 1] if len(p) > first + 1 else {}
+        if isinstance(depth, str):
+            depth = parse_quantity(depth, "depth")
+        if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
+            raise invalid_params(f"depth must be a positive integer, got {depth!r}")
+        if not isinstance(opts, dict) or set(opts) - {"replay"} or not isinstance(opts.get("replay", False), bool):
+            raise invalid_params(f'options must be {{"replay": bool}}, got {opts!r}')
+        return depth, opts.get("replay", False)
+
+    def m_rig_reorg(self, p):
+        depth, replay = self._reorg_params(p, 0)
+        return self.chain.reorg(depth, replay)
+
+    def m_rig_scheduleReorg(self, p):
+        if not p:
+            raise invalid_params("rig_scheduleReorg takes [afterEthCalls, depth?, options?]")
+        after = p[0]
+        if not isinstance(after, int) or isinstance(after, bool) or after < 1:
+            raise invalid_params(f"afterEthCalls must be a positive integer, got {after!r}")
+        depth, replay = self._reorg_params(p, 1)
+        latest = self.chain.latest()
+        if depth > latest:
+            raise invalid_params(f"reorg depth must be 1..{latest} (latest block), got {depth}")
+        with self.schedule_lock:
+            self.scheduled_reorg = {"afterEthCalls": after, "depth": depth, "replay": replay}
+            return dict(self.scheduled_reorg)
+
+    def m_rig_reorgs(self, p):
+        with self.schedule_lock:
+            scheduled = None if self.scheduled_reorg is None else dict(self.scheduled_reorg)
+        with self.chain.lock:
+            return {"reorgs": list(self.chain.reorgs), "scheduled": scheduled}
 
 
 def is_rig_call(m) -> bool:
@@ -646,6 +1061,20 @@ class RigHandler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+def positive(text: str) -> int:
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return n
+
+
+def non_negative(text: str) -> int:
+    n = int(text)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0: {text}")
+    return n
+
+
 def common_args(description: str) -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: any free port)")
@@ -664,6 +1093,14 @@ def common_args(description: str) -> argparse.ArgumentParser:
                     help="stop by itself after this many seconds (default 900; 0: never)")
     ap.add_argument("--stdin", choices=["auto", "watch", "ignore"], default="auto",
                     help="stop when stdin reaches EOF: watch, ignore, or auto (watch only if stdin is a pipe)")
+    ap.add_argument("--chain-id", type=positive, default=None,
+                    help="eth_chainId / net_version / the EVM's CHAINID (default: eth-tester's 131277322940537)")
+    ap.add_argument("--finalized-depth", type=non_negative, default=None,
+                    help="the safe and finalized tags name latest - this (default: they name latest)")
+    ap.add_argument("--max-log-range", type=positive, default=None,
+                    help="eth_getLogs over more blocks than this answers -32005 (default: no limit)")
+    ap.add_argument("--max-logs", type=non_negative, default=None,
+                    help="eth_getLogs with more logs than this answers -32005 (default: no limit)")
     ap.add_argument("--chain-fixture", default=str(REPO / "Fixtures" / "demo-chain.json"))
     ap.add_argument("--db-fixture", default=str(REPO / "Fixtures" / "demo.sql"))
     return ap
@@ -677,7 +1114,7 @@ def serve(args, fault=None, extra_info=None):
         print(f"rig: scenario failed: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
         raise SystemExit(1)
     stats = Stats()
-    dispatcher = Dispatcher(chain, info, stats)
+    dispatcher = Dispatcher(chain, info, stats, args.max_log_range, args.max_logs)
     if fault is not None:
         fault.attach(dispatcher)
     try:

@@ -14,8 +14,11 @@ Modes (requests made only of rig_* calls are never faulted and never counted):
   block_backwards  eth_blockNumber: the first call answers latest, each later one 1 less
                    (down to 0), for the first N calls after the first
   silent           the first N TCP connections are accepted and never read or answered
+  logs_out_of_order  the first N non-empty eth_getLogs answers list their logs reversed
+  logs_duplicated    the first N non-empty eth_getLogs answers list each log twice, adjacent
 N is --count: by default 2 for 429 and 500 (transient: then normal answers), and every
-request (-1) for the others. Everything not faulted is answered from the scenario's chain,
+request (-1) for the others (for logs_*: every non-empty eth_getLogs answer, each call of a
+batch on its own). Everything not faulted is answered from the scenario's chain,
 so a client that retries after a transient fault gets correct data.
 Ready line: as rpc_server.py, plus "mode", "count", "retryAfter", "sleepS".
 """
@@ -30,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import evmrig  # noqa: E402
 
 MODES = ["timeout", "429", "500", "malformed", "out_of_order", "missing_ids",
-         "block_backwards", "silent"]
+         "block_backwards", "silent", "logs_out_of_order", "logs_duplicated"]
 
 
 class Fault:
@@ -42,8 +45,21 @@ class Fault:
         self.block_calls = 0
 
     def attach(self, dispatcher):
+        self.stats = dispatcher.stats
         if self.mode == "block_backwards":
             dispatcher.block_number_hook = self.backwards
+        if self.mode in ("logs_out_of_order", "logs_duplicated"):
+            dispatcher.result_hook = self.logs
+
+    def logs(self, method, result):
+        """eth_getLogs answers: an empty list cannot show the fault, so it is not counted."""
+        if method != "eth_getLogs" or not result or not self._take():
+            return result
+        with self.stats.lock:
+            self.stats.faults += 1
+        if self.mode == "logs_out_of_order":
+            return list(reversed(result))
+        return [log for log in result for _ in (0, 1)]
 
     def _take(self) -> bool:
         """Whether this eligible request gets the fault (counts it)."""

@@ -9,8 +9,10 @@ When ready it prints ONE JSON line to stdout, e.g.
      "latestBlock": 8, "moved": {"stream": "stream_1", "block": 7, ...}, ...}
 then serves on 127.0.0.1 until SIGTERM/SIGINT, EOF on stdin (when stdin is a pipe), or
 --lifetime seconds. Methods: eth_chainId, net_version, web3_clientVersion, eth_blockNumber,
-eth_call, eth_getCode, eth_getBlockByNumber, and the rig's evm_mine, rig_stats,
-rig_resetStats, rig_info. See README.md.
+eth_call, eth_getCode, eth_getBlockByNumber, eth_getBlockByHash, eth_getLogs, and the rig's
+evm_mine, rig_send, rig_sendMany, rig_reorg, rig_scheduleReorg, rig_reorgs, rig_stats,
+rig_resetStats, rig_info. Options --chain-id, --finalized-depth, --max-log-range, --max-logs.
+See README.md.
 """
 
 import sys

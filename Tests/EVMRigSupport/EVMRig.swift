@@ -37,6 +37,35 @@ public final class EVMRig: @unchecked Sendable {
     public var url: String { "http://127.0.0.1:\(port)" }
     public var escrow: String { ready["escrow"] as? String ?? "" }
     public var pinnedBlock: Int { ready["pinnedBlock"] as? Int ?? -1 }
+    /// The latest block when the server became ready (`rig_send`, `evm_mine` move it on).
+    public var latestBlock: Int { ready["latestBlock"] as? Int ?? -1 }
+    public var chainId: Int { ready["chainId"] as? Int ?? 0 }
+    /// latest − `finalizedDepth` at start; nil without that option (the tags then name latest).
+    public var finalizedBlock: Int? { ready["finalizedBlock"] as? Int }
+
+    /// The servers' chain-at-scale options (Tests/EVM/README.md); nil leaves the default.
+    public struct Options: Sendable {
+        /// `eth_chainId`, `net_version` and the EVM's chain id.
+        public var chainId: Int?
+        /// `safe` and `finalized` name latest − this.
+        public var finalizedDepth: Int?
+        /// `eth_getLogs` over more blocks answers -32005.
+        public var maxLogRange: Int?
+        /// `eth_getLogs` with more logs answers -32005.
+        public var maxLogs: Int?
+
+        public init(chainId: Int? = nil, finalizedDepth: Int? = nil, maxLogRange: Int? = nil, maxLogs: Int? = nil) {
+            self.chainId = chainId
+            self.finalizedDepth = finalizedDepth
+            self.maxLogRange = maxLogRange
+            self.maxLogs = maxLogs
+        }
+
+        public var arguments: [String] {
+            [("--chain-id", chainId), ("--finalized-depth", finalizedDepth), ("--max-log-range", maxLogRange), ("--max-logs", maxLogs)]
+                .flatMap { option, value in value.map { [option, String($0)] } ?? [] }
+        }
+    }
 
     /// `init` on a thread of its own: installing the venv and waiting for the ready line take
     /// seconds (minutes, the first time), and must not hold a thread of the cooperative pool that
@@ -47,6 +76,11 @@ public final class EVMRig: @unchecked Sendable {
                 continuation.resume(with: Result { try EVMRig(server: server, arguments) })
             }
         }
+    }
+
+    /// `start(server:_:)` with `options` before the other arguments.
+    public static func start(server: String = "rpc_server.py", options: Options, _ arguments: [String] = []) async throws -> EVMRig {
+        try await start(server: server, options.arguments + arguments)
     }
 
     /// Starts `rpc_server.py` (or `fault_server.py` with `--mode`) with `arguments`, and waits for its ready line.
@@ -84,18 +118,136 @@ public final class EVMRig: @unchecked Sendable {
 
     /// The server's request counts (`rig_stats`).
     public func stats() throws -> [String: Any] {
+        guard let result = try rpc("rig_stats") as? [String: Any] else { throw Failure(description: "rig_stats gave no answer") }
+        return result
+    }
+
+    /// A JSON-RPC error answer.
+    public struct RPCError: Error, CustomStringConvertible {
+        public var code: Int
+        public var message: String
+        /// `data`, when it is a string (a revert's bytes).
+        public var data: String?
+        public var description: String { "JSON-RPC error \(code): \(message)" }
+    }
+
+    /// One JSON-RPC call to the server (any method, `rig_*` ones uncounted): its `result` as
+    /// JSONSerialization gives it (`NSNull` for null), or `RPCError`. Params: JSON values
+    /// (numbers, strings, booleans, arrays, dictionaries).
+    public func rpc(_ method: String, _ params: [Any] = []) throws -> Any {
+        let body: [String: Any] = ["jsonrpc": "2.0", "id": 1, "method": method, "params": params]
+        guard JSONSerialization.isValidJSONObject(body) else { throw Failure(description: "\(method): params are not JSON: \(params)") }
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = "POST"
-        request.httpBody = Data(#"{"jsonrpc":"2.0","id":1,"method":"rig_stats","params":[]}"#.utf8)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try JSONSerialization.data(withJSONObject: body)
         let semaphore = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var result: [String: Any]?
-        URLSession.shared.dataTask(with: request) { data, _, _ in
-            result = data.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }?["result"] as? [String: Any]
+        nonisolated(unsafe) var answer: Data?
+        nonisolated(unsafe) var failure: (any Error)?
+        URLSession.shared.dataTask(with: request) { data, _, error in
+            answer = data
+            failure = error
             semaphore.signal()
         }.resume()
         semaphore.wait()
-        guard let result else { throw Failure(description: "rig_stats gave no answer") }
+        guard let answer, let object = try? JSONSerialization.jsonObject(with: answer) as? [String: Any] else {
+            throw Failure(description: "\(method) gave no answer\(failure.map { ": \($0)" } ?? "")")
+        }
+        if let error = object["error"] as? [String: Any] {
+            throw RPCError(code: error["code"] as? Int ?? 0, message: error["message"] as? String ?? "", data: error["data"] as? String)
+        }
+        guard let result = object["result"] else { throw Failure(description: "\(method): no result in \(object)") }
         return result
+    }
+
+    /// A transaction `rig_send` mined.
+    public struct Sent: Sendable {
+        public var block: Int
+        public var blockHash: String
+        public var hash: String
+        /// 1: success.
+        public var status: Int
+        /// The function's return data (`create`: the new id).
+        public var output: String
+
+        init(_ object: Any) throws {
+            guard let o = object as? [String: Any], let block = o["block"] as? Int, let blockHash = o["blockHash"] as? String,
+                  let hash = o["hash"] as? String, let status = o["status"] as? Int, let output = o["output"] as? String
+            else { throw Failure(description: "not a rig_send answer: \(object)") }
+            (self.block, self.blockHash, self.hash, self.status, self.output) = (block, blockHash, hash, status, output)
+        }
+    }
+
+    /// Sends `signature(arguments)` to the escrow from its owner, mined in a block of its own:
+    /// `send("withdraw(uint256,uint128)", [2, 50])`. Amounts above 2^53 as decimal strings.
+    /// A call that would revert throws `RPCError` (code 3, the reason in `message`) and sends nothing.
+    @discardableResult
+    public func send(_ signature: String, _ arguments: [Any] = []) throws -> Sent {
+        try Sent(rpc("rig_send", [signature, arguments]))
+    }
+
+    /// Sends several calls, all in ONE new block, in order; nothing is sent if one would revert.
+    @discardableResult
+    public func sendMany(_ calls: [(signature: String, arguments: [Any])]) throws -> [Sent] {
+        guard let answers = try rpc("rig_sendMany", calls.map { [$0.signature, $0.arguments] as [Any] }) as? [Any] else {
+            throw Failure(description: "rig_sendMany: not a list")
+        }
+        return try answers.map(Sent.init)
+    }
+
+    /// What a reorg did.
+    public struct Reorg: Sendable {
+        public struct Replaced: Sendable {
+            public var block: Int
+            public var oldHash: String
+            public var newHash: String
+        }
+        public var forkBlock: Int
+        public var replaced: [Replaced]
+        public var droppedTransactions: [String]
+        public var replayedTransactions: [String]
+
+        init(_ object: Any) throws {
+            if let error = (object as? [String: Any])?["error"] { throw Failure(description: "a scheduled reorg failed: \(error)") }
+            guard let o = object as? [String: Any], let fork = o["forkBlock"] as? Int, let replaced = o["replaced"] as? [[String: Any]],
+                  let dropped = o["droppedTransactions"] as? [String], let replayed = o["replayedTransactions"] as? [String]
+            else { throw Failure(description: "not a rig_reorg answer: \(object)") }
+            self.forkBlock = fork
+            self.replaced = try replaced.map {
+                guard let block = $0["block"] as? Int, let old = $0["oldHash"] as? String, let new = $0["newHash"] as? String
+                else { throw Failure(description: "not a replaced block: \($0)") }
+                return Replaced(block: block, oldHash: old, newHash: new)
+            }
+            (self.droppedTransactions, self.replayedTransactions) = (dropped, replayed)
+        }
+    }
+
+    /// Replaces the top `depth` blocks with new ones at the same heights (new hashes; their
+    /// transactions dropped, or with `replay` re-included in the first new block).
+    @discardableResult
+    public func reorg(depth: Int = 1, replay: Bool = false) throws -> Reorg {
+        try Reorg(rpc("rig_reorg", [depth, ["replay": replay]]))
+    }
+
+    /// The same reorg, done by the server right after `afterEthCalls` more `eth_call`s (each
+    /// call of a batch counts; an aggregate3 is one), so that it lands inside a client's run.
+    public func scheduleReorg(afterEthCalls: Int, depth: Int = 1, replay: Bool = false) throws {
+        _ = try rpc("rig_scheduleReorg", [afterEthCalls, depth, ["replay": replay]])
+    }
+
+    /// The reorgs done so far (`rig_reorgs`), oldest first.
+    public func reorgs() throws -> [Reorg] {
+        guard let o = try rpc("rig_reorgs") as? [String: Any], let done = o["reorgs"] as? [Any] else {
+            throw Failure(description: "rig_reorgs: unexpected answer")
+        }
+        return try done.map(Reorg.init)
+    }
+
+    /// The hash of canonical block `number`.
+    public func blockHash(_ number: Int) throws -> String {
+        guard let block = try rpc("eth_getBlockByNumber", ["0x" + String(number, radix: 16), false]) as? [String: Any],
+              let hash = block["hash"] as? String else { throw Failure(description: "no block \(number)") }
+        return hash
     }
 
     /// The rig's demo rules with this chain's escrow address.

@@ -129,6 +129,15 @@ struct LintDiagnosticTests {
             "rules.yaml:12:3: error[invalid-view]: field 'c' reads the chain through 'evm': its 'chain' must be the view call that reads it, "
                 + "such as 'chain: getWithdrawnAmount(uint256) returns (uint128)'",
         ]),
+        Case(code: .invalidEvent, yaml: header + evm + "  events:\n"
+                 + "    - { event: \"Withdraw(uint256 indexed streamId, uint257 x)\", id: streamId }\n"
+                 + "    - { event: \"Cancel(uint256 streamId)\", id: id }\n"
+                 + "    - { event: \"Mint(address indexed to)\", id: to }\n"
+                 + "fields:\n  a: { type: amount, chain: getA(uint256) returns (uint128) }\n", expected: [
+            "rules.yaml:9:52: error[invalid-event]: 'event' of an 'events' entry: unknown ABI type 'uint257'",
+            "rules.yaml:10:48: error[invalid-event]: 'id' is not a parameter of Cancel; its parameters are streamId",
+            "rules.yaml:11:48: error[invalid-event]: 'to' of Mint is not an unsigned integer (uintN), so it cannot hold a stream id",
+        ]),
         Case(code: .viewTypeMismatch, yaml: header + evm + "  count: nextStreamId() returns (int256)\nfields:\n"
                  + "  a: { type: amount, chain: getA(uint256) returns (address) }\n  r: { type: address, chain: getR(uint256) returns (uint160) }\n", expected: [
             "rules.yaml:8:10: error[view-type-mismatch]: 'count' of 'evm' returns int256; it must return an unsigned integer (uintN)",

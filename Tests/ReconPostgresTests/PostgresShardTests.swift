@@ -45,7 +45,7 @@ struct PostgresShardTests {
         async let second = one.begin(oneRun)
         let began = try await (first, second)
         #expect(began.0 == [] && began.1 == [])
-        #expect(try database.psql("SELECT count(*) FROM reconciliation_schema_migrations") == "4")
+        #expect(try database.psql("SELECT count(*) FROM reconciliation_schema_migrations") == "5")
         let again = try #require(await busy(other, try record("zero-again", "0/2")))
         #expect(again.runId == "zero" && again.shard == zeroRun.shard)
         #expect(again.description == "\(other.displayName): run zero of shard 0/2 is in progress (started \(zeroRun.startedAt) by \(RunOwner.current)); one run of each shard at a time per store")

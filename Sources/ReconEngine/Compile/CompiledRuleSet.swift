@@ -59,6 +59,8 @@ public struct CompiledRuleSet: Sendable {
     public let table: String
     /// The table's schema, when the rules name one (`db.schema`); PostgreSQL reads `public` without it.
     public let schema: String?
+    /// The column that holds when the app last changed a row (`db.updated_at`); nil: not declared.
+    public internal(set) var updatedAtColumn: String?
     /// The DB column and the on-chain field that pair records.
     public let keyColumn: String
     public let keyChainField: String

@@ -4,8 +4,8 @@ import ReconChain
 /// (in each field's `view`) with which call. Checked by `rules lint`; read by the JSON-RPC source.
 public struct EVMBinding: Sendable {
     public let contract: EthereumAddress
-    /// Every read of a run is at the block `latest − confirmations`.
-    public let confirmations: Int
+    /// Which block every read of a run is at.
+    public let finality: Finality
     /// A DB key is this prefix and the decimal on-chain id.
     public let idPrefix: String
     /// The call that counts streams (ids 1 ..< its result), to find streams missing from the DB.
@@ -14,6 +14,45 @@ public struct EVMBinding: Sendable {
     public let batchSize: Int
     /// Whether to use Multicall3 when the chain has it.
     public let multicall: Bool
+    /// The events whose logs name a changed stream, for incremental runs; empty: none declared.
+    public let events: [Event]
+
+    /// The block a run pins.
+    public enum Finality: Sendable, Equatable, CustomStringConvertible {
+        /// `latest − n`.
+        case depth(Int)
+        /// The node's finalized block (`eth_getBlockByNumber("finalized")`).
+        case finalized
+
+        public var description: String {
+            switch self {
+            case .depth(let depth): "\(depth) confirmations"
+            case .finalized: "the finalized block"
+            }
+        }
+    }
+
+    /// An event that names a stream whose state changed, and where its logs carry the stream id.
+    public struct Event: Sendable, Equatable {
+        public let signature: EventSignature
+        public let id: EventSignature.Position
+
+        public init(signature: EventSignature, id: EventSignature.Position) {
+            self.signature = signature
+            self.id = id
+        }
+    }
+
+    public init(contract: EthereumAddress, finality: Finality, idPrefix: String, count: ViewSignature?, batchSize: Int, multicall: Bool,
+                events: [Event] = []) {
+        self.contract = contract
+        self.finality = finality
+        self.idPrefix = idPrefix
+        self.count = count
+        self.batchSize = batchSize
+        self.multicall = multicall
+        self.events = events
+    }
 }
 
 /// Which ABI return types can hold each built-in value type. A type not listed (a plugin's own)

@@ -25,12 +25,14 @@ struct RuleSetBuilder {
         else { return nil }
         var evm: EVMBinding?
         if let model = model.evm {
-            guard let contract = model.contract, let confirmations = model.confirmations else { return nil }
-            evm = EVMBinding(contract: contract, confirmations: confirmations, idPrefix: model.idPrefix, count: model.count,
-                             batchSize: model.batchSize, multicall: model.multicall)
+            guard let contract = model.contract, let finality = model.finality else { return nil }
+            evm = EVMBinding(contract: contract, finality: finality, idPrefix: model.idPrefix, count: model.count,
+                             batchSize: model.batchSize, multicall: model.multicall, events: model.events)
         }
-        return CompiledRuleSet(name: name.value, file: model.file, table: table.value, schema: model.schema?.value, keyColumn: keyDB.value,
-                               keyChainField: keyChain.value, keyLocation: model.keyLocation, fields: fields, invariants: invariants, evm: evm)
+        var ruleSet = CompiledRuleSet(name: name.value, file: model.file, table: table.value, schema: model.schema?.value, keyColumn: keyDB.value,
+                                      keyChainField: keyChain.value, keyLocation: model.keyLocation, fields: fields, invariants: invariants, evm: evm)
+        ruleSet.updatedAtColumn = model.updatedAt?.value
+        return ruleSet
     }
 
     private func report(_ error: PluginError, at location: TextLocation) {

@@ -31,6 +31,7 @@ extension DiagnosticCode {
         case .invalidContract: "The evm contract is not a valid address."
         case .invalidView: "A view call that does not parse, or that takes other arguments than the stream id."
         case .viewTypeMismatch: "A view whose return type cannot hold the field's type."
+        case .invalidEvent: "An evm event whose signature does not parse, or whose id names no unsigned integer parameter."
         case .noRulesFiles: "A lint path holds no rules files."
         case .expiredAck: "An acknowledgement whose expires date has passed; it no longer applies."
         }

@@ -59,6 +59,9 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
     case invalidView = "invalid-view"
     /// A view whose return type cannot hold the field's type (an address for an amount, say).
     case viewTypeMismatch = "view-type-mismatch"
+    /// An `evm.events` entry whose signature does not parse, or whose `id` names no parameter
+    /// that can hold a stream id.
+    case invalidEvent = "invalid-event"
     /// A lint path holds no rules files.
     case noRulesFiles = "no-rules-files"
     /// An acknowledgement whose `expires` date has passed (a warning: it no longer applies).

@@ -4,18 +4,20 @@ import Yams
 /// The `evm:` section: the chain side is read from a contract's view calls over JSON-RPC.
 struct EVMModel {
     var contract: EthereumAddress?
-    var confirmations: Int?
+    var finality: EVMBinding.Finality?
     /// A DB key is this prefix and the decimal on-chain id (`stream_` for `stream_12`); empty by default.
     var idPrefix: String
     /// The call that counts streams, when on-chain ids run from 1 up to its result minus one.
     var count: ViewSignature?
     var batchSize: Int
     var multicall: Bool
+    /// The events that name a changed stream (incremental runs).
+    var events: [EVMBinding.Event] = []
     var location: TextLocation
 }
 
 extension RuleLoader {
-    static let evmKeys = ["contract", "confirmations", "id_prefix", "count", "batch_size", "multicall", "description"]
+    static let evmKeys = ["contract", "confirmations", "id_prefix", "count", "batch_size", "multicall", "events", "description"]
 
     func loadEVM(_ node: Node) -> EVMModel? {
         guard let evm = MappingReader(node, what: "'evm'", allowed: Self.evmKeys, file: file, sink: sink) else { return nil }
@@ -28,7 +30,16 @@ extension RuleLoader {
                 sink.error(.invalidContract, at: contract.location, "'contract' of 'evm': \(error.message)")
             }
         }
-        model.confirmations = integer(evm, "confirmations", in: 0...100_000, required: "say how many blocks behind the latest to read, such as 'confirmations: 12'")
+        if let text = evm.requiredScalar("confirmations", hint: "say how many blocks behind the latest to read, such as 'confirmations: 12', or 'confirmations: finalized'") {
+            if text.value == "finalized" {
+                model.finality = .finalized
+            } else if let depth = Int(text.value), (0...100_000).contains(depth) {
+                model.finality = .depth(depth)
+            } else {
+                sink.error(.invalidValue, at: text.location,
+                           "'confirmations' of 'evm' is a whole number of blocks from 0 to 100000, or 'finalized', not '\(text.value)'")
+            }
+        }
         model.batchSize = integer(evm, "batch_size", in: 1...512, required: nil) ?? 100
         if let multicall = evm.scalar("multicall") {
             switch multicall.value {
@@ -48,7 +59,54 @@ extension RuleLoader {
                 }
             }
         }
+        if let events = evm.node("events") {
+            model.events = loadEvents(events)
+        }
         return model
+    }
+
+    /// `events:`, a list of `{ event: "Name(type indexed name, …)", id: name }`.
+    private func loadEvents(_ node: Node) -> [EVMBinding.Event] {
+        guard case .sequence(let sequence) = node else {
+            sink.error(.wrongNodeKind, at: PluginParameter.location(of: node, in: file),
+                       "'events' of 'evm' must be a list of '{ event: Signature(…), id: parameter }' entries, not \(node.kindName)")
+            return []
+        }
+        var events: [EVMBinding.Event] = []
+        for item in sequence {
+            guard let entry = MappingReader(item, what: "an entry of 'events'", allowed: ["event", "id"], file: file, sink: sink),
+                  let text = entry.requiredScalar("event", hint: "give the event's Solidity signature, such as 'event: RenounceLockupStream(uint256 indexed streamId)'"),
+                  let id = entry.requiredScalar("id", hint: "name the parameter that holds the stream id, such as 'id: streamId'"),
+                  let quoted = entry.node("event").map(Self.isQuoted) else { continue }
+            let signature: EventSignature
+            do {
+                signature = try EventSignature(parsing: text.value)
+            } catch {
+                var location = text.location
+                if !text.value.contains("\n") { location.column += error.column - 1 + (quoted ? 1 : 0) }
+                sink.error(.invalidEvent, at: location, "'event' of an 'events' entry: \(error.message)")
+                continue
+            }
+            guard let position = signature.position(of: id.value) else {
+                let names = signature.parameters.map(\.name).filter { !$0.isEmpty }
+                sink.error(.invalidEvent, at: id.location, "'\(id.value)' is not a parameter of \(signature.name); "
+                    + (names.isEmpty ? "name the parameters in the signature" : "its parameters are \(names.joined(separator: ", "))"))
+                continue
+            }
+            guard case .uint = signature.parameters.first(where: { $0.name == id.value })?.type else {
+                sink.error(.invalidEvent, at: id.location, "'\(id.value)' of \(signature.name) is not an unsigned integer (uintN), so it cannot hold a stream id")
+                continue
+            }
+            if let first = events.first(where: { $0.signature.topic0 == signature.topic0 }) {
+                sink.error(.duplicateKey, at: text.location, "\(signature.canonical) is listed twice in 'events' (as \(first.signature.name) too); keep one")
+                continue
+            }
+            events.append(EVMBinding.Event(signature: signature, id: position))
+        }
+        if events.isEmpty, sequence.isEmpty {
+            sink.error(.invalidValue, at: PluginParameter.location(of: node, in: file), "'events' of 'evm' is empty; list the events that change a stream, or leave 'events' out")
+        }
+        return events
     }
 
     /// Parses a view signature, reporting a parse error at its own column in the file.

@@ -28,11 +28,13 @@ struct RuleLoader {
             if let column = model.keyDB { Identifiers.checkSQL(column, what: "key column", sink: sink) }
         }
         if let dbNode = top.required("db", hint: "name the streams table, such as 'db: { table: streams }'"),
-           let db = MappingReader(dbNode, what: "'db'", allowed: ["table", "schema"], file: file, sink: sink) {
+           let db = MappingReader(dbNode, what: "'db'", allowed: ["table", "schema", "updated_at"], file: file, sink: sink) {
             model.table = db.requiredScalar("table", hint: "name the streams table, such as 'table: streams'")
             if let table = model.table { Identifiers.checkSQL(table, what: "table", sink: sink) }
             model.schema = db.scalar("schema")
             if let schema = model.schema { Identifiers.checkSQL(schema, what: "schema", sink: sink) }
+            model.updatedAt = db.scalar("updated_at")
+            if let column = model.updatedAt { Identifiers.checkSQL(column, what: "updated_at column", sink: sink) }
         }
         if let evmNode = top.node("evm") {
             model.evm = loadEVM(evmNode)

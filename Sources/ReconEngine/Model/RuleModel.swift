@@ -34,6 +34,8 @@ struct RuleModel {
     var table: Located<String>?
     /// The table's schema (PostgreSQL); nil: the source's default (`public`).
     var schema: Located<String>?
+    /// The column that holds when the app last changed a row (`db.updated_at`), for incremental runs.
+    var updatedAt: Located<String>?
     /// The chain side read from an EVM contract, when the rules bind one.
     var evm: EVMModel?
     var fields: [FieldModel] = []

@@ -40,3 +40,18 @@ public enum TimestampType: ValueTypePlugin {
         return .success(.number(seconds))
     }
 }
+
+extension TimestampType {
+    /// A stored point in time as Unix seconds (a fraction of a second dropped): how a run reads a
+    /// row's `db.updated_at`. Nil when the value is null or not a timestamp.
+    public static func seconds(of raw: RawValue) -> Int64? {
+        var value = raw
+        // `2026-12-07 19:07:17.123456+00`: the fraction is dropped, the offset kept.
+        if case .text(let text) = raw, let dot = text.firstIndex(of: "."), text[..<dot].contains(":") {
+            let rest = text[text.index(after: dot)...].drop { $0.isNumber }
+            value = .text(String(text[..<dot]) + rest)
+        }
+        guard case .success(.number(let seconds)) = parse(value) else { return nil }
+        return Int64(exactly: seconds)
+    }
+}

@@ -40,7 +40,9 @@ public struct DriftTracker: Sendable {
     /// `expiredAcks` and `staleAcks` from its tracked discrepancies. Only a run that checked
     /// every stream (`clean` or `drift`) resolves anything: a run that stopped early or could not
     /// read some records has not looked for the rest.
-    public func summarize(_ report: inout RunReport) {
+    /// `rechecked`: the streams an incremental run checked (nil: every stream); a discrepancy of a
+    /// stream it did not check is never resolved, and an acknowledgement of one never stale.
+    public func summarize(_ report: inout RunReport, rechecked: Set<String>? = nil) {
         let complete = report.status == .clean || report.status == .drift
         var (new, persisting, acknowledged) = (0, 0, 0)
         for finding in report.discrepancies {
@@ -54,7 +56,7 @@ public struct DriftTracker: Sendable {
             for finding in report.discrepancies {
                 if let fingerprint = finding.tracking?.fingerprint { found.insert(fingerprint) }
             }
-            let resolved = baseline.entries.values.filter { !found.contains($0.fingerprint) }
+            let resolved = baseline.entries.values.filter { !found.contains($0.fingerprint) && rechecked?.contains($0.streamId) != false }
             // Sorted by index: moving the entries themselves (nine strings each) costs more than comparing them.
             report.resolved = resolved.indices.sorted { RunBaseline.Entry.reportOrder(resolved[$0], resolved[$1]) }.map { resolved[$0] }
         }
@@ -68,7 +70,9 @@ public struct DriftTracker: Sendable {
             // Only the findings of acknowledged streams are looked at.
             var byStream: [String: [Finding]] = [:]
             for finding in report.discrepancies where active[finding.streamId] != nil { byStream[finding.streamId, default: []].append(finding) }
-            report.staleAcks = activeAcks.filter { ack in !(byStream[ack.stream] ?? []).contains { ack.matches($0) } }
+            report.staleAcks = activeAcks.filter { ack in
+                rechecked?.contains(ack.stream) != false && !(byStream[ack.stream] ?? []).contains { ack.matches($0) }
+            }
         } else {
             report.staleAcks = []
         }

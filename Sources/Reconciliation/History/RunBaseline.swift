@@ -81,6 +81,11 @@ public struct RunBaseline: Sendable {
     public var runId: String
     public var startedAt: String
     public var entries: [String: Entry]
+    /// The previous run's rules text hash, pinned block and that block's hash, as recorded
+    /// (nil when the store did not keep one): where an incremental run starts from.
+    public var rulesSha256: String?
+    public var chainBlock: UInt64?
+    public var chainBlockHash: String?
 
     public init(runId: String, startedAt: String, entries: [Entry]) {
         self.runId = runId
