@@ -42,7 +42,7 @@ struct ShardStoreTests {
 
     @Test func shardsOfOneStoreRunTogetherButNotTwiceNorBesideARunOfEveryKey() async throws {
         let scratch = try Scratch()
-        let store = SQLiteRunStore(path: scratch.path("runs.sqlite"), options: RunStoreOptions(createIfMissing: true))
+        let store = SQLiteRunStore(path: scratch.path("runs.sqlite"), options: RunStoreOptions(lease: .seconds(3600), createIfMissing: true))
         #expect(try await store.begin(record("zero", shard: "0/2")) == [])
         #expect(try await store.begin(record("one", shard: "1/2")) == [], "another shard of the same count runs beside it")
         let again = try #require(await busy(store, try record("zero-again", shard: "0/2")))
@@ -60,7 +60,7 @@ struct ShardStoreTests {
 
     @Test func aShardIsComparedWithThePreviousRunOfTheSameShard() async throws {
         let scratch = try Scratch()
-        let store = SQLiteRunStore(path: scratch.path("runs.sqlite"), options: RunStoreOptions(createIfMissing: true))
+        let store = SQLiteRunStore(path: scratch.path("runs.sqlite"), options: RunStoreOptions(lease: .seconds(3600), createIfMissing: true))
         #expect(try await store.baseline(rulesName: "payment-streams", shard: Shard(parsing: "0/2")) == nil, "no tables yet")
         for (id, shard) in [("whole", nil), ("zero", "0/2"), ("one", "1/2"), ("zero-of-three", "0/3")] as [(String, String?)] {
             _ = try await store.begin(record(id, shard: shard))
@@ -75,7 +75,7 @@ struct ShardStoreTests {
 
     @Test func theShardsOfARunMergeAndAMissingShardIsNamed() async throws {
         let scratch = try Scratch()
-        let store = SQLiteRunStore(path: scratch.path("runs.sqlite"), options: RunStoreOptions(createIfMissing: true))
+        let store = SQLiteRunStore(path: scratch.path("runs.sqlite"), options: RunStoreOptions(lease: .seconds(3600), createIfMissing: true))
         for (id, shard, streams) in [("a", "0/3", ["s1", "s4"]), ("c", "2/3", ["s2"])] {
             let key = "night/shard-\(shard.prefix(1))-of-3"
             _ = try await store.begin(record(id, shard: shard, key: key))

@@ -59,7 +59,7 @@ struct ShardCommandTests {
 
     @Test func twoShardsRecordIntoOneStoreAtOnceAndTheSameShardTwiceIsRefused() async throws {
         let store = scratch.directory.appendingPathComponent("runs.sqlite").path
-        let holder = SQLiteRunStore(path: store, options: RunStoreOptions(createIfMissing: true))
+        let holder = SQLiteRunStore(path: store, options: RunStoreOptions(lease: .seconds(3600), createIfMissing: true))
         _ = try await holder.begin(RunRecord(id: "held", startedAt: "2026-12-01T00:00:00Z", status: .running, dryRun: false,
                                              rulesName: "payment-streams", rulesSha256: "x", owner: "other-host:4242", shard: Shard(parsing: "1/2")))
         let same = try scratch.run(["run", "--db", app, "--store", store, "--shard", "1/2"])
