@@ -60,14 +60,31 @@ enum PostgresRunSchema {
             "ALTER TABLE reconciliation_discrepancies ADD COLUMN IF NOT EXISTS first_seen_run_id text",
             "ALTER TABLE reconciliation_discrepancies ADD COLUMN IF NOT EXISTS acknowledged text",
         ]),
+        // The part of the keys a run checked (`--shard I/N`, as `I/N`); null for a run of every key.
+        (4, "shards", [
+            "ALTER TABLE reconciliation_runs ADD COLUMN IF NOT EXISTS shard text",
+        ]),
         (5, "pinned block hash", [
             "ALTER TABLE reconciliation_runs ADD COLUMN IF NOT EXISTS chain_block_hash text",
         ]),
     ]
 
-    /// Applies the migrations not applied yet, in order. Once they are all applied it changes
-    /// nothing, so a role that may not create tables can record runs from then on.
-    static func migrate(_ connection: PostgresConnection) async throws {
+    /// Applies the migrations not applied yet, in order, holding the advisory lock `lockKey` while
+    /// it does: shard runs share the store, and two of them must not migrate at once. Once they
+    /// are all applied it changes nothing, so a role that may not create tables can record runs
+    /// from then on.
+    static func migrate(_ connection: PostgresConnection, lockKey: Int64) async throws {
+        try await PostgresSession.execute(connection, "SELECT pg_advisory_lock(\(lockKey))")
+        do {
+            try await migrate(connection)
+        } catch {
+            if !connection.isClosed { try? await PostgresSession.execute(connection, "SELECT pg_advisory_unlock(\(lockKey))") }
+            throw error
+        }
+        try await PostgresSession.execute(connection, "SELECT pg_advisory_unlock(\(lockKey))")
+    }
+
+    private static func migrate(_ connection: PostgresConnection) async throws {
         let exists = try await PostgresTableCheck.rows(connection, "SELECT to_regclass('reconciliation_schema_migrations') IS NOT NULL") {
             try $0.decode(Bool.self)
         }
@@ -163,17 +180,19 @@ enum PostgresRunSchema {
     }
 
     /// The run rows' columns; a store not migrated to version 3 yet (read by `runs` or a dry run
-    /// after an upgrade) has no `run_key` or `alert_status`, read as nulls.
-    static func selectRuns(migrated: Bool = true) -> String {
+    /// after an upgrade) has no `run_key` or `alert_status`, and one not migrated to version 4 no
+    /// `shard`, read as nulls.
+    static func selectRuns(migrated: Bool = true, sharded: Bool = true) -> String {
         """
         SELECT id, started_at, finished_at, status, dry_run, rules_name, rules_sha256, chain_block, streams_checked, discrepancy_count,
-            error, owner, lease_expires_at, \(migrated ? "run_key, alert_status" : "NULL::text, NULL::text") FROM reconciliation_runs
+            error, owner, lease_expires_at, \(migrated ? "run_key, alert_status" : "NULL::text, NULL::text"), \(sharded ? "shard" : "NULL::text")
+        FROM reconciliation_runs
         """
     }
 
-    /// The run started with run key `key`, if any (on a migrated store).
-    static func run(keyed key: String, on connection: PostgresConnection) async throws -> RunRecord? {
-        try await PostgresTableCheck.rows(connection, "\(unescaped: selectRuns()) WHERE run_key = \(key)", run).first
+    /// The run started with run key `key`, if any (on a store migrated to version 3; `sharded`: to version 4).
+    static func run(keyed key: String, on connection: PostgresConnection, sharded: Bool = true) async throws -> RunRecord? {
+        try await PostgresTableCheck.rows(connection, "\(unescaped: selectRuns(sharded: sharded)) WHERE run_key = \(key)", run).first
     }
 
     /// Whether the run tables have the columns of migration 3 (a run's memory, keys and alerts).
@@ -194,13 +213,13 @@ enum PostgresRunSchema {
 
     static func run(_ row: PostgresRow) throws -> RunRecord {
         let (id, startedAt, finishedAt, status, dryRun, rulesName, rulesSha256, chainBlock, streamsChecked, discrepancyCount, error, owner, lease,
-             runKey, alertStatus) =
+             runKey, alertStatus, shard) =
             try row.decode((String, String, String?, String, Bool, String, String, Int64?, Int64?, Int64?, String?, String?, String?, String?,
-                            String?).self)
+                            String?, String?).self)
         return RunRecord(id: id, startedAt: startedAt, finishedAt: finishedAt, status: RunStatus(rawValue: status) ?? .failed, dryRun: dryRun,
                          rulesName: rulesName, rulesSha256: rulesSha256, chainBlock: chainBlock, streamsChecked: streamsChecked.map { Int($0) },
                          discrepancyCount: discrepancyCount.map { Int($0) }, error: error, owner: owner, leaseExpiresAt: lease,
-                         runKey: runKey, alertStatus: alertStatus)
+                         runKey: runKey, alertStatus: alertStatus, shard: shard.flatMap { try? Shard(parsing: $0) })
     }
 
     /// The discrepancy rows' columns; a store not migrated yet has no memory columns, read as nulls.

@@ -10,7 +10,9 @@ import Synchronization
 /// migrated by versioned migrations (`PostgresRunSchema`). One run at a time per store, across
 /// processes and hosts: `begin` takes a session advisory lock on a connection the run keeps until
 /// `release`, and fails at once while another run holds it. Holding the lock proves every other
-/// `running` row dead (its session ended), so `begin` marks those `aborted`.
+/// `running` row dead (its session ended), so `begin` marks those `aborted`. A shard run takes the
+/// store's lock shared and its shard's lock (`shardLockKey`) exclusive: the shards of one run
+/// record at once, while a run of every key excludes them all and a shard excludes itself.
 public final class PostgresRunStore: RunStore {
     public let location: PostgresLocation
     public let lease: Duration
@@ -31,10 +33,22 @@ public final class PostgresRunStore: RunStore {
 
     /// The advisory lock's key: one per schema, the same in every process.
     var lockKey: Int64 {
+        Self.lockKey("streamrecon.reconciliation_runs:\(schema)")
+    }
+
+    /// The advisory lock of one shard (`I/N`) of the store.
+    func shardLockKey(_ shard: Shard) -> Int64 {
+        Self.lockKey("streamrecon.reconciliation_runs:\(schema):shard:\(shard)")
+    }
+
+    /// The advisory lock under which the run tables are migrated.
+    var migrationLockKey: Int64 {
+        Self.lockKey("streamrecon.reconciliation_runs:\(schema):migrations")
+    }
+
+    private static func lockKey(_ name: String) -> Int64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "streamrecon.reconciliation_runs:\(schema)".utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-        }
+        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         return Int64(bitPattern: hash)
     }
 
@@ -87,24 +101,20 @@ public final class PostgresRunStore: RunStore {
         do {
             // A finished run with the key answers first, whatever holds the lock now (finished rows do not change).
             if let key = record.runKey, try await PostgresRunSchema.isMigrated(connection),
-               let used = try await PostgresRunSchema.run(keyed: key, on: connection), used.status != .running, used.status != .aborted {
+               let used = try await PostgresRunSchema.run(keyed: key, on: connection, sharded: try await PostgresRunSchema.runsHave("shard", connection)),
+               used.status != .running, used.status != .aborted {
                 throw RunStoreError.keyUsed(used)
             }
-            let locked = try await PostgresTableCheck.rows(connection, "SELECT pg_try_advisory_lock(\(lockKey))") { try $0.decode(Bool.self) }
-            guard locked.first == true else {
-                let running = try? await PostgresTableCheck.rows(connection, """
-                    SELECT id, started_at, owner FROM reconciliation_runs WHERE status = 'running' ORDER BY started_at DESC LIMIT 1
-                    """) { try $0.decode((String, String, String?).self) }
-                await PostgresSession.close(connection)
-                let row = running?.first
-                throw RunStoreError.busy(RunInProgress(runId: row?.0, startedAt: row?.1, owner: row?.2, store: displayName))
-            }
-            try await PostgresRunSchema.migrate(connection)
+            try await lock(connection, for: record.shard)
+            try await PostgresRunSchema.migrate(connection, lockKey: migrationLockKey)
+            let shard = record.shard?.description
             let gone = try await PostgresRunSchema.transaction(connection) { () async throws -> [String] in
+                // The locks held prove dead every `running` row they cover: all of them for a run of
+                // every key; for a shard run, those of every key and of its own shard.
                 let gone = try await PostgresTableCheck.rows(connection, """
                     UPDATE reconciliation_runs SET status = 'aborted', finished_at = \(record.startedAt),
                         error = 'interrupted before it finished; marked aborted by run ' || \(record.id)
-                    WHERE status = 'running' RETURNING id
+                    WHERE status = 'running' AND (\(shard)::text IS NULL OR shard IS NULL OR shard = \(shard)) RETURNING id
                     """) { try $0.decode(String.self) }
                 if let key = record.runKey, let used = try await PostgresRunSchema.run(keyed: key, on: connection) {
                     guard used.status == .aborted else { throw RunStoreError.keyUsed(used) }
@@ -114,9 +124,9 @@ public final class PostgresRunStore: RunStore {
                         """)
                 }
                 try await PostgresSession.execute(connection, """
-                    INSERT INTO reconciliation_runs (id, started_at, status, dry_run, rules_name, rules_sha256, owner, lease_expires_at, run_key)
+                    INSERT INTO reconciliation_runs (id, started_at, status, dry_run, rules_name, rules_sha256, owner, lease_expires_at, run_key, shard)
                     VALUES (\(record.id), \(record.startedAt), 'running', \(record.dryRun), \(record.rulesName), \(record.rulesSha256),
-                            \(record.owner), \(record.leaseExpiresAt), \(record.runKey))
+                            \(record.owner), \(record.leaseExpiresAt), \(record.runKey), \(shard))
                     """)
                 return gone
             }
@@ -130,6 +140,56 @@ public final class PostgresRunStore: RunStore {
             await PostgresSession.close(connection)
             throw .unavailable(PostgresSession.describe(error, at: displayName))
         }
+    }
+
+    /// Takes the locks a run holds until `release`: the store's, exclusive for a run of every key
+    /// and shared for a shard run, which also takes its shard's. Throws `.busy` naming the run
+    /// that holds what it could not get (the connection is closed then, letting go of any lock taken).
+    private func lock(_ connection: PostgresConnection, for shard: Shard?) async throws {
+        func taken(_ call: String, _ key: Int64) async throws -> Bool {
+            try await PostgresTableCheck.rows(connection, PostgresQuery(unsafeSQL: "SELECT \(call)(\(key))")) { try $0.decode(Bool.self) }.first == true
+        }
+        let holder: RunHolder
+        if let shard {
+            if try await !taken("pg_try_advisory_lock_shared", lockKey) {
+                holder = .everyKey
+            } else if try await !taken("pg_try_advisory_lock", shardLockKey(shard)) {
+                holder = .shard(shard)
+            } else {
+                return
+            }
+        } else if try await !taken("pg_try_advisory_lock", lockKey) {
+            holder = .any
+        } else {
+            return
+        }
+        let running = try? await runningRow(connection, holder)
+        await PostgresSession.close(connection)
+        throw RunStoreError.busy(RunInProgress(runId: running?.id, startedAt: running?.startedAt, owner: running?.owner, store: displayName,
+                                               shard: running?.shard))
+    }
+
+    /// Which runs can hold a lock `begin` did not get.
+    private enum RunHolder {
+        case any, everyKey
+        case shard(Shard)
+    }
+
+    /// The newest `running` row of the runs that can hold the lock; nil when none is recorded (yet).
+    private func runningRow(_ connection: PostgresConnection, _ holder: RunHolder) async throws -> RunRecord? {
+        let sharded = try await PostgresRunSchema.runsHave("shard", connection)
+        let filter: String
+        switch holder {
+        case .any: filter = ""
+        case .everyKey: filter = sharded ? "AND shard IS NULL" : ""
+        case .shard(let shard):
+            guard sharded else { return nil }
+            filter = "AND shard = '\(shard)'"
+        }
+        let migrated = try await PostgresRunSchema.isMigrated(connection)
+        return try await PostgresTableCheck.rows(connection, PostgresQuery(unsafeSQL: """
+            \(PostgresRunSchema.selectRuns(migrated: migrated, sharded: sharded)) WHERE status = 'running' \(filter) ORDER BY started_at DESC LIMIT 1
+            """), PostgresRunSchema.run).first
     }
 
     /// The lock is what keeps a run alive here, not the lease: renewing checks that the run's
@@ -202,18 +262,19 @@ public final class PostgresRunStore: RunStore {
 
     public func list(limit: Int) async throws(SourceError) -> [RunRecord] {
         try await read { connection in
-            let migrated = try await PostgresRunSchema.isMigrated(connection)
-            return try await PostgresTableCheck.rows(connection,
-                                                     PostgresQuery(unsafeSQL: "\(PostgresRunSchema.selectRuns(migrated: migrated)) ORDER BY started_at DESC, id DESC LIMIT \(limit)"),
-                                              PostgresRunSchema.run)
+            let migrated = try await PostgresRunSchema.isMigrated(connection), sharded = try await PostgresRunSchema.runsHave("shard", connection)
+            return try await PostgresTableCheck.rows(connection, PostgresQuery(unsafeSQL: """
+                \(PostgresRunSchema.selectRuns(migrated: migrated, sharded: sharded)) ORDER BY started_at DESC, id DESC LIMIT \(limit)
+                """), PostgresRunSchema.run)
         }
     }
 
     public func show(id: String) async throws(SourceError) -> (run: RunRecord, discrepancies: [DiscrepancyRecord])? {
         try await read { connection in
-            let migrated = try await PostgresRunSchema.isMigrated(connection)
-            let runs = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns(migrated: migrated)) WHERE id = \(id)",
-                                                         PostgresRunSchema.run)
+            let migrated = try await PostgresRunSchema.isMigrated(connection), sharded = try await PostgresRunSchema.runsHave("shard", connection)
+            let runs = try await PostgresTableCheck.rows(connection, """
+                \(unescaped: PostgresRunSchema.selectRuns(migrated: migrated, sharded: sharded)) WHERE id = \(id)
+                """, PostgresRunSchema.run)
             guard let run = runs.first else { return nil }
             let discrepancies = try await PostgresTableCheck.rows(connection, """
                 \(unescaped: PostgresRunSchema.selectDiscrepancies(migrated: migrated)) WHERE run_id = \(id)
@@ -234,13 +295,28 @@ public final class PostgresRunStore: RunStore {
     }
 
     public func baseline(rulesName: String) async throws(SourceError) -> RunBaseline? {
+        try await baseline(rulesName: rulesName, shard: nil)
+    }
+
+    /// The previous completed run of the same rules over the same keys: of the same shard, or of
+    /// every key. A store from before shards holds runs of every key only.
+    public func baseline(rulesName: String, shard: Shard?) async throws(SourceError) -> RunBaseline? {
         do {
             return try await read { connection in
                 let hash = try await PostgresRunSchema.runsHave("chain_block_hash", connection) ? "chain_block_hash" : "NULL::text"
-                guard let (id, startedAt, rulesSha256, chainBlock, chainBlockHash) = try await PostgresTableCheck.rows(connection, """
+                let sharded = try await PostgresRunSchema.runsHave("shard", connection)
+                if shard != nil, !sharded { return nil }
+                let previous: PostgresQuery = sharded ? """
+                    SELECT id, started_at, rules_sha256, chain_block, \(unescaped: hash) FROM reconciliation_runs WHERE rules_name = \(rulesName)
+                        AND status IN ('clean', 'drift') AND NOT dry_run AND shard IS NOT DISTINCT FROM \(shard?.description)
+                    ORDER BY started_at DESC, id DESC LIMIT 1
+                    """ : """
                     SELECT id, started_at, rules_sha256, chain_block, \(unescaped: hash) FROM reconciliation_runs WHERE rules_name = \(rulesName)
                         AND status IN ('clean', 'drift') AND NOT dry_run ORDER BY started_at DESC, id DESC LIMIT 1
-                    """, { try $0.decode((String, String, String, Int64?, String?).self) }).first else { return nil }
+                    """
+                guard let (id, startedAt, rulesSha256, chainBlock, chainBlockHash) = try await PostgresTableCheck.rows(connection, previous, {
+                    try $0.decode((String, String, String, Int64?, String?).self)
+                }).first else { return nil }
                 // Rows of a store not migrated yet (read by a dry run) have no memory columns.
                 let migrated = try await PostgresRunSchema.isMigrated(connection)
                 let query: PostgresQuery = "\(unescaped: PostgresRunSchema.selectDiscrepancies(migrated: migrated)) WHERE run_id = \(id)"
@@ -257,11 +333,23 @@ public final class PostgresRunStore: RunStore {
         }
     }
 
+    public func shardRuns(runKeyPrefix prefix: String) async throws(SourceError) -> [RunRecord] {
+        let pattern = prefix + "/shard-"
+        return try await read { connection in
+            guard try await PostgresRunSchema.runsHave("shard", connection) else { return [] }
+            return try await PostgresTableCheck.rows(connection, """
+                \(unescaped: PostgresRunSchema.selectRuns()) WHERE shard IS NOT NULL AND left(run_key, length(\(pattern))) = \(pattern)
+                ORDER BY started_at DESC, id DESC
+                """, PostgresRunSchema.run).filter { run in run.runKey.flatMap { RunKey.shard(of: $0, prefix: prefix) } != nil }
+        }
+    }
+
     public func storedReport(id: String) async throws(SourceError) -> RunReport? {
         try await read { connection in
-            let migrated = try await PostgresRunSchema.isMigrated(connection)
-            let runs = try await PostgresTableCheck.rows(connection, "\(unescaped: PostgresRunSchema.selectRuns(migrated: migrated)) WHERE id = \(id)",
-                                                         PostgresRunSchema.run)
+            let migrated = try await PostgresRunSchema.isMigrated(connection), sharded = try await PostgresRunSchema.runsHave("shard", connection)
+            let runs = try await PostgresTableCheck.rows(connection, """
+                \(unescaped: PostgresRunSchema.selectRuns(migrated: migrated, sharded: sharded)) WHERE id = \(id)
+                """, PostgresRunSchema.run)
             guard let run = runs.first else { return nil }
             // Before migration 3 no run kept its report: the row and its rows say it all.
             let envelope = migrated ? try await PostgresTableCheck.rows(connection, "SELECT report_summary FROM reconciliation_runs WHERE id = \(id)") {

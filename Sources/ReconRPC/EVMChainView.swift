@@ -11,6 +11,8 @@ final class EVMChainView: ChainView {
     let idPrefix: String
     /// `nextStreamId()`: ids 1 ..< nextId exist on chain; nil when the rules give no count.
     let nextId: UInt64?
+    /// The run's shard: `unvisited` reads only the ids whose keys fall in it.
+    let shard: Shard?
     let blockHash: String?
     let scope: ChainScope
     /// The ids an incremental run lists in `unvisited`: changed or carried, in order.
@@ -27,7 +29,8 @@ final class EVMChainView: ChainView {
     }
 
     init(reader: EVMReader, block: UInt64, blockHash: String?, idPrefix: String, nextId: UInt64?, scope: ChainScope = .everything(reason: nil),
-         carried: Set<String> = []) {
+         carried: Set<String> = [], shard: Shard? = nil) {
+        self.shard = shard
         self.reader = reader
         self.block = block
         self.blockHash = blockHash
@@ -90,6 +93,12 @@ final class EVMChainView: ChainView {
         return lookups
     }
 
+    /// Whether `id` is in the run's shard: another shard's id is skipped before it is read, so a
+    /// shard makes its share of the calls.
+    private func inShard(_ id: UInt256) -> Bool {
+        shard?.contains(idPrefix + id.description) ?? true
+    }
+
     func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord] {
         let incremental = if case .changed = scope { true } else { false }
         guard incremental || nextId != nil else { return [] }
@@ -100,7 +109,7 @@ final class EVMChainView: ChainView {
                     while ids.count < limit, state.changedCursor < changedIds.count {
                         let id = changedIds[state.changedCursor]
                         state.changedCursor += 1
-                        if !state.seen.contains(id) { ids.append(id) }
+                        if !state.seen.contains(id), inShard(id) { ids.append(id) }
                     }
                     return ids
                 }
@@ -108,7 +117,7 @@ final class EVMChainView: ChainView {
                 while ids.count < limit, state.cursor < nextId {
                     let id = UInt256(state.cursor)
                     state.cursor += 1
-                    if !state.seen.contains(id) { ids.append(id) }
+                    if !state.seen.contains(id), inShard(id) { ids.append(id) }
                 }
                 return ids
             }

@@ -1,6 +1,7 @@
 import GRDB
 import GRDBSQLite
 import ReconEngine
+import ReconSources
 import Reconciliation
 
 /// The run tables in SQLite, made and migrated by versioned migrations (GRDB's
@@ -21,6 +22,10 @@ enum SQLiteRunSchema {
         }
         migrator.registerMigration("3 run memory, run keys and alerts", foreignKeyChecks: .immediate) { db in
             for statement in version3 { try db.execute(sql: statement) }
+        }
+        // The part of the keys a run checked (`--shard I/N`, as `I/N`); null for a run of every key.
+        migrator.registerMigration("4 shards", foreignKeyChecks: .immediate) { db in
+            try db.execute(sql: "ALTER TABLE reconciliation_runs ADD COLUMN shard TEXT")
         }
         migrator.registerMigration("5 pinned block hash", foreignKeyChecks: .immediate) { db in
             try db.execute(sql: "ALTER TABLE reconciliation_runs ADD COLUMN chain_block_hash TEXT")
@@ -82,9 +87,11 @@ enum SQLiteRunRows {
     static func insert(_ run: RunRecord, into db: Database) throws {
         try db.execute(sql: """
             INSERT INTO reconciliation_runs (id, started_at, finished_at, status, dry_run, rules_name, rules_sha256, chain_block,
-                streams_checked, discrepancy_count, error, owner, lease_expires_at, run_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                streams_checked, discrepancy_count, error, owner, lease_expires_at, run_key, shard)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [run.id, run.startedAt, run.finishedAt, run.status.rawValue, run.dryRun, run.rulesName, run.rulesSha256,
-                             run.chainBlock, run.streamsChecked, run.discrepancyCount, run.error, run.owner, run.leaseExpiresAt, run.runKey])
+                             run.chainBlock, run.streamsChecked, run.discrepancyCount, run.error, run.owner, run.leaseExpiresAt, run.runKey,
+                             run.shard?.description])
     }
 
     static func run(_ row: Row) -> RunRecord {
@@ -92,7 +99,17 @@ enum SQLiteRunRows {
                   status: RunStatus(rawValue: row["status"]) ?? .failed, dryRun: row["dry_run"], rulesName: row["rules_name"],
                   rulesSha256: row["rules_sha256"], chainBlock: row["chain_block"], streamsChecked: row["streams_checked"],
                   discrepancyCount: row["discrepancy_count"], error: row["error"], owner: row["owner"], leaseExpiresAt: row["lease_expires_at"],
-                  runKey: row["run_key"], alertStatus: row["alert_status"])
+                  runKey: row["run_key"], alertStatus: row["alert_status"], shard: shard(row["shard"]))
+    }
+
+    /// A stored `I/N`; nil for a run of every key (or a row from before shards).
+    static func shard(_ text: String?) -> Shard? {
+        text.flatMap { try? Shard(parsing: $0) }
+    }
+
+    /// Whether the run tables have migration 4's `shard` column (a store a dry run or `runs` reads may not).
+    static func hasShards(_ db: Database) throws -> Bool {
+        try db.columns(in: "reconciliation_runs").contains { $0.name == "shard" }
     }
 
     static func discrepancy(_ row: Row) -> DiscrepancyRecord {

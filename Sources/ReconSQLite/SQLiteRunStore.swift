@@ -8,7 +8,8 @@ import Synchronization
 
 /// Run records in an SQLite file, by default the app database itself. The run tables are made
 /// and migrated by `SQLiteRunSchema`'s versioned migrations. One run at a time: `begin` refuses
-/// while another run's lease holds (SQLite's write lock makes the check and the claim one step).
+/// while another run's lease holds (SQLite's write lock makes the check and the claim one step);
+/// a shard run only while a run of every key or one of the same shard holds it.
 public final class SQLiteRunStore: RunStore {
     public let path: String
     public let lease: Duration
@@ -90,11 +91,16 @@ public final class SQLiteRunStore: RunStore {
                 }
                 // A finished run with the key answers first, whatever else runs now.
                 if let keyed, keyed.status != .running, keyed.status != .aborted { return .failure(.keyUsed(keyed)) }
+                // Any live run holds the store against a run of every key; a shard run, only a live
+                // run of every key or of the same shard.
+                let shard = record.shard?.description
                 if let live = try Row.fetchOne(db, sql: """
-                    SELECT id, started_at, owner FROM reconciliation_runs WHERE status = 'running' AND lease_expires_at > ?
+                    SELECT id, started_at, owner, shard FROM reconciliation_runs WHERE status = 'running' AND lease_expires_at > ?
+                        AND (? IS NULL OR shard IS NULL OR shard = ?)
                     ORDER BY started_at DESC LIMIT 1
-                    """, arguments: [now]) {
-                    return .failure(.busy(RunInProgress(runId: live["id"], startedAt: live["started_at"], owner: live["owner"], store: path)))
+                    """, arguments: [now, shard, shard]) {
+                    return .failure(.busy(RunInProgress(runId: live["id"], startedAt: live["started_at"], owner: live["owner"], store: path,
+                                                        shard: SQLiteRunRows.shard(live["shard"]))))
                 }
                 if let used = keyed {
                     guard used.status == .aborted else { return .failure(.keyUsed(used)) }
@@ -169,14 +175,23 @@ public final class SQLiteRunStore: RunStore {
     }
 
     public func baseline(rulesName: String) async throws(SourceError) -> RunBaseline? {
+        try await baseline(rulesName: rulesName, shard: nil)
+    }
+
+    /// The previous completed run of the same rules over the same keys: of the same shard, or of
+    /// every key. A store from before shards holds runs of every key only.
+    public func baseline(rulesName: String, shard: Shard?) async throws(SourceError) -> RunBaseline? {
         do {
             return try await read { db in
-                // A file not migrated yet (read by a dry run) has no block hashes.
+                // A file not migrated yet (read by a dry run) has no block hashes, nor shards.
                 let hash = try db.columns(in: "reconciliation_runs").contains { $0.name == "chain_block_hash" } ? "chain_block_hash" : "NULL"
+                let sharded = try SQLiteRunRows.hasShards(db)
+                if shard != nil, !sharded { return nil }
                 guard let run = try Row.fetchOne(db, sql: """
                     SELECT id, started_at, rules_sha256, chain_block, \(hash) AS chain_block_hash FROM reconciliation_runs
-                    WHERE rules_name = ? AND status IN ('clean', 'drift') AND dry_run = 0 ORDER BY started_at DESC, id DESC LIMIT 1
-                    """, arguments: [rulesName]) else { return nil }
+                    WHERE rules_name = ? AND status IN ('clean', 'drift') AND dry_run = 0 \(sharded ? "AND shard IS ?" : "")
+                    ORDER BY started_at DESC, id DESC LIMIT 1
+                    """, arguments: sharded ? [rulesName, shard?.description] : [rulesName]) else { return nil }
                 let (id, startedAt): (String, String) = (run["id"], run["started_at"])
                 var baseline = RunBaseline(runId: id, startedAt: startedAt,
                                            entries: try SQLiteRunRows.baselineEntries(db, runId: id, rulesName: rulesName, runStartedAt: startedAt))
@@ -212,6 +227,18 @@ public final class SQLiteRunStore: RunStore {
             throw error
         } catch {
             throw SQLiteErrorText.describe(error, path: path)
+        }
+    }
+
+    public func shardRuns(runKeyPrefix prefix: String) async throws(SourceError) -> [RunRecord] {
+        let pattern = prefix + "/shard-"
+        return try await read { db in
+            guard try SQLiteRunRows.hasShards(db) else { return [] }
+            // `instr(…) = 1`: starts with the pattern, whatever LIKE's wildcards it holds.
+            return try Row.fetchAll(db, sql: """
+                SELECT * FROM reconciliation_runs WHERE shard IS NOT NULL AND instr(run_key, ?) = 1 ORDER BY started_at DESC, id DESC
+                """, arguments: [pattern])
+                .map(SQLiteRunRows.run).filter { run in run.runKey.flatMap { RunKey.shard(of: $0, prefix: prefix) } != nil }
         }
     }
 

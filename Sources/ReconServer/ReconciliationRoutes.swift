@@ -69,7 +69,9 @@ struct ReconciliationRoutes {
             if let problem = RunKey.problem(key) { return APIResponse.error(.badRequest, "Idempotency-Key: \(problem)") }
             if runRequest.dryRun { return APIResponse.error(.badRequest, "Idempotency-Key applies to recorded runs; a dry run records nothing") }
         }
-        switch await coordinator.run(dryRun: runRequest.dryRun, runKey: runKey.first, logger: context.logger) {
+        // A shard's run is recorded under the logical run's key with the shard's suffix, as from the CLI.
+        let storedKey = runKey.first.map { RunKey.stored($0, shard: runRequest.shard) }
+        switch await coordinator.run(dryRun: runRequest.dryRun, runKey: storedKey, shard: runRequest.shard, logger: context.logger) {
         case .finished(let report) where report.status == .aborted:
             return APIResponse.error(.serviceUnavailable, "the server is shutting down; the run was stopped and recorded as aborted",
                                      runId: report.runId)

@@ -48,7 +48,8 @@ public actor RunCoordinator {
 
     /// Runs one reconciliation and returns how it ended, or `busy` at once while another runs.
     /// `runKey`: when the store has a run with it, no new run starts (its report is the answer).
-    public func run(dryRun: Bool, runKey: String? = nil, logger requestLogger: Logger) async -> Outcome {
+    /// `shard`: the part of the keys to check; nil: every key.
+    public func run(dryRun: Bool, runKey: String? = nil, shard: Shard? = nil, logger requestLogger: Logger) async -> Outcome {
         guard accepting else {
             metrics.notStarted("shutting_down")
             return .shuttingDown
@@ -62,8 +63,8 @@ public actor RunCoordinator {
         logger[metadataKey: "run_id"] = .string(runId)
         let configuration = configuration
         let task = Task {
-            let outcome = await Self.execute(runId: runId, dryRun: dryRun, runKey: runKey, configuration: configuration, metrics: metrics,
-                                             logger: logger)
+            let outcome = await Self.execute(runId: runId, dryRun: dryRun, runKey: runKey, shard: shard, configuration: configuration,
+                                             metrics: metrics, logger: logger)
             self.finish(runId: runId, outcome)
         }
         current = Running(id: runId, task: task, dryRun: dryRun)
@@ -78,8 +79,8 @@ public actor RunCoordinator {
         running.waiter?.resume(returning: outcome)
     }
 
-    private static func execute(runId: String, dryRun: Bool, runKey: String?, configuration: ServerConfiguration, metrics: ServerMetrics,
-                                logger: Logger) async -> Outcome {
+    private static func execute(runId: String, dryRun: Bool, runKey: String?, shard: Shard?, configuration: ServerConfiguration,
+                                metrics: ServerMetrics, logger: Logger) async -> Outcome {
         let started = ContinuousClock.now
         let request: RunService.Request
         do {
@@ -90,6 +91,7 @@ public actor RunCoordinator {
                                                 batchSize: configuration.batchSize, runId: runId, logger: logger)
             runRequest.acksPath = configuration.acksPath
             runRequest.runKey = runKey
+            runRequest.shard = shard
             runRequest.alerting = configuration.alerting
             // A dry run reads the previous run from the store, if it can: never creating it.
             runRequest.history = dryRun ? try? configuration.assembly.stores.store(configuration.store ?? configuration.database) : nil

@@ -1,9 +1,13 @@
 import Foundation
+import ReconSources
 
-/// What a POST to the reconciliation route asks for: `{"dryRun": true|false}` or an empty body,
-/// and optionally `?dryRun=true|false`. Anything else is refused with a one-line reason.
+/// What a POST to the reconciliation route asks for: `{"dryRun": true|false, "shard": "I/N"}`
+/// (both optional) or an empty body, and optionally `?dryRun=true|false`. Anything else is
+/// refused with a one-line reason.
 struct RunRequest: Equatable {
     var dryRun: Bool
+    /// The part of the keys to check (`"shard": "I/N"`, as `run --shard`); nil: every key.
+    var shard: Shard? = nil
 
     struct Invalid: Error, Equatable, CustomStringConvertible {
         var description: String
@@ -21,15 +25,19 @@ struct RunRequest: Equatable {
             default: throw Invalid("the dryRun query parameter must be true or false")
             }
         }
-        let fromBody = try bodyDryRun(body)
-        if let fromQuery, let fromBody, fromQuery != fromBody {
-            throw Invalid("dryRun is \(fromBody) in the body but \(fromQuery) in the query")
+        let fromBody = try decode(body)
+        if let fromQuery, let dryRun = fromBody?.dryRun, fromQuery != dryRun {
+            throw Invalid("dryRun is \(dryRun) in the body but \(fromQuery) in the query")
         }
-        return RunRequest(dryRun: fromBody ?? fromQuery ?? false)
+        return RunRequest(dryRun: fromBody?.dryRun ?? fromQuery ?? false, shard: fromBody?.shard)
     }
 
     private struct Body: Decodable {
+        static let members = ["dryRun", "shard"]
         var dryRun: Bool?
+        var shard: Shard?
+        /// The members named, each once however often the body repeats it.
+        var names: [String]
 
         private struct Key: CodingKey {
             var stringValue: String
@@ -40,27 +48,41 @@ struct RunRequest: Equatable {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Key.self)
-            if let unknown = container.allKeys.first(where: { $0.stringValue != "dryRun" }) {
-                throw Invalid("unknown field '\(unknown.stringValue.prefix(64))'; the body accepts only {\"dryRun\": true|false}")
+            if let unknown = container.allKeys.first(where: { !Self.members.contains($0.stringValue) }) {
+                throw Invalid("unknown field '\(unknown.stringValue.prefix(64))'; the body accepts only {\"dryRun\": true|false, \"shard\": \"I/N\"}")
             }
+            names = container.allKeys.map(\.stringValue).sorted()
             do {
                 dryRun = try container.decodeIfPresent(Bool.self, forKey: Key(stringValue: "dryRun"))
             } catch {
                 throw Invalid("dryRun must be true or false")
             }
+            let text: String?
+            do {
+                text = try container.decodeIfPresent(String.self, forKey: Key(stringValue: "shard"))
+            } catch {
+                throw Invalid("shard must be a string INDEX/COUNT, such as \"0/4\"")
+            }
+            do throws(Shard.Invalid) {
+                shard = try text.map { text throws(Shard.Invalid) in try Shard(parsing: text) }
+            } catch {
+                throw Invalid("shard: \(error)")
+            }
         }
     }
 
-    private static func bodyDryRun(_ body: Data) throws(Invalid) -> Bool? {
+    private static func decode(_ body: Data) throws(Invalid) -> Body? {
         guard body.contains(where: { !$0.isJSONWhitespace }) else { return nil }
         do {
-            let dryRun = try JSONDecoder().decode(Body.self, from: body).dryRun
+            let decoded = try JSONDecoder().decode(Body.self, from: body)
             // JSONDecoder keeps the last of a repeated member, so `{"dryRun":false,"dryRun":true}`
             // would start a real run. Decoded, the body is a flat object whose every member is
-            // named `dryRun` (escapes spell only its letters) and holds true, false or null: no
-            // ':' can occur but one per member.
-            guard body.count(where: { $0 == UInt8(ascii: ":") }) <= 1 else { throw Invalid("dryRun is given more than once in the body") }
-            return dryRun
+            // named `dryRun` or `shard` (escapes spell only their letters) and holds true, false,
+            // null or a shard (`I/N`): no ':' can occur but one per member.
+            guard body.count(where: { $0 == UInt8(ascii: ":") }) <= decoded.names.count else {
+                throw Invalid("\(decoded.names.joined(separator: " or ")) is given more than once in the body")
+            }
+            return decoded
         } catch let invalid as Invalid {
             throw invalid
         } catch DecodingError.typeMismatch {

@@ -30,7 +30,7 @@ public struct ChainSnapshotFile: ChainSource {
         if let layout = SnapshotScanner.Layout(keyField: query.keyField, fields: query.fields),
            let snapshot = SnapshotFastPath.read(path: path, layout: layout) {
             return SnapshotView(block: snapshot.block, arena: snapshot.arena, index: snapshot.index, fieldCount: query.fields.count,
-                                duplicates: snapshot.duplicates)
+                                duplicates: snapshot.duplicates, shard: query.shard)
         }
         var reader = SnapshotReader(tokens: JSONTokenizer(handle: handle, chunkSize: chunkSize), query: query)
         // The packed records are smaller than their JSON, and a record takes 100 bytes or more:
@@ -44,7 +44,7 @@ public struct ChainSnapshotFile: ChainSource {
             throw SourceError(.malformed, at: "\(path):\(error.line):\(error.column)", error.message)
         }
         return SnapshotView(block: reader.block, arena: reader.arena, index: reader.index, fieldCount: query.fields.count,
-                            duplicates: reader.duplicates, originalKeys: reader.originalKeys)
+                            duplicates: reader.duplicates, originalKeys: reader.originalKeys, shard: query.shard)
     }
 }
 

@@ -9,16 +9,20 @@ final class SnapshotView: ChainView {
     private let arena: RecordArena
     private let fieldCount: Int
     private let originalKeys: [Int: String]
+    /// The run's shard: `unvisited` and `duplicateKeys` leave the other shards' records out.
+    private let shard: Shard?
     /// The key index (records marked seen once looked up), keys looked up but not on chain, and
     /// the paging position over the records never looked up.
     private let state: Mutex<(index: KeyIndex, missingSeen: Set<String>, unvisitedOrder: [(key: String, offset: Int)]?, position: Int)>
 
-    init(block: UInt64?, arena: RecordArena, index: KeyIndex, fieldCount: Int, duplicates: [String: Int], originalKeys: [Int: String] = [:]) {
+    init(block: UInt64?, arena: RecordArena, index: KeyIndex, fieldCount: Int, duplicates: [String: Int], originalKeys: [Int: String] = [:],
+         shard: Shard? = nil) {
+        self.shard = shard
         self.block = block
         self.arena = arena
         self.fieldCount = fieldCount
         self.originalKeys = originalKeys
-        duplicateKeys = duplicates.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        duplicateKeys = duplicates.filter { shard?.contains($0.key) ?? true }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         state = Mutex((index, [], nil, 0))
     }
 
@@ -42,7 +46,8 @@ final class SnapshotView: ChainView {
     func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord] {
         let page: [(key: String, offset: Int)] = state.withLock { state in
             if state.unvisitedOrder == nil {
-                state.unvisitedOrder = state.index.unseenOffsets.map { (originalKeys[$0] ?? arena.key(at: $0), $0) }.sorted { $0.key < $1.key }
+                state.unvisitedOrder = state.index.unseenOffsets.map { (originalKeys[$0] ?? arena.key(at: $0), $0) }
+                    .filter { shard?.contains($0.0) ?? true }.sorted { $0.key < $1.key }
             }
             let order = state.unvisitedOrder!
             let end = min(order.count, state.position + limit)

@@ -26,6 +26,9 @@ public struct SourceQuery: Sendable {
     /// How to read the chain from a contract, when the rules bind one; with each field's view call.
     public var evm: EVMBinding?
     public var views: [ViewSignature?]
+    /// The part of the keys a sharded run checks (`--shard I/N`); nil: every key. Views skip the
+    /// records of other shards before they read them.
+    public var shard: Shard?
     /// For an incremental run: where the previous run left the chain, and the keys to read again
     /// whatever changed (its open discrepancies). Nil: a full run.
     public var changesSince: ChangeWindow?
@@ -146,7 +149,8 @@ public protocol ChainView: AnyObject, Sendable {
     var duplicateKeys: [(key: String, count: Int)] { get }
     /// Looks up each key; a key looked up before in this run answers `.alreadySeen`.
     func records(for keys: [String]) async throws(SourceError) -> [ChainLookup]
-    /// The records whose keys were never looked up (streams on chain but not in the DB), a page at a time.
+    /// The records whose keys were never looked up (streams on chain but not in the DB), a page
+    /// at a time; with a `shard` in the query, only that shard's, skipped before they are read.
     func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord]
     /// Records `unvisited` could not read (after any retries), with why; complete once it is done.
     var unreadableKeys: [(key: String, reason: String)] { get }

@@ -13,11 +13,17 @@ public struct Reconciler: Sendable {
     public let ruleSet: CompiledRuleSet
     public let batchSize: Int
     /// What the sources read: the rule set's columns and fields, or (for `rules diff`) a union.
-    let query: SourceQuery
+    private(set) var query: SourceQuery
     let apply: Apply
     /// Marks each finding as it is found, before `onFinding` sees it (a run's fingerprints,
     /// statuses and acknowledgements: `DriftTracker.track`).
     public var track: (@Sendable (inout Finding) -> Void)?
+    /// The part of the keys this run checks (`--shard I/N`); nil: every key. Rows of other shards
+    /// are skipped before they are looked up on chain, and the chain view skips their records.
+    public var shard: Shard? {
+        get { query.shard }
+        set { query.shard = newValue }
+    }
     /// Set for an incremental run: only changed, carried and sampled streams are checked.
     public var incremental: IncrementalPlan?
 
@@ -100,6 +106,7 @@ public struct Reconciler: Sendable {
             query.changesSince = incremental.window
             query.columns.append(incremental.updatedAtColumn)
         }
+        let shard = query.shard
         // The DB's checks (a duplicate-key scan of the whole table) run while the snapshot loads;
         // a chain error still comes first.
         async let opening = Self.open(db, query)
@@ -110,7 +117,8 @@ public struct Reconciler: Sendable {
         let pages = try await opening.get()
         var chosen: RowSelection?
         if let incremental {
-            progress.checkedKeys = [""] // rows without a key: every row is read, so they are reported again
+            // Rows without a key: every row is read, so they are reported again (by the first shard, in a shard run).
+            progress.checkedKeys = shard?.reportsUnkeyedRows == false ? [] : [""]
             switch view.scope {
             case .changed(let changes):
                 chosen = RowSelection(plan: incremental, changes: changes)
@@ -127,12 +135,14 @@ public struct Reconciler: Sendable {
                 onFinding(findings[index])
             }
         }
-        let dbDuplicates = Dictionary(pages.duplicateKeys.map { ($0.key, $0.count) }, uniquingKeysWith: { first, _ in first })
+        let dbDuplicates = Dictionary(pages.duplicateKeys.filter { shard?.contains($0.key) ?? true }.map { ($0.key, $0.count) },
+                                      uniquingKeysWith: { first, _ in first })
         var duplicatesSeen = Set<String>()
-        /// A page of DB rows with their on-chain records; an incremental run's rows that are
-        /// checked, with why, and how many rows were read.
+        /// A page of DB rows (of this run's shard) with their on-chain records; an incremental run's
+        /// rows that are checked, with why, and how many rows (of the shard) were read.
         @Sendable func fetch() async throws(SourceError) -> (rows: [SourceRecord], lookups: [ChainLookup], reasons: [RowSelection.Reason], read: Int)? {
             guard var rows = try await pages.next() else { return nil }
+            if let shard { rows.removeAll { !shard.contains($0.key) } }
             let read = rows.count
             var reasons: [RowSelection.Reason] = []
             if let selection {
@@ -147,7 +157,7 @@ public struct Reconciler: Sendable {
             if stamped {
                 for index in rows.indices { rows[index].values.removeLast() }
             }
-            return (rows, try await view.records(for: rows.map(\.key)), reasons, read)
+            return (rows, rows.isEmpty ? [] : try await view.records(for: rows.map(\.key)), reasons, read)
         }
         var next = try await fetch()
         while let (rows, lookups, reasons, read) = next {
@@ -188,7 +198,7 @@ public struct Reconciler: Sendable {
         }
         while case let records = try await view.unvisited(limit: batchSize), !records.isEmpty {
             try SourceError.checkStopped(at: chain.displayName)
-            for record in records {
+            for record in records where shard?.contains(record.key) ?? true {
                 let start = progress.findings.count
                 apply(record.key, nil, record.values, &progress.findings)
                 progress.tally.count(db: nil, chain: .record(record.values))
@@ -201,18 +211,19 @@ public struct Reconciler: Sendable {
             }
         }
         let start = progress.findings.count
-        for row in pages.skippedRows {
+        // Rows without a key belong to no shard: the first one reports them.
+        for row in shard?.reportsUnkeyedRows == false ? [] : pages.skippedRows {
             progress.findings.append(Finding(streamId: "", kind: .sourceError, rule: "key", severity: .critical,
                                              message: "\(row); it was not reconciled"))
         }
         for (key, count) in dbDuplicates.sorted(by: { $0.key < $1.key }) {
             progress.findings.append(duplicate(key, count: count, side: "DB rows"))
         }
-        for (key, reason) in view.unreadableKeys {
+        for (key, reason) in view.unreadableKeys where shard?.contains(key) ?? true {
             progress.findings.append(Finding(streamId: key, kind: .sourceError, rule: "key", severity: .critical,
                                              message: "on-chain record of stream '\(key)' could not be read: \(reason)"))
         }
-        for (key, count) in view.duplicateKeys {
+        for (key, count) in view.duplicateKeys where shard?.contains(key) ?? true {
             progress.findings.append(duplicate(key, count: count, side: "on-chain records"))
         }
         // Every read was at the pinned block: if it is no longer the canonical one, they are not one state.

@@ -1,5 +1,6 @@
 import Foundation
 import ReconEngine
+import ReconSources
 
 /// A row of `reconciliation_runs` (docs/operations.md, "Reading the run tables").
 public struct RunRecord: Sendable, Codable, Equatable {
@@ -22,12 +23,15 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var runKey: String?
     /// How its alert was delivered (`delivered (HTTP 204, 1 try)`); nil when none was due.
     public var alertStatus: String?
+    /// The part of the keys it checked (`--shard I/N`, stored as `I/N`); nil: every key.
+    public var shard: Shard?
 
     public init(
         id: String, startedAt: String, finishedAt: String? = nil, status: RunStatus, dryRun: Bool, rulesName: String, rulesSha256: String,
         chainBlock: Int64? = nil, streamsChecked: Int? = nil, discrepancyCount: Int? = nil, error: String? = nil, owner: String? = nil,
-        leaseExpiresAt: String? = nil, runKey: String? = nil, alertStatus: String? = nil
+        leaseExpiresAt: String? = nil, runKey: String? = nil, alertStatus: String? = nil, shard: Shard? = nil
     ) {
+        self.shard = shard
         self.runKey = runKey
         self.alertStatus = alertStatus
         self.owner = owner
@@ -46,7 +50,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, status, error, owner
+        case id, status, error, owner, shard
         case startedAt = "started_at", finishedAt = "finished_at", dryRun = "dry_run", rulesName = "rules_name"
         case rulesSha256 = "rules_sha256", chainBlock = "chain_block", streamsChecked = "streams_checked"
         case discrepancyCount = "discrepancy_count", leaseExpiresAt = "lease_expires_at", runKey = "run_key", alertStatus = "alert_status"

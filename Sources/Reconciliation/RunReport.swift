@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import ReconEngine
+import ReconSources
 
 /// How a run ended.
 public enum RunStatus: String, Sendable, Codable {
@@ -78,6 +79,8 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var runKey: String?
     /// How the alert for this run was delivered; nil when none was due or none is configured.
     public var alert: AlertDelivery?
+    /// The part of the keys the run checked (`--shard I/N`), as `{index, count}`; absent when it checked every key.
+    public var shard: Shard?
     /// What an incremental run (`--incremental`) covered, and whether it could be one; nil when
     /// none was asked for.
     public var coverage: Coverage?
@@ -104,7 +107,7 @@ public struct RunReport: Sendable, Codable, Equatable {
 
     public enum CodingKeys: String, CodingKey {
         case runId, status, dryRun, persisted, startedAt, finishedAt, rules, source, summary, discrepancies, error
-        case previousRunId, resolved, expiredAcks, staleAcks, runKey, alert, mode, coverage
+        case previousRunId, resolved, expiredAcks, staleAcks, runKey, alert, mode, coverage, shard
     }
 
     /// Every key is written (absent ones as null, except `error`), in the shape `json()` writes.
@@ -134,6 +137,7 @@ public struct RunReport: Sendable, Codable, Equatable {
         staleAcks = try container.decodeIfPresent([Acknowledgement].self, forKey: .staleAcks) ?? []
         runKey = try container.decodeIfPresent(String.self, forKey: .runKey)
         alert = try container.decodeIfPresent(AlertDelivery.self, forKey: .alert)
+        shard = try container.decodeIfPresent(ShardPart.self, forKey: .shard)?.shard
         coverage = try container.decodeIfPresent(Coverage.self, forKey: .coverage)
     }
 

@@ -22,6 +22,9 @@ public struct RunService: Sendable {
         public var acksPath: String?
         /// The run key: when the store has a run with it, no new run starts.
         public var runKey: String?
+        /// The part of the keys to check (`--shard I/N`); nil: every key. A shard run's `runKey`
+        /// is the stored one, `RunKey.stored(_:shard:)`.
+        public var shard: Shard?
         /// Where a dry run reads the previous run from (a recorded run reads `store`); nil: none.
         public var history: (any RunStore)?
         /// Where and when the run alerts; nil: never.
@@ -231,7 +234,9 @@ public struct RunService: Sendable {
                 logger?.error("the acks file has errors", metadata: ["acks": .string(acksPath)])
                 throw .rules(RulesError(diagnostics: loaded.diagnostics.filter { $0.severity == .error }))
             }
-            acks = loadedAcks
+            // A shard run looks only for its own streams: another shard's acknowledgements are
+            // neither stale nor expired here (that shard says so, once).
+            acks = request.shard.map { shard in loadedAcks.filter { shard.owns($0.stream) } } ?? loadedAcks
         }
         let rules = RunReport.Rules(name: ruleSet.name, sha256: SHA256.hash(data: Data(source.utf8)).map { String(format: "%02x", $0) }.joined())
         let startedAt = RunReport.timestamp(Date())
@@ -241,7 +246,8 @@ public struct RunService: Sendable {
         if let store = request.store {
             do {
                 let aborted = try await store.begin(RunRecord(id: runId, startedAt: startedAt, status: .running, dryRun: false,
-                                                              rulesName: rules.name, rulesSha256: rules.sha256, runKey: request.runKey))
+                                                              rulesName: rules.name, rulesSha256: rules.sha256, runKey: request.runKey,
+                                                              shard: request.shard))
                 for id in aborted { logger?.warning("marked an interrupted run aborted", metadata: ["aborted_run_id": .string(id)]) }
                 heartbeat = Self.heartbeat(store, runId: runId, logger: logger)
             } catch {
@@ -264,7 +270,7 @@ public struct RunService: Sendable {
         if let store = request.store {
             do {
                 baseline = try await RetryUntil.done(within: baselinePatience) { () throws(SourceError) in
-                    try await store.baseline(rulesName: rules.name)
+                    try await store.baseline(rulesName: rules.name, shard: request.shard)
                 }
             } catch where Task.isCancelled {
                 // Stopped while it read: the run stops at its first page, and is recorded aborted.
@@ -280,7 +286,7 @@ public struct RunService: Sendable {
             }
         } else if let history = request.history {
             do {
-                baseline = try await history.baseline(rulesName: rules.name)
+                baseline = try await history.baseline(rulesName: rules.name, shard: request.shard)
             } catch {
                 logger?.warning("cannot read the previous run; every discrepancy counts as new", metadata: ["error": .string(error.description)])
             }
@@ -292,8 +298,10 @@ public struct RunService: Sendable {
             summary: .init(streamsChecked: 0, discrepancies: 0, byKind: [:], streamsByStatus: [:]), discrepancies: [], runKey: request.runKey
         )
         report.ruleLocations = RuleLocations(ruleSet)
+        report.shard = request.shard
         var reconciler = Reconciler(ruleSet: ruleSet, batchSize: request.batchSize)
         reconciler.track = { tracker.track(&$0) }
+        reconciler.shard = request.shard
         if request.incremental {
             switch Self.plan(ruleSet, baseline: baseline, rulesSha256: rules.sha256, samplePercent: request.samplePercent) {
             case .success(let plan):

@@ -4,7 +4,8 @@ import ReconSources
 
 /// Where runs are recorded (docs/operations.md, "Reading the run tables"): a `running` row when
 /// a run starts, kept alive by a lease the run renews, and its completion with every discrepancy
-/// in one transaction. One run at a time per store: `begin` refuses while another run holds it.
+/// in one transaction. One run at a time per store: `begin` refuses while another run holds it;
+/// a shard run (`run.shard`) only while a run of every key, or a run of the same shard, holds it.
 /// Errors name the store by `displayName`, never with credentials.
 public protocol RunStore: Sendable {
     /// The store's location, safe to print and log (no password).
@@ -14,14 +15,22 @@ public protocol RunStore: Sendable {
     var lease: Duration { get }
 
     /// Creates or migrates the run tables, marks runs that are gone `aborted` (returning their
-    /// ids), and records `run` as `running`; throws `.busy` while another run holds the store,
-    /// and `.keyUsed` when a run with `run.runKey` is recorded already.
+    /// ids), and records `run` as `running`; throws `.busy` while another run holds the store (for
+    /// a shard run: a run of every key, or of the same shard), and `.keyUsed` when a run with
+    /// `run.runKey` is recorded already.
     func begin(_ run: RunRecord) async throws(RunStoreError) -> [String]
     /// Renews a running run's lease; false when the row is no longer `running`.
     func renew(runId: String) async throws(SourceError) -> Bool
-    /// The previous completed (`clean` or `drift`), non-dry run of `rulesName` and its
-    /// discrepancies; nil when there is none, or no run tables yet. Reads, never creates.
+    /// The previous completed (`clean` or `drift`), non-dry run of `rulesName` over every key
+    /// (not a shard run) and its discrepancies; nil when there is none, or no run tables yet.
+    /// Reads, never creates.
     func baseline(rulesName: String) async throws(SourceError) -> RunBaseline?
+    /// As `baseline(rulesName:)`, for a run over `shard`: the previous run of the same shard
+    /// (`I/N`), or over every key for nil.
+    func baseline(rulesName: String, shard: Shard?) async throws(SourceError) -> RunBaseline?
+    /// The runs recorded under the run keys of shards of the logical run `prefix`
+    /// (`PREFIX/shard-I-of-N`), newest first. Reads, never creates.
+    func shardRuns(runKeyPrefix prefix: String) async throws(SourceError) -> [RunRecord]
     /// Records how a run's alert was delivered (`report.alert`, as `alert_status`), and for a
     /// recorded run keeps its envelope again with the alert in it (what a run key answers with).
     func recordAlert(_ report: RunReport) async throws(SourceError)
@@ -70,16 +79,27 @@ extension RunStore {
         try await show(id: id).map { RunReport.stored(run: $0.run, envelope: nil, rows: $0.discrepancies) }
     }
 
-    /// For a store without a query of its own: the newest completed run of `rulesName` among
-    /// the last 100 runs, through `list` and `show`.
+    /// `baseline(rulesName:)` for every key; for a shard, as a store without a query of its own
+    /// finds it (below).
+    public func baseline(rulesName: String, shard: Shard?) async throws(SourceError) -> RunBaseline? {
+        guard let shard else { return try await baseline(rulesName: rulesName) }
+        return try await listedBaseline(rulesName: rulesName, shard: shard)
+    }
+
+    /// For a store without a query of its own: the newest completed run of `rulesName` over every key.
     public func baseline(rulesName: String) async throws(SourceError) -> RunBaseline? {
+        try await listedBaseline(rulesName: rulesName, shard: nil)
+    }
+
+    /// The newest completed run of `rulesName` and `shard` among the last 100 runs, through `list` and `show`.
+    private func listedBaseline(rulesName: String, shard: Shard?) async throws(SourceError) -> RunBaseline? {
         let runs: [RunRecord]
         do {
             runs = try await list(limit: 100)
         } catch where error.kind == .missingTable {
             return nil
         }
-        guard let previous = runs.first(where: { $0.rulesName == rulesName && !$0.dryRun && ($0.status == .clean || $0.status == .drift) }),
+        guard let previous = runs.first(where: { $0.rulesName == rulesName && $0.shard == shard && !$0.dryRun && ($0.status == .clean || $0.status == .drift) }),
               let shown = try await show(id: previous.id) else { return nil }
         var baseline = RunBaseline(runId: previous.id, startedAt: previous.startedAt,
                                    entries: shown.discrepancies.map { RunBaseline.Entry($0, rulesName: rulesName, runStartedAt: previous.startedAt) })
@@ -90,6 +110,11 @@ extension RunStore {
 
     public func list() async throws(SourceError) -> [RunRecord] {
         try await list(limit: 20)
+    }
+
+    /// For a store without a query of its own: the shard runs of `prefix` among the last 10000 runs.
+    public func shardRuns(runKeyPrefix prefix: String) async throws(SourceError) -> [RunRecord] {
+        try await list(limit: 10_000).filter { run in run.runKey.flatMap { RunKey.shard(of: $0, prefix: prefix) } != nil }
     }
 
     public func fail(runId: String, finishedAt: String, error: String) async throws(SourceError) {
@@ -122,8 +147,11 @@ public struct RunInProgress: Error, Sendable, Equatable, CustomStringConvertible
     public var owner: String?
     /// The store, as `displayName`.
     public var store: String
+    /// The running run's shard, when it checks one (`--shard I/N`).
+    public var shard: Shard?
 
-    public init(runId: String?, startedAt: String? = nil, owner: String? = nil, store: String) {
+    public init(runId: String?, startedAt: String? = nil, owner: String? = nil, store: String, shard: Shard? = nil) {
+        self.shard = shard
         self.runId = runId
         self.startedAt = startedAt
         self.owner = owner
@@ -133,7 +161,8 @@ public struct RunInProgress: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String {
         guard let runId else { return "\(store): another run holds the run store's lock; one run at a time per store" }
         let since = [startedAt.map { "started \($0)" }, owner.map { "by \($0)" }].compactMap { $0 }.joined(separator: " ")
-        return "\(store): run \(runId) is in progress\(since.isEmpty ? "" : " (\(since))"); one run at a time per store"
+        guard let shard else { return "\(store): run \(runId) is in progress\(since.isEmpty ? "" : " (\(since))"); one run at a time per store" }
+        return "\(store): run \(runId) of shard \(shard) is in progress\(since.isEmpty ? "" : " (\(since))"); one run of each shard at a time per store"
     }
 }
 

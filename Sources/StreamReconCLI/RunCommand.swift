@@ -37,6 +37,12 @@ extension StreamRecon {
         @Option(help: "A key for this run, unique in the store: when a run with it is recorded, no new run starts and its report is shown (a date-based key keeps a retried nightly trigger from running twice).")
         var runKey: String?
 
+        @Option(help: "Check only shard I of N (I counts from 0, below N; N up to \(Shard.maximumCount)): the streams whose key hashes to I. With --run-key KEY the run is recorded as KEY/shard-I-of-N; 'runs show KEY' merges the shards.")
+        var shard: String?
+
+        /// `--shard`, checked by `validate()`.
+        private var parsedShard: Shard? { shard.flatMap { try? Shard(parsing: $0) } }
+
         @OptionGroup var alerts: AlertOptions
 
         @Flag(help: "Check only the streams that changed since the previous run (by the contract's events and the rows' 'db.updated_at'), its open discrepancies and a --sample of the rest; without a usable previous run, check every stream and say why.")
@@ -53,6 +59,13 @@ extension StreamRecon {
             if let runKey {
                 if let problem = RunKey.problem(runKey) { throw ValidationError("--run-key: \(problem)") }
                 if dryRun { throw ValidationError("--run-key applies to recorded runs; a dry run records nothing") }
+            }
+            if let shard {
+                do throws(Shard.Invalid) {
+                    _ = try Shard(parsing: shard)
+                } catch {
+                    throw ValidationError("--shard: \(error)")
+                }
             }
             if let format, StreamRecon.assembly.format(named: format) == nil {
                 throw ValidationError("unknown format '\(format)'; use \(StreamRecon.assembly.formats.map { $0.identifier }.joined(separator: ", "))")
@@ -141,7 +154,8 @@ extension StreamRecon {
             var request = RunService.Request(rulesPath: sources.rules, db: resolved.database, chain: resolved.chain, store: resolved.store,
                                              batchSize: sources.batchSize)
             request.acksPath = sources.acks
-            request.runKey = runKey
+            request.runKey = runKey.map { RunKey.stored($0, shard: parsedShard) }
+            request.shard = parsedShard
             request.incremental = incremental
             request.samplePercent = sample ?? 0
             request.history = resolved.history
@@ -161,7 +175,7 @@ extension StreamRecon {
             case .success(let finished):
                 report = finished
             }
-            if report.runId != request.runId, let runKey {
+            if report.runId != request.runId, let runKey = request.runKey {
                 Terminal.printError("note: run key '\(TerminalText.escaped(runKey))' was used by run \(report.runId) (\(report.status.rawValue), started \(report.startedAt)); "
                     + "no new run started, and that run's report follows")
             }

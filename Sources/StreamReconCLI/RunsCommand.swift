@@ -65,17 +65,24 @@ extension StreamRecon {
                     throw ExitCode(ExitStatus.failed)
                 }
                 guard options.format == .table else { return try Terminal.write(Runs.encode(runs)) }
-                let header = ["RUN", "STARTED", "STATUS", "STREAMS", "DISCREPANCIES", "BLOCK"]
-                let rows = runs.map { [$0.id, $0.startedAt, $0.status.rawValue, $0.streamsChecked.map(String.init) ?? "-",
+                let header = ["RUN", "STARTED", "STATUS", "SHARD", "STREAMS", "DISCREPANCIES", "BLOCK"]
+                let rows = runs.map { [$0.id, $0.startedAt, $0.status.rawValue, $0.shard?.description ?? "-", $0.streamsChecked.map(String.init) ?? "-",
                                        $0.discrepancyCount.map(String.init) ?? "-", $0.chainBlock.map(String.init) ?? "-"] }
                 try Terminal.write(TextTable.render([header] + rows))
             }
         }
 
         struct Show: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Show one run and its discrepancies.")
+            static let configuration = CommandConfiguration(
+                abstract: "Show one run and its discrepancies, or the shards of one run merged.",
+                discussion: """
+                    Given the run key of a sharded run (run --run-key KEY --shard I/N), it merges the shards recorded \
+                    as KEY/shard-I-of-N into one report. Exit status for a merge: 0 clean, 1 drift, 3 a shard failed, \
+                    or the merge is incomplete (a shard missing, running or stopped).
+                    """
+            )
 
-            @Argument(help: "The run id.")
+            @Argument(help: "The run id, or the run key of a sharded run.")
             var id: String
 
             @OptionGroup var options: Options
@@ -95,8 +102,19 @@ extension StreamRecon {
                     throw ExitCode(ExitStatus.failed)
                 }
                 guard let found else {
-                    Terminal.printError("error: no run with id '\(TerminalText.escaped(id))' in \(history.displayName)")
-                    throw ExitCode(ExitStatus.failed)
+                    let merged: MergedRun?
+                    do {
+                        merged = try await MergedRun.merge(runKeyPrefix: id, in: history)
+                    } catch {
+                        Terminal.printError("error: \(error)")
+                        throw ExitCode(ExitStatus.failed)
+                    }
+                    guard let merged else {
+                        Terminal.printError("error: no run with id '\(TerminalText.escaped(id))', and no shard run under run key '\(TerminalText.escaped(id))', in \(history.displayName)")
+                        throw ExitCode(ExitStatus.failed)
+                    }
+                    try show(merged)
+                    return
                 }
                 guard options.format == .table else { return try Terminal.write(Runs.encode(Shown(run: found.run, discrepancies: found.discrepancies))) }
                 let run = found.run

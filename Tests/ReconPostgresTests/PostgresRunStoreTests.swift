@@ -26,10 +26,10 @@ struct PostgresRunStoreTests {
         _ = try await store.begin(record("r1"))
         await store.release()
         #expect(try database.psql("SELECT version || ':' || name FROM reconciliation_schema_migrations ORDER BY version")
-            == "1:run tables\n2:run owner and lease\n3:run memory, run keys and alerts")
+            == "1:run tables\n2:run owner and lease\n3:run memory, run keys and alerts\n4:shards\n5:pinned block hash")
         #expect(try database.psql("""
             SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'reconciliation_runs'
-            """) == "id,started_at,finished_at,status,dry_run,rules_name,rules_sha256,chain_block,streams_checked,discrepancy_count,error,owner,lease_expires_at,run_key,alert_status,report_summary")
+            """) == "id,started_at,finished_at,status,dry_run,rules_name,rules_sha256,chain_block,streams_checked,discrepancy_count,error,owner,lease_expires_at,run_key,alert_status,report_summary,shard,chain_block_hash")
         // Once migrated, a role that may not create anything records runs.
         let role = "rec_" + database.name.suffix(12)
         try database.psql("""

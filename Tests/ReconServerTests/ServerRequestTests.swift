@@ -26,7 +26,7 @@ struct ServerRequestTests {
     @Test(arguments: [
         (#"{"dryRun": tru"#, "", "the body is not valid JSON"),
         ("not json", "", "the body is not valid JSON"),
-        (#"{"dryRun": true, "force": true}"#, "", #"unknown field 'force'; the body accepts only {"dryRun": true|false}"#),
+        (#"{"dryRun": true, "force": true}"#, "", #"unknown field 'force'; the body accepts only {"dryRun": true|false, "shard": "I/N"}"#),
         (#"{"dryRun": "yes"}"#, "", "dryRun must be true or false"),
         (#"{"dryRun": 1}"#, "", "dryRun must be true or false"),
         (#"{"dryRun":false,"dryRun":true}"#, "", "dryRun is given more than once in the body"),

@@ -161,6 +161,6 @@ extension RunCommandTests {
         #expect(ids.contains(hostile))
         #expect(shownJSON.status == 0)
         let unknown = try run(["runs", "show", "x\u{1B}[2Jy"])
-        #expect(unknown.stderr == "error: no run with id 'x\\x1B[2Jy' in var/demo.sqlite\n")
+        #expect(unknown.stderr == "error: no run with id 'x\\x1B[2Jy', and no shard run under run key 'x\\x1B[2Jy', in var/demo.sqlite\n")
     }
 }

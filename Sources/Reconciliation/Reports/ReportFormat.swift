@@ -69,7 +69,7 @@ public struct NDJSONReport: ReportFormat {
 
         enum Keys: String, CodingKey {
             case runId, status, dryRun, persisted, startedAt, finishedAt, rules, source, summary, error
-            case previousRunId, resolved, expiredAcks, staleAcks, runKey, alert, mode, coverage
+            case previousRunId, resolved, expiredAcks, staleAcks, runKey, alert, mode, coverage, shard
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -93,6 +93,7 @@ public struct NDJSONReport: ReportFormat {
             try container.encode(report.expiredAcks, forKey: .expiredAcks)
             try container.encode(report.staleAcks, forKey: .staleAcks)
             try container.encode(report.runKey, forKey: .runKey)
+            try container.encodeIfPresent(report.shard.map(ShardPart.init), forKey: .shard)
             // Only for a run asked to be incremental: `mode` says whether it was one.
             try container.encodeIfPresent(report.coverage?.mode, forKey: .mode)
             try container.encodeIfPresent(report.coverage, forKey: .coverage)

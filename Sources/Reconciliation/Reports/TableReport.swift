@@ -1,4 +1,5 @@
 import ReconEngine
+import ReconSources
 
 /// `table`: a readable summary and the discrepancies, coloured on a terminal.
 public struct TableReport: ReportFormat {
@@ -25,6 +26,7 @@ public struct TableReport: ReportFormat {
         var lines = ["Reconciliation \(report.runId): \(status) (\(recorded))"]
         lines.append("  rules    \(safe(report.rules.name)) (sha256 \(report.rules.sha256.prefix(12)))")
         lines.append("  chain    " + (report.source.chainBlock.map { "block \($0)" } ?? "no block number"))
+        if let shard = report.shard { lines.append("  shard    \(shard) (index \(shard.index) of \(shard.count), counting from 0)") }
         let statuses = report.summary.streamsByStatus.sorted { $0.key < $1.key }.map { "\(safe($0.key)) \($0.value)" }
         lines.append("  streams  \(report.summary.streamsChecked) checked" + (statuses.isEmpty ? "" : " (\(statuses.joined(separator: ", ")))"))
         let kinds = report.summary.byKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
