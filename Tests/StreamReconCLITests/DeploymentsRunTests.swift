@@ -84,6 +84,10 @@ struct DeploymentsRunTests {
         #expect(pins.map { $0["chainId"] as? Int } == [Self.alpha, Self.beta])
         #expect(pins.map { $0["chainBlock"] as? Int } == [alphaRig.pinnedBlock, betaRig.pinnedBlock])
         #expect(pins.allSatisfy { ($0["chainBlockHash"] as? String)?.count == 66 && $0["error"] == nil })
+        let table = try CLIRunner.run(["run", "--rules", rules, "--db", db, "--format", "table", "--dry-run"],
+                                      environment: Self.environment(alpha: alphaRig.url, beta: betaRig.url))
+        #expect(table.stdout.contains("  chain    alpha (chain \(Self.alpha)) block \(alphaRig.pinnedBlock), beta (chain \(Self.beta)) block \(betaRig.pinnedBlock)\n"),
+                "\(table.stdout)")
 
         // Beta's node down: the run fails naming beta, beta's streams are source errors (never
         // missing on chain), and alpha's are reconciled and reported all the same.
@@ -103,6 +107,7 @@ struct DeploymentsRunTests {
         let downPins = try #require((failed["source"] as? [String: Any])?["deployments"] as? [[String: Any]])
         #expect(downPins[0]["chainBlock"] as? Int == alphaRig.pinnedBlock && downPins[0]["error"] == nil)
         #expect(downPins[1]["chainBlock"] == nil && (downPins[1]["error"] as? String)?.contains("127.0.0.1:1") == true)
+        #expect(down.stderr.contains("error: some records could not be read; see the source_error discrepancies"), "\(down.stderr)")
 
         // Beta's node on another chain than the rules say: a clear error naming the deployment and both ids.
         let otherRules = try Self.rules(in: directory, escrows: (alphaRig.escrow, betaRig.escrow), betaChainId: 31499)
