@@ -26,6 +26,8 @@ final class DeploymentsChainView: ChainView {
         var unvisitedPart = 0
         /// Each part's problem from `confirmPinned` (a reorganisation), by index.
         var confirmed: [Int: String] = [:]
+        /// How many of each part's lookups failed, by index.
+        var failedReads: [Int: Int] = [:]
     }
 
     init(parts: [Part]) {
@@ -38,10 +40,12 @@ final class DeploymentsChainView: ChainView {
     var blockHash: String? { nil }
 
     var deployments: [DeploymentPin] {
-        let confirmed = state.withLock { $0.confirmed }
+        let (confirmed, failedReads) = state.withLock { ($0.confirmed, $0.failedReads) }
         return parts.enumerated().map { index, part in
-            DeploymentPin(name: part.deployment.name, chainId: part.deployment.chainId, chainBlock: part.view?.block ?? part.error?.chainBlock,
-                          chainBlockHash: part.view?.blockHash, error: part.error?.description ?? confirmed[index])
+            let failed = (failedReads[index] ?? 0) + (part.view?.unreadableKeys.count ?? 0)
+            let reads = failed == 0 ? nil : "\(failed) of its records could not be read; see the source_error discrepancies"
+            return DeploymentPin(name: part.deployment.name, chainId: part.deployment.chainId, chainBlock: part.view?.block ?? part.error?.chainBlock,
+                                 chainBlockHash: part.view?.blockHash, error: part.error?.description ?? confirmed[index] ?? reads)
         }
     }
 
@@ -64,16 +68,23 @@ final class DeploymentsChainView: ChainView {
             }
             routed[part].append((index, String(key[key.index(after: colon)...])))
         }
-        for (part, entries) in zip(parts, routed) where !entries.isEmpty {
+        for (index, (part, entries)) in zip(parts, routed).enumerated() where !entries.isEmpty {
             guard let view = part.view else {
                 let reason = "\(part.name) could not be read: \(part.error?.description ?? "not opened")"
                 for entry in entries { lookups[entry.index] = .failed(reason) }
                 continue
             }
             let read = try await view.records(for: entries.map(\.key))
+            var failed = 0
             for (entry, lookup) in zip(entries, read) {
-                if case .failed(let reason) = lookup { lookups[entry.index] = .failed("\(part.name): \(reason)") } else { lookups[entry.index] = lookup }
+                if case .failed(let reason) = lookup {
+                    lookups[entry.index] = .failed("\(part.name): \(reason)")
+                    failed += 1
+                } else {
+                    lookups[entry.index] = lookup
+                }
             }
+            if failed > 0 { state.withLock { $0.failedReads[index, default: 0] += failed } }
         }
         return lookups
     }
