@@ -15,8 +15,6 @@ struct EVMModel {
     var events: [EVMBinding.Event] = []
     /// `deployments:`, when the section lists them instead of one `contract`; nil otherwise.
     var deployments: [EVMBinding.Deployment]?
-    /// Where `deployments:` is written.
-    var deploymentsLocation: TextLocation?
     var location: TextLocation
 }
 
@@ -40,7 +38,6 @@ extension RuleLoader {
             : evm.scalar("confirmations")
         if let confirmations { model.finality = finality(confirmations, what: "'confirmations' of 'evm'") }
         if let deployments {
-            model.deploymentsLocation = evm.location(ofKey: "deployments")
             model.deployments = loadDeployments(deployments, confirmations: model.finality, defaultGiven: confirmations != nil)
         }
         model.batchSize = integer(evm, "batch_size", in: 1...512, required: nil) ?? 100
