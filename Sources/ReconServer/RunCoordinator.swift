@@ -89,7 +89,8 @@ public actor RunCoordinator {
         let request: RunService.Request
         do {
             let db = try configuration.assembly.sources.appDatabase(configuration.database)
-            let chain = try configuration.assembly.sources.chain(configuration.chain)
+            let sources = configuration.assembly.sources
+            let chain = try configuration.chainFromRules ? sources.defaultChain(configuration.chain) : sources.chain(configuration.chain)
             let store = dryRun ? nil : try configuration.runStore()
             var runRequest = RunService.Request(rulesPath: configuration.rulesPath, db: db, chain: chain, store: store,
                                                 batchSize: configuration.batchSize, runId: runId, logger: logger)
