@@ -1,7 +1,7 @@
 /// A hand-written parser for `EventSignature` text, tracking columns for its errors.
-struct EventSignatureParser {
-    private let characters: [Character]
-    private var position = 0
+struct EventSignatureParser: SignatureScanning {
+    let characters: [Character]
+    var position = 0
 
     init(_ text: String) {
         characters = Array(text)
@@ -94,35 +94,5 @@ struct EventSignatureParser {
             }
         }
         return EventSignature.Parameter(typeName: canonical, type: type, indexed: indexed, name: name)
-    }
-
-    private var column: Int { position + 1 }
-
-    private var peek: Character? { position < characters.count ? characters[position] : nil }
-
-    private mutating func skipSpace() {
-        while let next = peek, next.isWhitespace { position += 1 }
-    }
-
-    private mutating func expect(_ character: Character) throws(SignatureError) {
-        skipSpace()
-        guard peek == character else { throw unexpected(peek, expecting: "'\(character)'") }
-        position += 1
-    }
-
-    private mutating func identifier(expecting what: String) throws(SignatureError) -> (text: String, column: Int) {
-        skipSpace()
-        let start = position
-        guard let first = peek, Self.startsIdentifier(first) else { throw unexpected(peek, expecting: what) }
-        while let next = peek, Self.startsIdentifier(next) || ("0"..."9").contains(next) { position += 1 }
-        return (String(characters[start..<position]), start + 1)
-    }
-
-    private func unexpected(_ found: Character?, expecting what: String) -> SignatureError {
-        SignatureError(.syntax, column: column, "expected \(what); found \(found.map { "'\($0)'" } ?? "the end")")
-    }
-
-    private static func startsIdentifier(_ character: Character) -> Bool {
-        character.isASCII && (character.isLetter || character == "_" || character == "$")
     }
 }

@@ -1,7 +1,7 @@
 /// A hand-written recursive-descent parser for `ViewSignature` text, tracking columns for its errors.
-struct ViewSignatureParser {
-    private let characters: [Character]
-    private var position = 0
+struct ViewSignatureParser: SignatureScanning {
+    let characters: [Character]
+    var position = 0
 
     private static let modifiers: Set<String> = ["external", "public", "view", "pure"]
     private static let supported = "only static types are supported (uintN, intN, address, bool, bytesN)"
@@ -29,9 +29,6 @@ struct ViewSignatureParser {
         }
         return ViewSignature(name: name.text, arguments: arguments, returns: returns[0])
     }
-
-    /// 1-based column of the current position.
-    private var column: Int { position + 1 }
 
     /// Skips modifiers up to `returns`, or says what was found instead.
     private mutating func returnsKeyword() throws(SignatureError) {
@@ -106,39 +103,5 @@ struct ViewSignatureParser {
         default:
             throw SignatureError(.unknownType, column: name.column, "unknown ABI type '\(text)'")
         }
-    }
-
-    private var peek: Character? { position < characters.count ? characters[position] : nil }
-
-    private mutating func skipSpace() {
-        while let next = peek, next.isWhitespace { position += 1 }
-    }
-
-    private mutating func expect(_ character: Character) throws(SignatureError) {
-        skipSpace()
-        guard peek == character else { throw unexpected(peek, expecting: "'\(character)'") }
-        position += 1
-    }
-
-    /// A Solidity identifier: ASCII letters, digits, `_` and `$`, not starting with a digit.
-    private mutating func identifier(expecting what: String) throws(SignatureError) -> (text: String, column: Int) {
-        skipSpace()
-        let start = position
-        guard let first = peek, ViewSignatureParser.startsIdentifier(first) else { throw unexpected(peek, expecting: what) }
-        while let next = peek, ViewSignatureParser.continuesIdentifier(next) { position += 1 }
-        return (String(characters[start..<position]), start + 1)
-    }
-
-    private func unexpected(_ found: Character?, expecting what: String) -> SignatureError {
-        let foundText = found.map { "'\($0)'" } ?? "the end"
-        return SignatureError(.syntax, column: column, "expected \(what); found \(foundText)")
-    }
-
-    private static func startsIdentifier(_ character: Character) -> Bool {
-        character.isASCII && (character.isLetter || character == "_" || character == "$")
-    }
-
-    private static func continuesIdentifier(_ character: Character) -> Bool {
-        startsIdentifier(character) || ("0"..."9").contains(character)
     }
 }
