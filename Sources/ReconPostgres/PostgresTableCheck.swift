@@ -41,7 +41,7 @@ enum PostgresTableCheck {
         let byName = Dictionary(columns.map { ($0.0, $0) }, uniquingKeysWith: { first, _ in first })
         var kinds: [PostgresColumnKind] = []
         var oids: [Set<UInt32>] = []
-        for column in [query.keyColumn] + query.columns {
+        for column in query.keyColumns + query.columns {
             guard let found = byName[column] else {
                 throw SourceError(.missingColumn, at: location, "table '\(name)' has no column '\(column)' (columns: \(columns.map(\.0).joined(separator: ", ")))")
             }
@@ -52,38 +52,46 @@ enum PostgresTableCheck {
             kinds.append(columnKind)
             oids.append([UInt32(truncatingIfNeeded: found.3), UInt32(truncatingIfNeeded: found.6)])
         }
-        let key = byName[query.keyColumn]!
         let table = "\(quoted(schema)).\(quoted(query.table))"
-        let keyColumn = quoted(query.keyColumn)
-        // Keys pair as text: the key's text is what duplicates are counted by.
-        let keyText = kinds[0] == .bytea ? "'0x' || encode(\(keyColumn), 'hex')" : "\(keyColumn)::text"
-        let unique = try await rows(connection, timeout: timeout, closeOnCancel: true, """
+        // Keys pair as text: the key's text is what duplicates are counted by. Several key
+        // columns' texts are joined by ':' (NULL when any is NULL).
+        let keyColumns = query.keyColumns.map(quoted)
+        let keyTexts = zip(keyColumns, kinds).map { column, kind in kind == .bytea ? "'0x' || encode(\(column), 'hex')" : "\(column)::text" }
+        let composite = keyColumns.count > 1
+        let keyText = composite ? "(" + keyTexts.joined(separator: " || ':' || ") + ")" : keyTexts[0]
+        let keyExpression = composite ? keyText : keyColumns[0]
+        let keys = query.keyColumns.map { byName[$0]! }
+        // A unique index on the one key column rules duplicates out (with several, 1 and '1' could still collide as text).
+        let unique = composite ? false : try await rows(connection, timeout: timeout, closeOnCancel: true, """
             SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = \(relation)::oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL
-                AND i.indexprs IS NULL AND i.indnatts = 1 AND i.indkey[0] = \(Int16(truncatingIfNeeded: key.1)))
+                AND i.indexprs IS NULL AND i.indnatts = 1 AND i.indkey[0] = \(Int16(truncatingIfNeeded: keys[0].1)))
             """) { try $0.decode(Bool.self) }.first ?? false
         let duplicates = unique ? [] : try await rows(connection, timeout: timeout, closeOnCancel: true, PostgresQuery(unsafeSQL: """
             SELECT k, count(*)::int8 FROM (SELECT \(keyText) AS k FROM \(table)) keys WHERE k IS NOT NULL GROUP BY k HAVING count(*) > 1 ORDER BY k
             """)) { try $0.decode((String, Int64).self) }.map { (key: $0.0, count: Int($0.1)) }
         var nullKeyRows: [String] = []
-        if !key.5 {
-            let nulls = try await rows(connection, timeout: timeout, closeOnCancel: true, PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM \(table) WHERE \(keyColumn) IS NULL")) {
+        let null = query.keyColumns.map { "'\($0)'" }.joined(separator: " or ")
+        if !keys.allSatisfy(\.5) {
+            let nulls = try await rows(connection, timeout: timeout, closeOnCancel: true, PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM \(table) WHERE \(keyExpression) IS NULL")) {
                 try $0.decode(Int64.self)
             }.first ?? 0
             if nulls > 0 {
                 let ctids = ["r", "p", "m"].contains(kind) ? try await rows(connection, timeout: timeout, closeOnCancel: true, PostgresQuery(unsafeSQL: """
-                    SELECT ctid::text FROM \(table) WHERE \(keyColumn) IS NULL LIMIT 100
+                    SELECT ctid::text FROM \(table) WHERE \(keyExpression) IS NULL LIMIT 100
                     """)) { try $0.decode(String.self) } : []
                 nullKeyRows = ctids.isEmpty
-                    ? Array(repeating: "a row of table '\(name)' has a null '\(query.keyColumn)'", count: Int(min(nulls, 100)))
-                    : ctids.map { "row \($0) of table '\(name)' has a null '\(query.keyColumn)'" }
-                if nulls > 100 { nullKeyRows.append("\(nulls - 100) more rows of table '\(name)' have a null '\(query.keyColumn)'") }
+                    ? Array(repeating: "a row of table '\(name)' has a null \(null)", count: Int(min(nulls, 100)))
+                    : ctids.map { "row \($0) of table '\(name)' has a null \(null)" }
+                if nulls > 100 { nullKeyRows.append("\(nulls - 100) more rows of table '\(name)' have a null \(null)") }
             }
         }
         // The key is read as the same text duplicates were counted by, so the two always agree.
         let select = ([keyText] + query.columns.map(quoted)).joined(separator: ", ")
+        kinds.removeFirst(keyColumns.count - 1)
+        oids.removeFirst(keyColumns.count - 1)
         kinds[0] = .text
         oids[0] = [25] // text
-        return Table(qualifiedName: table, keyExpression: keyColumn, selectList: select, kinds: kinds, oids: oids, duplicates: duplicates,
+        return Table(qualifiedName: table, keyExpression: keyExpression, selectList: select, kinds: kinds, oids: oids, duplicates: duplicates,
                      nullKeyRows: nullKeyRows)
     }
 

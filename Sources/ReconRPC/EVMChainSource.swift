@@ -31,6 +31,10 @@ public struct EVMChainSource: ChainSource {
         guard let evm = query.evm, views.count == query.views.count else {
             throw SourceError(.unsupported, at: displayName, "reading the chain over JSON-RPC needs an 'evm' section in the rules (see docs/rules.md)")
         }
+        guard evm.deployments.isEmpty else {
+            throw SourceError(.unsupported, at: displayName, "the rules list 'evm.deployments', each with its node's URL in an environment "
+                + "variable: leave out --chain (see docs/operations.md, \"Several deployments\")")
+        }
         return (evm, views)
     }
 

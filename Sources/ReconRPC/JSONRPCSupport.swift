@@ -10,5 +10,7 @@ public enum JSONRPCSupport {
             return EVMChainSource(endpoint: endpoint)
         }
         sources.register(chains: ["http", "https"], node)
+        // Rules with `evm.deployments` name each node's URL in an environment variable: no --chain.
+        sources.deployments = { DeploymentsChainSource() }
     }
 }

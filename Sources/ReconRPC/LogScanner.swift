@@ -93,7 +93,7 @@ struct LogScanner: Sendable {
 
     /// A node whose answer breaks the rules of `eth_getLogs` (another contract's logs, a block
     /// outside the range, logs out of order or twice) cannot be trusted to have left none out.
-    private func check(_ logs: [Log], from: UInt64, to: UInt64) throws(SourceError) {
+    func check(_ logs: [Log], from: UInt64, to: UInt64) throws(SourceError) {
         let topics = Set(events.map { Hex.encode($0.signature.topic0) })
         var previous: (block: UInt64, index: UInt64)?
         for log in logs {
@@ -138,7 +138,7 @@ struct LogScanner: Sendable {
     }
 
     /// The stream id a log names, where its event declares it.
-    private func id(in log: Log) throws(SourceError) -> UInt256 {
+    func id(in log: Log) throws(SourceError) -> UInt256 {
         guard let event = events.first(where: { Hex.encode($0.signature.topic0) == log.topics.first?.lowercased() }) else {
             throw SourceError(.malformed, at: node.displayName, "a log of \(contract.checksummed) matches no declared event")
         }

@@ -47,24 +47,34 @@ public struct SQLiteAppDatabase: AppDatabaseSource {
             }
             let columns = try db.columns(in: query.table).map(\.name)
             let known = Set(columns.map { $0.lowercased() })
-            for column in [query.keyColumn] + query.columns where !known.contains(column.lowercased()) {
+            for column in query.keyColumns + query.columns where !known.contains(column.lowercased()) {
                 throw SourceError(.missingColumn, at: path, "table '\(query.table)' has no column '\(column)' (columns: \(columns.joined(separator: ", ")))")
             }
-            let table = query.table.quotedDatabaseIdentifier, key = query.keyColumn.quotedDatabaseIdentifier
+            let table = query.table.quotedDatabaseIdentifier
             let hasRowID = (try? db.execute(sql: "SELECT rowid FROM \(table) LIMIT 0")) != nil
-            // Pairing compares keys as text, so `7` and `'7'` are the same key. The scan sorts the
-            // whole table, so it is skipped when a unique index already rules duplicates out.
-            let duplicates = try keysAreUnique(db, query: query) ? [] : try Row.fetchAll(db, sql: """
+            let composite = query.keyColumns.count > 1
+            if composite, !hasRowID {
+                throw SourceError(.unsupported, at: path, "table '\(query.table)' is a WITHOUT ROWID table, which a key of several columns "
+                    + "(\(query.keyColumn)) cannot page through yet")
+            }
+            // Pairing compares keys as text, so `7` and `'7'` are the same key; several columns' texts
+            // are joined by ':' (NULL when any is NULL). The scan sorts the whole table, so it is
+            // skipped when a unique index already rules duplicates out (one column only).
+            let key = composite
+                ? query.keyColumns.map { "CAST(\($0.quotedDatabaseIdentifier) AS TEXT)" }.joined(separator: " || ':' || ")
+                : query.keyColumn.quotedDatabaseIdentifier
+            let duplicates = try !composite && keysAreUnique(db, query: query) ? [] : try Row.fetchAll(db, sql: """
                 SELECT CAST(\(key) AS TEXT) AS k, COUNT(*) FROM \(table) WHERE \(key) IS NOT NULL GROUP BY k HAVING COUNT(*) > 1 ORDER BY k
                 """).map { ($0[0] as String? ?? "", $0[1] as Int) }
             let nullKeys = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(key) IS NULL") ?? 0
             let rowids = hasRowID && nullKeys > 0
                 ? try Int64.fetchAll(db, sql: "SELECT _rowid_ FROM \(table) WHERE \(key) IS NULL ORDER BY _rowid_ LIMIT 100") : []
+            let null = query.keyColumns.map { "'\($0)'" }.joined(separator: " or ")
             let nullKeyRows = rowids.isEmpty
-                ? Array(repeating: "a row of table '\(query.table)' has a null '\(query.keyColumn)'", count: min(nullKeys, 100))
-                : rowids.map { "row \($0) of table '\(query.table)' has a null '\(query.keyColumn)'" }
+                ? Array(repeating: "a row of table '\(query.table)' has a null \(null)", count: min(nullKeys, 100))
+                : rowids.map { "row \($0) of table '\(query.table)' has a null \(null)" }
             return Layout(orderByKey: !hasRowID, duplicates: duplicates,
-                          nullKeyRows: nullKeyRows + (nullKeys > 100 ? ["\(nullKeys - 100) more rows of table '\(query.table)' have a null '\(query.keyColumn)'"] : []))
+                          nullKeyRows: nullKeyRows + (nullKeys > 100 ? ["\(nullKeys - 100) more rows of table '\(query.table)' have a null \(null)"] : []))
         }
 
         /// Whether no two rows can have the same key as text: a unique index (not partial) on the
@@ -98,6 +108,8 @@ final class SQLitePages: RecordPages {
     private let path: String
     private let limit: Int
     private let keyOrdered: Bool
+    /// How many columns make the key (after the rowid); several are joined by ':'.
+    private let keyCount: Int
     let duplicateKeys: [(key: String, count: Int)]
     /// The last rowid (or key) read; nil before the first page, `.done` after the last.
     private let position = Mutex<(cursor: DatabaseValue?, done: Bool)>((nil, false))
@@ -110,9 +122,11 @@ final class SQLitePages: RecordPages {
         limit = max(1, query.batchSize)
         duplicateKeys = layout.duplicates
         skippedRows = layout.nullKeyRows
-        let key = query.keyColumn.quotedDatabaseIdentifier
+        keyCount = query.keyColumns.count
+        let keys = query.keyColumns.map(\.quotedDatabaseIdentifier)
+        let key = keys[0] // a table without rowids has a one-column key (the layout refuses several)
         let order = layout.orderByKey ? key : "_rowid_"
-        let selected = ([layout.orderByKey ? "NULL" : order, key] + query.columns.map(\.quotedDatabaseIdentifier)).joined(separator: ", ")
+        let selected = ([layout.orderByKey ? "NULL" : order] + keys + query.columns.map(\.quotedDatabaseIdentifier)).joined(separator: ", ")
         let notNull = layout.orderByKey ? "WHERE \(key) IS NOT NULL" : ""
         firstSQL = "SELECT \(selected) FROM \(query.table.quotedDatabaseIdentifier) \(notNull) ORDER BY \(order) LIMIT ?"
         nextSQL = "SELECT \(selected) FROM \(query.table.quotedDatabaseIdentifier) WHERE \(order) > ? ORDER BY \(order) LIMIT ?"
@@ -140,7 +154,7 @@ final class SQLitePages: RecordPages {
     /// One statement per page, which SQLite reads consistently on its own, so no transaction
     /// around it (`read` wraps each page in a savepoint, whose statements cost per page).
     private func read(after cursor: DatabaseValue?) throws -> (records: [SourceRecord], last: DatabaseValue?, count: Int) {
-        let (limit, keyOrdered) = (limit, keyOrdered)
+        let (limit, keyOrdered, keyCount) = (limit, keyOrdered, keyCount)
         let sql = cursor == nil ? firstSQL : nextSQL
         let arguments: StatementArguments = cursor.map { [$0, limit] } ?? [limit]
         return try queue.unsafeRead { db in
@@ -157,10 +171,18 @@ final class SQLitePages: RecordPages {
             while try rows.next() != nil {
                 count += 1
                 last = keyOrdered ? DatabaseValue(sqliteStatement: sqlite, index: 1) : DatabaseValue(sqliteStatement: sqlite, index: 0)
-                guard let key = SQLiteValues.key(sqlite, 1) else { continue } // reported from the layout
+                // A NULL key is reported from the layout.
+                let key: String
+                if keyCount == 1 {
+                    guard let single = SQLiteValues.key(sqlite, 1) else { continue }
+                    key = single
+                } else {
+                    guard let joined = SQLiteValues.key(sqlite, columns: 1...Int32(keyCount)) else { continue }
+                    key = joined
+                }
                 var values: [RawValue] = []
-                values.reserveCapacity(columns - 2)
-                for index in 2..<columns { values.append(SQLiteValues.raw(sqlite, Int32(index))) }
+                values.reserveCapacity(columns - 1 - keyCount)
+                for index in (1 + keyCount)..<columns { values.append(SQLiteValues.raw(sqlite, Int32(index))) }
                 records.append(SourceRecord(key: key, values: values))
             }
             return (records, last, count)
@@ -185,6 +207,16 @@ public enum SQLiteValues {
     /// The current row's column `index` as a key; nil for NULL.
     static func key(_ statement: SQLiteStatement, _ index: Int32) -> String? {
         sqlite3_column_type(statement, index) == SQLITE_NULL ? nil : raw(statement, index).displayText
+    }
+
+    /// The current row's `columns` as one key, their texts joined by ':'; nil when any is NULL.
+    static func key(_ statement: SQLiteStatement, columns: ClosedRange<Int32>) -> String? {
+        var parts: [String] = []
+        for index in columns {
+            guard let part = key(statement, index) else { return nil }
+            parts.append(part)
+        }
+        return parts.joined(separator: ":")
     }
 
     /// A REAL's exact value in decimal, with at least one fractional digit: 0.1 is stored as

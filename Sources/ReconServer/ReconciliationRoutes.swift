@@ -71,7 +71,8 @@ struct ReconciliationRoutes {
         }
         // A shard's run is recorded under the logical run's key with the shard's suffix, as from the CLI.
         let storedKey = runKey.first.map { RunKey.stored($0, shard: runRequest.shard) }
-        switch await coordinator.run(dryRun: runRequest.dryRun, runKey: storedKey, shard: runRequest.shard, logger: context.logger) {
+        switch await coordinator.run(dryRun: runRequest.dryRun, runKey: storedKey, shard: runRequest.shard, incremental: runRequest.incremental,
+                                     samplePercent: runRequest.samplePercent, logger: context.logger) {
         case .finished(let report) where report.status == .aborted:
             return APIResponse.error(.serviceUnavailable, "the server is shutting down; the run was stopped and recorded as aborted",
                                      runId: report.runId)

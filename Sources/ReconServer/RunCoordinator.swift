@@ -49,7 +49,9 @@ public actor RunCoordinator {
     /// Runs one reconciliation and returns how it ended, or `busy` at once while another runs.
     /// `runKey`: when the store has a run with it, no new run starts (its report is the answer).
     /// `shard`: the part of the keys to check; nil: every key.
-    public func run(dryRun: Bool, runKey: String? = nil, shard: Shard? = nil, logger requestLogger: Logger) async -> Outcome {
+    /// `incremental`: check only what changed since the previous run, and `samplePercent` of the rest.
+    public func run(dryRun: Bool, runKey: String? = nil, shard: Shard? = nil, incremental: Bool = false, samplePercent: Double = 0,
+                    logger requestLogger: Logger) async -> Outcome {
         guard accepting else {
             metrics.notStarted("shutting_down")
             return .shuttingDown
@@ -63,7 +65,8 @@ public actor RunCoordinator {
         logger[metadataKey: "run_id"] = .string(runId)
         let configuration = configuration
         let task = Task {
-            let outcome = await Self.execute(runId: runId, dryRun: dryRun, runKey: runKey, shard: shard, configuration: configuration,
+            let outcome = await Self.execute(runId: runId, dryRun: dryRun, runKey: runKey, shard: shard, incremental: incremental,
+                                             samplePercent: samplePercent, configuration: configuration,
                                              metrics: metrics, logger: logger)
             self.finish(runId: runId, outcome)
         }
@@ -79,19 +82,23 @@ public actor RunCoordinator {
         running.waiter?.resume(returning: outcome)
     }
 
-    private static func execute(runId: String, dryRun: Bool, runKey: String?, shard: Shard?, configuration: ServerConfiguration,
+    private static func execute(runId: String, dryRun: Bool, runKey: String?, shard: Shard?, incremental: Bool, samplePercent: Double,
+                                configuration: ServerConfiguration,
                                 metrics: ServerMetrics, logger: Logger) async -> Outcome {
         let started = ContinuousClock.now
         let request: RunService.Request
         do {
             let db = try configuration.assembly.sources.appDatabase(configuration.database)
-            let chain = try configuration.assembly.sources.chain(configuration.chain)
+            let sources = configuration.assembly.sources
+            let chain = try configuration.chainFromRules ? sources.defaultChain(configuration.chain) : sources.chain(configuration.chain)
             let store = dryRun ? nil : try configuration.runStore()
             var runRequest = RunService.Request(rulesPath: configuration.rulesPath, db: db, chain: chain, store: store,
                                                 batchSize: configuration.batchSize, runId: runId, logger: logger)
             runRequest.acksPath = configuration.acksPath
             runRequest.runKey = runKey
             runRequest.shard = shard
+            runRequest.incremental = incremental
+            runRequest.samplePercent = samplePercent
             runRequest.alerting = configuration.alerting
             // A dry run reads the previous run from the store, if it can: never creating it.
             runRequest.history = dryRun ? try? configuration.assembly.stores.store(configuration.store ?? configuration.database) : nil

@@ -1,13 +1,16 @@
 import Foundation
 import ReconSources
 
-/// What a POST to the reconciliation route asks for: `{"dryRun": true|false, "shard": "I/N"}`
-/// (both optional) or an empty body, and optionally `?dryRun=true|false`. Anything else is
+/// What a POST to the reconciliation route asks for: `{"dryRun": true|false, "shard": "I/N",
+/// "incremental": true|false, "sample": PCT}` (each optional) or an empty body, and optionally `?dryRun=true|false`. Anything else is
 /// refused with a one-line reason.
 struct RunRequest: Equatable {
     var dryRun: Bool
     /// The part of the keys to check (`"shard": "I/N"`, as `run --shard`); nil: every key.
     var shard: Shard? = nil
+    /// Check only what changed since the previous run (`run --incremental`), and `samplePercent` of the rest.
+    var incremental = false
+    var samplePercent: Double = 0
 
     struct Invalid: Error, Equatable, CustomStringConvertible {
         var description: String
@@ -29,13 +32,16 @@ struct RunRequest: Equatable {
         if let fromQuery, let dryRun = fromBody?.dryRun, fromQuery != dryRun {
             throw Invalid("dryRun is \(dryRun) in the body but \(fromQuery) in the query")
         }
-        return RunRequest(dryRun: fromBody?.dryRun ?? fromQuery ?? false, shard: fromBody?.shard)
+        return RunRequest(dryRun: fromBody?.dryRun ?? fromQuery ?? false, shard: fromBody?.shard, incremental: fromBody?.incremental ?? false,
+                          samplePercent: fromBody?.sample ?? 0)
     }
 
     private struct Body: Decodable {
-        static let members = ["dryRun", "shard"]
+        static let members = ["dryRun", "shard", "incremental", "sample"]
         var dryRun: Bool?
         var shard: Shard?
+        var incremental: Bool?
+        var sample: Double?
         /// The members named, each once however often the body repeats it.
         var names: [String]
 
@@ -49,7 +55,7 @@ struct RunRequest: Equatable {
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Key.self)
             if let unknown = container.allKeys.first(where: { !Self.members.contains($0.stringValue) }) {
-                throw Invalid("unknown field '\(unknown.stringValue.prefix(64))'; the body accepts only {\"dryRun\": true|false, \"shard\": \"I/N\"}")
+                throw Invalid("unknown field '\(unknown.stringValue.prefix(64))'; the body accepts only {\"dryRun\": true|false, \"shard\": \"I/N\", \"incremental\": true|false, \"sample\": PCT}")
             }
             names = container.allKeys.map(\.stringValue).sorted()
             do {
@@ -62,6 +68,20 @@ struct RunRequest: Equatable {
                 text = try container.decodeIfPresent(String.self, forKey: Key(stringValue: "shard"))
             } catch {
                 throw Invalid("shard must be a string INDEX/COUNT, such as \"0/4\"")
+            }
+            do {
+                incremental = try container.decodeIfPresent(Bool.self, forKey: Key(stringValue: "incremental"))
+            } catch {
+                throw Invalid("incremental must be true or false")
+            }
+            do {
+                sample = try container.decodeIfPresent(Double.self, forKey: Key(stringValue: "sample"))
+            } catch {
+                throw Invalid("sample must be a number from 0 to 100")
+            }
+            if let sample {
+                guard incremental == true else { throw Invalid("sample applies to an incremental run: add \"incremental\": true") }
+                guard (0...100).contains(sample) else { throw Invalid("sample must be a number from 0 to 100, not \(sample)") }
             }
             do throws(Shard.Invalid) {
                 shard = try text.map { text throws(Shard.Invalid) in try Shard(parsing: text) }

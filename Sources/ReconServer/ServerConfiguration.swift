@@ -14,6 +14,8 @@ public struct ServerConfiguration: Sendable {
     public var store: String?
     /// The chain, as for `run --chain`.
     public var chain: String
+    /// No `--chain` was given: rules with `evm.deployments` read their deployments, others `chain`.
+    public var chainFromRules = false
     public var batchSize: Int
     public var tokens: ServiceTokens
     /// How long a shutdown waits for a run in progress before it stops the run and records it `aborted`.

@@ -18,7 +18,14 @@ public struct SourceQuery: Sendable {
     public var table: String
     /// The table's schema (`db.schema`), for sources that have schemas; nil: the source's default.
     public var schema: String?
-    public var keyColumn: String
+    /// The key's column, or columns: with several (`[chain_id, stream_id]`, for `evm.deployments`)
+    /// a row's key is their text joined by ':' (`1:42`).
+    public var keyColumns: [String]
+    /// The key column; setting it makes it the only one. With several, their names joined by ', '.
+    public var keyColumn: String {
+        get { keyColumns.joined(separator: ", ") }
+        set { keyColumns = [newValue] }
+    }
     public var columns: [String]
     public var keyField: String
     public var fields: [String]
@@ -46,7 +53,7 @@ public struct SourceQuery: Sendable {
     public init(ruleSet: CompiledRuleSet, batchSize: Int = 1000) {
         table = ruleSet.table
         schema = ruleSet.schema
-        keyColumn = ruleSet.keyColumn
+        keyColumns = ruleSet.keyColumns
         columns = ruleSet.dbColumns
         keyField = ruleSet.keyChainField
         fields = ruleSet.chainFields
@@ -161,6 +168,27 @@ public protocol ChainView: AnyObject, Sendable {
     /// Checks, at the end of a run, that the pinned block is still the canonical one; nil when it
     /// is (or the source pins nothing), else why not.
     func confirmPinned() async -> String?
+    /// With several deployments (`evm.deployments`): each one's pin, or why it could not be read;
+    /// complete after `confirmPinned`. Empty for one chain.
+    var deployments: [DeploymentPin] { get }
+}
+
+/// Where one deployment of the rules (`evm.deployments`) was pinned, or why it could not be read.
+public struct DeploymentPin: Sendable, Equatable, Codable {
+    public var name: String
+    public var chainId: UInt64
+    public var chainBlock: UInt64?
+    public var chainBlockHash: String?
+    /// Why its streams could not be read (its node down, another chain, a read failing); nil when they were.
+    public var error: String?
+
+    public init(name: String, chainId: UInt64, chainBlock: UInt64? = nil, chainBlockHash: String? = nil, error: String? = nil) {
+        self.name = name
+        self.chainId = chainId
+        self.chainBlock = chainBlock
+        self.chainBlockHash = chainBlockHash
+        self.error = error
+    }
 }
 
 extension ChainView {
@@ -168,4 +196,5 @@ extension ChainView {
     public var blockHash: String? { nil }
     public var scope: ChainScope { .everything(reason: nil) }
     public func confirmPinned() async -> String? { nil }
+    public var deployments: [DeploymentPin] { [] }
 }

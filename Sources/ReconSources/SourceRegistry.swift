@@ -7,6 +7,8 @@ public struct SourceRegistry: Sendable {
 
     public var databases: [String: DatabaseFactory]
     public var chains: [String: ChainFactory]
+    /// The chain for rules that say where it is (`evm.deployments`), when no location is given.
+    public var deployments: (@Sendable () -> any ChainSource)?
 
     public init(databases: [String: DatabaseFactory] = [:], chains: [String: ChainFactory] = [:]) {
         self.databases = databases
@@ -32,6 +34,14 @@ public struct SourceRegistry: Sendable {
             throw SourceError(.unsupported, at: "--db", "\(Location.describe(scheme)) databases are not supported; give \(Location.supported(databases.keys))")
         }
         return try factory(rest)
+    }
+
+    /// The chain when none is named: the rules' deployments when they list some (and a module
+    /// reads them), else the chain at `location` (the demo's snapshot).
+    public func defaultChain(_ location: String) throws(SourceError) -> any ChainSource {
+        let fallback = try chain(location)
+        guard let deployments else { return fallback }
+        return RulesChosenChain(deployments: deployments(), fallback: fallback)
     }
 
     public func chain(_ location: String) throws(SourceError) -> any ChainSource {
@@ -69,5 +79,25 @@ public enum Location {
     public static func supported(_ schemes: some Collection<String>, file: String = "an SQLite file path") -> String {
         let urls = schemes.filter { !$0.isEmpty }.sorted().map { "a \($0):// URL" }
         return ((schemes.contains("") ? [file] : []) + urls).joined(separator: " or ")
+    }
+}
+
+/// The chain the rules choose: their deployments when they list some (`evm.deployments`), else `fallback`.
+struct RulesChosenChain: ChainSource {
+    let deployments: any ChainSource
+    let fallback: any ChainSource
+
+    var displayName: String { fallback.displayName }
+
+    private func chosen(_ query: SourceQuery) -> any ChainSource {
+        query.evm?.deployments.isEmpty == false ? deployments : fallback
+    }
+
+    func check(_ query: SourceQuery) throws(SourceError) {
+        try chosen(query).check(query)
+    }
+
+    func open(_ query: SourceQuery) async throws(SourceError) -> any ChainView {
+        try await chosen(query).open(query)
     }
 }

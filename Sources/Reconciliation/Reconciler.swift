@@ -52,6 +52,8 @@ public struct Reconciler: Sendable {
         public var streamsByStatus: [String: Int]
         public var chainBlock: UInt64?
         public var chainBlockHash: String?
+        /// With several deployments: each one's pin (or why it could not be read); empty otherwise.
+        public var deployments: [DeploymentPin] = []
         /// What an incremental run covered; nil for a full run that was asked for as one.
         public var coverage: Coverage?
         /// The streams an incremental run checked; nil for a full run (every stream).
@@ -72,12 +74,13 @@ public struct Reconciler: Sendable {
         var findings: [Finding] = []
         var block: UInt64?
         var blockHash: String?
+        var deployments: [DeploymentPin] = []
         var coverage: Coverage?
         var checkedKeys: Set<String>?
 
         var outcome: Outcome {
             Outcome(findings: findings.sorted(by: Finding.reportOrder), streamsChecked: tally.streams, streamsByStatus: tally.byStatus,
-                    chainBlock: block, chainBlockHash: blockHash, coverage: coverage, checkedKeys: checkedKeys)
+                    chainBlock: block, chainBlockHash: blockHash, deployments: deployments, coverage: coverage, checkedKeys: checkedKeys)
         }
     }
 
@@ -113,6 +116,7 @@ public struct Reconciler: Sendable {
         let view = try await chain.open(query)
         progress.block = view.block
         progress.blockHash = view.blockHash
+        progress.deployments = view.deployments
         onPinned(view.block) // known even if the run fails later
         let pages = try await opening.get()
         var chosen: RowSelection?
@@ -230,6 +234,7 @@ public struct Reconciler: Sendable {
         if let problem = await view.confirmPinned() {
             progress.findings.append(Finding(streamId: "", kind: .sourceError, rule: "chain", severity: .critical, message: problem))
         }
+        progress.deployments = view.deployments
         emit(from: start, &progress.findings)
         // A stop during the last page or the last findings (a report write that failed) is a stop all the same.
         try SourceError.checkStopped(at: chain.displayName)

@@ -32,9 +32,14 @@ public struct RulesDiff: Sendable {
         try check("schemas", old.schema, new.schema)
         try check("key columns", old.keyColumn, new.keyColumn)
         try check("on-chain keys", old.keyChainField, new.keyChainField)
-        try check("contracts", old.evm.map { "\($0.contract)" }, new.evm.map { "\($0.contract)" })
+        try check("contracts", old.evm.map(Self.contracts), new.evm.map(Self.contracts))
         self.old = old
         self.new = new
+    }
+
+    /// The contract, or each deployment's chain and contract.
+    private static func contracts(_ evm: EVMBinding) -> String {
+        evm.deployments.isEmpty ? "\(evm.contract)" : evm.deployments.map { "\($0.chainId):\($0.contract)" }.joined(separator: ", ")
     }
 
     /// The union of what both read: NEW's columns and fields first, in NEW's order (so NEW's

@@ -24,6 +24,9 @@ public struct RunReport: Sendable, Codable, Equatable {
         public var chainBlock: UInt64?
         /// The pinned block's hash, when the chain source knows it (a JSON-RPC node).
         public var chainBlockHash: String?
+        /// With several deployments (`evm.deployments`): each one's pin, or why it could not be
+        /// read; nil (and not written) for one chain.
+        public var deployments: [DeploymentPin]?
 
         public init(chainBlock: UInt64?, chainBlockHash: String? = nil) {
             self.chainBlock = chainBlock
@@ -34,6 +37,7 @@ public struct RunReport: Sendable, Codable, Equatable {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(chainBlock, forKey: .chainBlock)
             try container.encodeIfPresent(chainBlockHash, forKey: .chainBlockHash)
+            if let deployments, !deployments.isEmpty { try container.encode(deployments, forKey: .deployments) }
         }
     }
 

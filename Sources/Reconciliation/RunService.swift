@@ -223,6 +223,12 @@ public struct RunService: Sendable {
             logger?.error("the chain source cannot serve these rules", metadata: ["error": .string(error.description)])
             throw .source(error)
         }
+        if request.incremental, let deployments = ruleSet.evm?.deployments, !deployments.isEmpty {
+            let problem = "--incremental does not read several deployments yet (each would need its own previous block); "
+                + "run in full, or split the rules into one file per chain (docs/operations.md, \"Several deployments\")"
+            logger?.error("the run cannot be incremental", metadata: ["error": .string(problem)])
+            throw .source(SourceError(.unsupported, at: request.rulesPath, problem))
+        }
         if request.incremental, let problem = Self.incrementalProblem(ruleSet) {
             logger?.error("the run cannot be incremental", metadata: ["error": .string(problem)])
             throw .source(SourceError(.unsupported, at: request.rulesPath, problem))
@@ -330,6 +336,7 @@ public struct RunService: Sendable {
         }
         report.source.chainBlock = outcome.chainBlock
         report.source.chainBlockHash = outcome.chainBlockHash
+        if !outcome.deployments.isEmpty { report.source.deployments = outcome.deployments }
         if var coverage = outcome.coverage {
             coverage.previousRunId = baseline?.runId
             report.coverage = coverage

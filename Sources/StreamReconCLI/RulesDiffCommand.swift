@@ -72,7 +72,9 @@ extension StreamRecon.Rules {
                 let path: String
                 if let db { path = db } else { path = try demo.databaseForReading(scratch: scratch) }
                 database = try StreamRecon.assembly.sources.appDatabase(path)
-                chainSource = try StreamRecon.assembly.sources.chain(chain ?? demo.chainPath)
+                // Without --chain, rules with 'evm.deployments' read each deployment's node.
+                let sources = StreamRecon.assembly.sources
+                if let chain { chainSource = try sources.chain(chain) } else { chainSource = try sources.defaultChain(demo.chainPath) }
             } catch where error.kind == .unsupported {
                 throw ValidationError(error.description)
             } catch {

@@ -113,7 +113,7 @@ extension StreamRecon {
                 // A dry run reads the previous run from where runs are recorded, if it exists (never creating it).
                 let history = dryRun ? try? assembly.stores.store(sources.store ?? (sources.db == nil ? demo.databasePath : database)) : nil
                 return Resolved(database: try assembly.sources.appDatabase(database),
-                                chain: try assembly.sources.chain(sources.chain ?? demo.chainPath),
+                                chain: try chain(assembly.sources, demo: demo),
                                 store: dryRun ? nil : try sources.runStore(database: database), history: history)
             } catch where error.kind == .unsupported {
                 throw ValidationError(error.description)
@@ -121,6 +121,12 @@ extension StreamRecon {
                 Terminal.printError("error: \(error)")
                 throw ExitCode(ExitStatus.failed)
             }
+        }
+
+        /// `--chain`; without it, the rules' deployments when they list some, else the demo snapshot.
+        private func chain(_ registry: SourceRegistry, demo: DemoData) throws(SourceError) -> any ChainSource {
+            if let location = sources.chain { return try registry.chain(location) }
+            return try registry.defaultChain(demo.chainPath)
         }
 
         func run() async throws {

@@ -79,6 +79,7 @@ extension StreamRecon {
                 batchSize: sources.batchSize, tokens: tokens, shutdownGrace: .seconds(shutdownGrace),
                 idleTimeout: .seconds(idleTimeout), assembly: StreamRecon.assembly
             )
+            configuration.chainFromRules = sources.chain == nil
             let level = logLevel
             let logger = Logger(label: "streamrecon.serve") { JSONLogHandler(label: $0, logLevel: level) }
             configuration.acksPath = sources.acks

@@ -13,7 +13,7 @@ struct SourceOptions: ParsableArguments {
     @Option(help: "Where runs are recorded: an SQLite file (created if absent) or a postgres:// URL. Default: the --db database.")
     var store: String?
 
-    @Option(help: "The chain: a chain snapshot file (JSON), or an http(s) JSON-RPC node URL for rules with an 'evm' section. Default: the demo snapshot.")
+    @Option(help: "The chain: a chain snapshot file (JSON), or an http(s) JSON-RPC node URL for rules with an 'evm' section. Default: for rules with 'evm.deployments', each deployment's node (its URL in the environment variable its 'rpc' names); else the demo snapshot.")
     var chain: String?
 
     @Option(help: "An acks file: known discrepancies, each with an owner, a reason and an expiry date (serve reads it again for every run).")

@@ -106,11 +106,11 @@ struct EVMBindingTests {
         let yaml = Self.header + "evm:\n  confirmations: -1\n  batch_size: 1000\n  multicall: on\n  chain_id: 1\n"
             + "fields:\n  a: { type: amount, chain: getA(uint256) returns (uint128) }\n"
         #expect(lint(yaml) == [
-            "rules.yaml:6:3: error[missing-key]: 'evm' is missing 'contract'; give the stream contract's address, such as 'contract: \"0xAfb9…\"'",
+            "rules.yaml:6:3: error[missing-key]: 'evm' is missing 'contract'; give the stream contract's address, such as 'contract: \"0xAfb9…\"', or list the chains it is on in 'deployments'",
             "rules.yaml:6:18: error[invalid-value]: 'confirmations' of 'evm' is a whole number of blocks from 0 to 100000, or 'finalized', not '-1'",
             "rules.yaml:7:15: error[invalid-value]: 'batch_size' of 'evm' must be a whole number from 1 to 512, not '1000'",
             "rules.yaml:8:14: error[invalid-value]: 'multicall' of 'evm' is 'auto' (use Multicall3 when the chain has it) or 'off'",
-            "rules.yaml:9:3: error[unknown-key]: unknown key 'chain_id' in 'evm'; expected one of contract, confirmations, id_prefix, count, "
+            "rules.yaml:9:3: error[unknown-key]: unknown key 'chain_id' in 'evm'; expected one of contract, deployments, confirmations, id_prefix, count, "
                 + "batch_size, multicall, events, description",
         ])
         let missing = Self.header + "evm:\n  contract: 0x1234\nfields:\n  a: { type: amount, chain: getA(uint256) returns (uint128) }\n"

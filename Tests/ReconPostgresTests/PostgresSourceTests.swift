@@ -157,6 +157,34 @@ struct PostgresSourceTests {
         #expect(table.skippedRows == ["row (0,2) of table 'public.tbl' has a null 'id'"])
     }
 
+    /// A key of two columns (`evm.deployments`): their texts joined by ':', a NULL in either skips
+    /// the row, duplicates counted by that text, a missing column named.
+    @Test func aCompositeKeyJoinsItsColumnsTexts() async throws {
+        let database = try await TestDatabase("""
+            CREATE TABLE streams (chain_id int8, id text, total int8, UNIQUE (chain_id, id));
+            INSERT INTO streams VALUES (1, '42', 1), (8453, '42', 2), (1, NULL, 3), (NULL, '7', 4), (1, '7', 5);
+            CREATE TABLE twice (chain_id text, id int8, total int8);
+            INSERT INTO twice VALUES ('1', 9, 1), ('1', 9, 2), ('2', 9, 3);
+            """)
+        let source = PostgresAppDatabase(location: try database.location())
+        var query = SourceQuery(ruleSet: try rules([("total", "amount")]), batchSize: 2)
+        query.keyColumns = ["chain_id", "id"]
+        let pages = try await source.open(query)
+        var records: [SourceRecord] = []
+        while let page = try await pages.next() { records += page }
+        #expect(records.map(\.key).sorted() == ["1:42", "1:7", "8453:42"])
+        #expect(records.first { $0.key == "8453:42" }?.values == [.integer(2)])
+        #expect(pages.duplicateKeys.isEmpty)
+        #expect(pages.skippedRows == ["row (0,3) of table 'public.streams' has a null 'chain_id' or 'id'",
+                                      "row (0,4) of table 'public.streams' has a null 'chain_id' or 'id'"])
+        query.table = "twice"
+        let twice = try await source.open(query)
+        while try await twice.next() != nil {}
+        #expect(twice.duplicateKeys.map(\.key) == ["1:9"] && twice.duplicateKeys.map(\.count) == [2])
+        query.keyColumns = ["chain", "id"]
+        await #expect(throws: SourceError.self) { _ = try await source.open(query) }
+    }
+
     /// A role with SELECT on the streams table only, and a read-only transaction: enough to read.
     @Test func aRoleWithOnlySelectOnTheTableCanRead() async throws {
         let database = try await TestDatabase(try demoSQL())

@@ -26,7 +26,12 @@ struct ServerRequestTests {
     @Test(arguments: [
         (#"{"dryRun": tru"#, "", "the body is not valid JSON"),
         ("not json", "", "the body is not valid JSON"),
-        (#"{"dryRun": true, "force": true}"#, "", #"unknown field 'force'; the body accepts only {"dryRun": true|false, "shard": "I/N"}"#),
+        (#"{"dryRun": true, "force": true}"#, "",
+         #"unknown field 'force'; the body accepts only {"dryRun": true|false, "shard": "I/N", "incremental": true|false, "sample": PCT}"#),
+        (#"{"incremental": "yes"}"#, "", "incremental must be true or false"),
+        (#"{"incremental": true, "sample": "5"}"#, "", "sample must be a number from 0 to 100"),
+        (#"{"sample": 5}"#, "", #"sample applies to an incremental run: add "incremental": true"#),
+        (#"{"incremental": true, "sample": 150}"#, "", "sample must be a number from 0 to 100, not 150.0"),
         (#"{"dryRun": "yes"}"#, "", "dryRun must be true or false"),
         (#"{"dryRun": 1}"#, "", "dryRun must be true or false"),
         (#"{"dryRun":false,"dryRun":true}"#, "", "dryRun is given more than once in the body"),

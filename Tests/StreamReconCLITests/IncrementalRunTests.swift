@@ -1,6 +1,7 @@
 import EVMRigSupport
 import Foundation
 import GRDB
+import LoopbackHTTP
 import Testing
 
 /// `streamrecon run --incremental` against the py-evm rig: what changed after a recorded run is
@@ -119,6 +120,24 @@ struct IncrementalRunTests {
         let calls = try Self.ethCalls(rig)
         #expect(calls["eth_call"] == 4 * 8, "\(calls)")
         #expect(calls["eth_getLogs"] == 3, "\(calls)")
+    }
+
+    @Test func theEndpointRunsIncrementallyWhenAsked() async throws {
+        let rig = try await EVMRig.start()
+        let setup = try await Setup(rig)
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let server = try await ServeProcess.start(in: setup.directory, ["--db", setup.db, "--chain", rig.url, "--rules", setup.rules])
+        let first = try await LoopbackHTTP.post(port: server.port, token: ServeCommandTests.token, json: #"{"incremental": true}"#)
+        #expect(first.status == 200, "\(first.text)")
+        #expect(try first.json()["mode"] as? String == "full")
+        try rig.send("withdraw(uint256,uint128)", [8, 1])
+        _ = try rig.rpc("evm_mine", ["0x2"])
+        let second = try await LoopbackHTTP.post(port: server.port, token: ServeCommandTests.token, json: #"{"incremental": true, "sample": 0}"#)
+        let report = try second.json()
+        #expect(report["mode"] as? String == "incremental", "\(second.text)")
+        #expect(Self.findings(report).contains("stream_8 mismatch released_amount new"))
+        // stream_1 (its withdrawal after the first pin) and stream_8 changed; 2, 4, 5, 6 and 7 are carried.
+        #expect((report["summary"] as? [String: Any])?["streamsChecked"] as? Int == 7)
     }
 
     @Test func aReorgBetweenThePinAndTheEndFailsTheRunNamingBothHashes() async throws {

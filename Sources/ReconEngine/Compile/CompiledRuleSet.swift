@@ -61,8 +61,11 @@ public struct CompiledRuleSet: Sendable {
     public let schema: String?
     /// The column that holds when the app last changed a row (`db.updated_at`); nil: not declared.
     public internal(set) var updatedAtColumn: String?
-    /// The DB column and the on-chain field that pair records.
-    public let keyColumn: String
+    /// The DB columns and the on-chain field that pair records: one column, or with
+    /// `evm.deployments` the chain id's and the stream id's (a key is then their text joined by ':').
+    public let keyColumns: [String]
+    /// The key column; with several, their names joined by ', '.
+    public var keyColumn: String { keyColumns.joined(separator: ", ") }
     public let keyChainField: String
     /// Where `key:` is written in the rules file.
     public let keyLocation: TextLocation?
@@ -86,13 +89,19 @@ public struct CompiledRuleSet: Sendable {
 
     init(name: String, file: String, table: String, schema: String? = nil, keyColumn: String, keyChainField: String,
          keyLocation: TextLocation? = nil, fields: [Field], invariants: [Invariant], evm: EVMBinding? = nil) {
+        self.init(name: name, file: file, table: table, schema: schema, keyColumns: [keyColumn], keyChainField: keyChainField,
+                  keyLocation: keyLocation, fields: fields, invariants: invariants, evm: evm)
+    }
+
+    init(name: String, file: String, table: String, schema: String? = nil, keyColumns: [String], keyChainField: String,
+         keyLocation: TextLocation? = nil, fields: [Field], invariants: [Invariant], evm: EVMBinding? = nil) {
         self.keyLocation = keyLocation
         self.schema = schema
         self.evm = evm
         self.name = name
         self.file = file
         self.table = table
-        self.keyColumn = keyColumn
+        self.keyColumns = keyColumns
         self.keyChainField = keyChainField
         self.fields = fields
         self.invariants = invariants

@@ -3,8 +3,9 @@ import ReconChain
 /// How the chain side of a rule set is read from an EVM contract: where, at what depth, and
 /// (in each field's `view`) with which call. Checked by `rules lint`; read by the JSON-RPC source.
 public struct EVMBinding: Sendable {
+    /// The contract; with `deployments`, the first deployment's.
     public let contract: EthereumAddress
-    /// Which block every read of a run is at.
+    /// Which block every read of a run is at; with `deployments`, the first deployment's.
     public let finality: Finality
     /// A DB key is this prefix and the decimal on-chain id.
     public let idPrefix: String
@@ -16,6 +17,34 @@ public struct EVMBinding: Sendable {
     public let multicall: Bool
     /// The events whose logs name a changed stream, for incremental runs; empty: none declared.
     public let events: [Event]
+    /// `evm.deployments`: the same contract on several chains, each read from its own node; empty
+    /// for one `evm.contract`. DB keys are then `CHAINID:KEY` (`key.db` is two columns).
+    public let deployments: [Deployment]
+
+    /// One chain the contract is deployed on (an entry of `evm.deployments`).
+    public struct Deployment: Sendable, Equatable {
+        public let name: String
+        public let chainId: UInt64
+        public let contract: EthereumAddress
+        /// The environment variable that holds the node's URL (never the URL itself).
+        public let rpcVariable: String
+        /// Its own `confirmations`, else the section's.
+        public let finality: Finality
+
+        public init(name: String, chainId: UInt64, contract: EthereumAddress, rpcVariable: String, finality: Finality) {
+            self.name = name
+            self.chainId = chainId
+            self.contract = contract
+            self.rpcVariable = rpcVariable
+            self.finality = finality
+        }
+    }
+
+    /// The binding one deployment is read with: its contract and finality, the other settings shared.
+    public func binding(for deployment: Deployment) -> EVMBinding {
+        EVMBinding(contract: deployment.contract, finality: deployment.finality, idPrefix: idPrefix, count: count, batchSize: batchSize,
+                   multicall: multicall, events: events)
+    }
 
     /// The block a run pins.
     public enum Finality: Sendable, Equatable, CustomStringConvertible {
@@ -44,7 +73,8 @@ public struct EVMBinding: Sendable {
     }
 
     public init(contract: EthereumAddress, finality: Finality, idPrefix: String, count: ViewSignature?, batchSize: Int, multicall: Bool,
-                events: [Event] = []) {
+                events: [Event] = [], deployments: [Deployment] = []) {
+        self.deployments = deployments
         self.contract = contract
         self.finality = finality
         self.idPrefix = idPrefix

@@ -20,16 +20,19 @@ struct RuleSetBuilder {
             if let compiled = compileField(field, type: type, view: view) { fields.append(compiled) }
         }
         let invariants = model.invariants.compactMap { compileInvariant($0, slots: slots, broken: broken) }
-        guard let name = model.name, let keyDB = model.keyDB, let keyChain = model.keyChain, let table = model.table,
+        guard let name = model.name, let keyColumns = model.keyDB.map({ [$0.value] }) ?? model.keyDBColumns?.map(\.value), let keyChain = model.keyChain, let table = model.table,
               fields.count == model.fields.count, invariants.count == model.invariants.count
         else { return nil }
         var evm: EVMBinding?
         if let model = model.evm {
-            guard let contract = model.contract, let finality = model.finality else { return nil }
+            let deployments = model.deployments ?? []
+            // With deployments, the first one's contract and finality stand for the section's.
+            guard let contract = model.contract ?? deployments.first?.contract, let finality = deployments.first?.finality ?? model.finality
+            else { return nil }
             evm = EVMBinding(contract: contract, finality: finality, idPrefix: model.idPrefix, count: model.count,
-                             batchSize: model.batchSize, multicall: model.multicall, events: model.events)
+                             batchSize: model.batchSize, multicall: model.multicall, events: model.events, deployments: deployments)
         }
-        var ruleSet = CompiledRuleSet(name: name.value, file: model.file, table: table.value, schema: model.schema?.value, keyColumn: keyDB.value,
+        var ruleSet = CompiledRuleSet(name: name.value, file: model.file, table: table.value, schema: model.schema?.value, keyColumns: keyColumns,
                                       keyChainField: keyChain.value, keyLocation: model.keyLocation, fields: fields, invariants: invariants, evm: evm)
         ruleSet.updatedAtColumn = model.updatedAt?.value
         return ruleSet

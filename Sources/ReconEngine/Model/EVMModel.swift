@@ -13,32 +13,32 @@ struct EVMModel {
     var multicall: Bool
     /// The events that name a changed stream (incremental runs).
     var events: [EVMBinding.Event] = []
+    /// `deployments:`, when the section lists them instead of one `contract`; nil otherwise.
+    var deployments: [EVMBinding.Deployment]?
     var location: TextLocation
 }
 
 extension RuleLoader {
-    static let evmKeys = ["contract", "confirmations", "id_prefix", "count", "batch_size", "multicall", "events", "description"]
+    static let evmKeys = ["contract", "deployments", "confirmations", "id_prefix", "count", "batch_size", "multicall", "events", "description"]
 
     func loadEVM(_ node: Node) -> EVMModel? {
         guard let evm = MappingReader(node, what: "'evm'", allowed: Self.evmKeys, file: file, sink: sink) else { return nil }
         _ = evm.scalar("description")
         var model = EVMModel(idPrefix: evm.scalar("id_prefix")?.value ?? "", batchSize: 100, multicall: true, location: evm.location)
-        if let contract = evm.requiredScalar("contract", hint: "give the stream contract's address, such as 'contract: \"0xAfb9…\"'") {
-            do {
-                model.contract = try EthereumAddress(contract.value)
-            } catch {
-                sink.error(.invalidContract, at: contract.location, "'contract' of 'evm': \(error.message)")
-            }
+        let deployments = evm.node("deployments")
+        if deployments == nil, let contract = evm.requiredScalar("contract", hint: "give the stream contract's address, such as "
+            + "'contract: \"0xAfb9…\"', or list the chains it is on in 'deployments'") {
+            model.contract = address(contract, what: "'contract' of 'evm'")
+        } else if deployments != nil, let contract = evm.location(ofKey: "contract") {
+            sink.error(.invalidValue, at: contract, "'contract' and 'deployments' of 'evm' exclude each other: "
+                + "give one contract, or list each chain in 'deployments' with its own 'contract'")
         }
-        if let text = evm.requiredScalar("confirmations", hint: "say how many blocks behind the latest to read, such as 'confirmations: 12', or 'confirmations: finalized'") {
-            if text.value == "finalized" {
-                model.finality = .finalized
-            } else if let depth = Int(text.value), (0...100_000).contains(depth) {
-                model.finality = .depth(depth)
-            } else {
-                sink.error(.invalidValue, at: text.location,
-                           "'confirmations' of 'evm' is a whole number of blocks from 0 to 100000, or 'finalized', not '\(text.value)'")
-            }
+        let confirmations = deployments == nil
+            ? evm.requiredScalar("confirmations", hint: "say how many blocks behind the latest to read, such as 'confirmations: 12', or 'confirmations: finalized'")
+            : evm.scalar("confirmations")
+        if let confirmations { model.finality = finality(confirmations, what: "'confirmations' of 'evm'") }
+        if let deployments {
+            model.deployments = loadDeployments(deployments, confirmations: model.finality, defaultGiven: confirmations != nil)
         }
         model.batchSize = integer(evm, "batch_size", in: 1...512, required: nil) ?? 100
         if let multicall = evm.scalar("multicall") {
@@ -107,6 +107,23 @@ extension RuleLoader {
             sink.error(.invalidValue, at: PluginParameter.location(of: node, in: file), "'events' of 'evm' is empty; list the events that change a stream, or leave 'events' out")
         }
         return events
+    }
+
+    func address(_ text: Located<String>, what: String) -> EthereumAddress? {
+        do {
+            return try EthereumAddress(text.value)
+        } catch {
+            sink.error(.invalidContract, at: text.location, "\(what): \(error.message)")
+            return nil
+        }
+    }
+
+    /// `confirmations: 12` or `confirmations: finalized`; nil after reporting.
+    func finality(_ text: Located<String>, what: String) -> EVMBinding.Finality? {
+        if text.value == "finalized" { return .finalized }
+        if let depth = Int(text.value), (0...100_000).contains(depth) { return .depth(depth) }
+        sink.error(.invalidValue, at: text.location, "\(what) is a whole number of blocks from 0 to 100000, or 'finalized', not '\(text.value)'")
+        return nil
     }
 
     /// Parses a view signature, reporting a parse error at its own column in the file.

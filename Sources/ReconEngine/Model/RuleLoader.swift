@@ -23,9 +23,14 @@ struct RuleLoader {
         if let keyNode = top.required("key", hint: "say how rows pair, such as 'key: { db: id, chain: id }'"),
            let key = MappingReader(keyNode, what: "'key'", allowed: ["db", "chain"], file: file, sink: sink) {
             model.keyLocation = top.location(ofKey: "key")
-            model.keyDB = key.requiredScalar("db", hint: "name the DB column that holds the stream id")
+            if let db = key.node("db"), case .sequence(let columns) = db {
+                model.keyDBColumnsLocation = PluginParameter.location(of: db, in: file)
+                model.keyDBColumns = columns.compactMap { MappingReader.scalar($0, what: "a column of 'db' of 'key'", file: file, sink: sink) }
+            } else {
+                model.keyDB = key.requiredScalar("db", hint: "name the DB column that holds the stream id")
+            }
             model.keyChain = key.requiredScalar("chain", hint: "name the on-chain field that holds the stream id")
-            if let column = model.keyDB { Identifiers.checkSQL(column, what: "key column", sink: sink) }
+            for column in model.keyDB.map({ [$0] }) ?? model.keyDBColumns ?? [] { Identifiers.checkSQL(column, what: "key column", sink: sink) }
         }
         if let dbNode = top.required("db", hint: "name the streams table, such as 'db: { table: streams }'"),
            let db = MappingReader(dbNode, what: "'db'", allowed: ["table", "schema", "updated_at"], file: file, sink: sink) {
@@ -39,6 +44,7 @@ struct RuleLoader {
         if let evmNode = top.node("evm") {
             model.evm = loadEVM(evmNode)
         }
+        checkKeyColumns(model)
         if let fieldsNode = top.required("fields", hint: "map at least one field, such as 'fields: { total_amount: { type: amount } }'"),
            let fields = MappingReader(fieldsNode, what: "'fields'", allowed: nil, file: file, sink: sink) {
             if fields.keys.isEmpty { sink.error(.missingKey, at: fields.location, "'fields' is empty; map at least one field") }
@@ -49,6 +55,28 @@ struct RuleLoader {
             model.invariants = invariants.keys.compactMap { loadInvariant($0, node: invariants.node($0.value)!) }
         }
         return model
+    }
+
+    /// With `evm.deployments`, `key.db` is two columns, the chain id's and the stream id's; else one.
+    private func checkKeyColumns(_ model: RuleModel) {
+        let example = "such as 'db: [chain_id, stream_id]'"
+        if model.evm?.deployments != nil {
+            if let column = model.keyDB {
+                sink.error(.wrongNodeKind, at: column.location, "with 'evm.deployments', 'db' of 'key' is a list of two columns, the chain id's "
+                    + "and the stream id's, \(example); not one column")
+            } else if let columns = model.keyDBColumns, let location = model.keyDBColumnsLocation {
+                if columns.count != 2 {
+                    sink.error(.invalidValue, at: location, "'db' of 'key' lists \(columns.count) column\(columns.count == 1 ? "" : "s"); "
+                        + "with 'evm.deployments' it is two, the chain id's and the stream id's, \(example)")
+                } else if columns[0].value.lowercased() == columns[1].value.lowercased() {
+                    sink.error(.duplicateValue, at: columns[1].location, "column '\(columns[1].value)' is listed twice in 'db' of 'key'; "
+                        + "name the chain id's column and the stream id's, \(example)")
+                }
+            }
+        } else if let location = model.keyDBColumnsLocation {
+            sink.error(.wrongNodeKind, at: location, "'db' of 'key' is a list of columns only with 'evm.deployments' (the chain id's and the "
+                + "stream id's); name the one column that holds the stream id, such as 'db: stream_id'")
+        }
     }
 
     static func isQuoted(_ node: Node) -> Bool {

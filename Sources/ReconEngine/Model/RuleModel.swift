@@ -30,6 +30,9 @@ struct RuleModel {
     /// Where `key:` is written.
     var keyLocation: TextLocation?
     var keyDB: Located<String>?
+    /// `key.db` as a list of columns (`[chain_id, stream_id]`, with `evm.deployments`), and where it is written.
+    var keyDBColumns: [Located<String>]?
+    var keyDBColumnsLocation: TextLocation?
     var keyChain: Located<String>?
     var table: Located<String>?
     /// The table's schema (PostgreSQL); nil: the source's default (`public`).

@@ -25,7 +25,14 @@ public struct TableReport: ReportFormat {
         let safe = { (text: String) in TerminalText.escaped(text) }
         var lines = ["Reconciliation \(report.runId): \(status) (\(recorded))"]
         lines.append("  rules    \(safe(report.rules.name)) (sha256 \(report.rules.sha256.prefix(12)))")
-        lines.append("  chain    " + (report.source.chainBlock.map { "block \($0)" } ?? "no block number"))
+        if let deployments = report.source.deployments, !deployments.isEmpty {
+            // Each deployment at its own block, or that it could not be read (its error is a source_error finding).
+            lines.append("  chain    " + deployments.map { pin in
+                "\(safe(pin.name)) (chain \(pin.chainId)) " + (pin.error != nil ? "not read" : pin.chainBlock.map { "block \($0)" } ?? "no block number")
+            }.joined(separator: ", "))
+        } else {
+            lines.append("  chain    " + (report.source.chainBlock.map { "block \($0)" } ?? "no block number"))
+        }
         if let shard = report.shard { lines.append("  shard    \(shard) (index \(shard.index) of \(shard.count), counting from 0)") }
         let statuses = report.summary.streamsByStatus.sorted { $0.key < $1.key }.map { "\(safe($0.key)) \($0.value)" }
         lines.append("  streams  \(report.summary.streamsChecked) checked" + (statuses.isEmpty ? "" : " (\(statuses.joined(separator: ", ")))"))
