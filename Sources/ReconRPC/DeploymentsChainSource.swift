@@ -64,6 +64,8 @@ public struct DeploymentsChainSource: ChainSource {
                 var own = query
                 own.evm = evm.binding(for: node.deployment)
                 own.keyColumns = [query.keyColumns[1]]
+                // The run's keys are CHAINID:ID: the deployment's view picks its shard's ids by those.
+                own.shardKeyPrefix = "\(node.deployment.chainId):"
                 let source = EVMChainSource(endpoint: node.endpoint, policy: policy, concurrency: concurrency)
                 group.addTask { (index, await Self.open(node.deployment, source: source, query: own)) }
             }

@@ -50,7 +50,7 @@ public struct EVMChainSource: ChainSource {
         do {
             let scope = try await scope(query.changesSince, evm: evm, block: block)
             return try await open(evm: evm, views: views, at: block, hash: pin.hash.lowercased(), scope: scope, carried: query.changesSince?.carried ?? [],
-                                  shard: query.shard)
+                                  shard: query.shard, shardKeyPrefix: query.shardKeyPrefix)
         } catch {
             // A failure after pinning still names the block, so the failed run reports it.
             var pinned = error
@@ -94,7 +94,7 @@ public struct EVMChainSource: ChainSource {
 
     /// The view at a pinned block: the contract (and Multicall3) checked there, and the count read.
     private func open(evm: EVMBinding, views: [ViewSignature], at block: UInt64, hash: String, scope: ChainScope,
-                      carried: Set<String>, shard: Shard?) async throws(SourceError) -> any ChainView {
+                      carried: Set<String>, shard: Shard?, shardKeyPrefix: String) async throws(SourceError) -> any ChainView {
         let tag = NodeReads.tag(block)
         let code = try await node.hex(RPCCall("eth_getCode", [.string(evm.contract.lowercased), .string(tag)]), what: "the contract's code")
         guard code.count > 2 else {
@@ -118,6 +118,7 @@ public struct EVMChainSource: ChainSource {
         }
         return EVMChainView(reader: EVMReader(client: client, contract: evm.contract, views: views, block: tag, multicall: multicall,
                                               batchSize: evm.batchSize, concurrency: concurrency),
-                            block: block, blockHash: hash, idPrefix: evm.idPrefix, nextId: count, scope: scope, carried: carried, shard: shard)
+                            block: block, blockHash: hash, idPrefix: evm.idPrefix, nextId: count, scope: scope, carried: carried, shard: shard,
+                            shardKeyPrefix: shardKeyPrefix)
     }
 }

@@ -13,6 +13,8 @@ final class EVMChainView: ChainView {
     let nextId: UInt64?
     /// The run's shard: `unvisited` reads only the ids whose keys fall in it.
     let shard: Shard?
+    /// What the run's key holds before `idPrefix` + id (`CHAINID:` in a deployment's view).
+    let shardKeyPrefix: String
     let blockHash: String?
     let scope: ChainScope
     /// The ids an incremental run lists in `unvisited`: changed or carried, in order.
@@ -29,8 +31,9 @@ final class EVMChainView: ChainView {
     }
 
     init(reader: EVMReader, block: UInt64, blockHash: String?, idPrefix: String, nextId: UInt64?, scope: ChainScope = .everything(reason: nil),
-         carried: Set<String> = [], shard: Shard? = nil) {
+         carried: Set<String> = [], shard: Shard? = nil, shardKeyPrefix: String = "") {
         self.shard = shard
+        self.shardKeyPrefix = shardKeyPrefix
         self.reader = reader
         self.block = block
         self.blockHash = blockHash
@@ -96,7 +99,7 @@ final class EVMChainView: ChainView {
     /// Whether `id` is in the run's shard: another shard's id is skipped before it is read, so a
     /// shard makes its share of the calls.
     private func inShard(_ id: UInt256) -> Bool {
-        shard?.contains(idPrefix + id.description) ?? true
+        shard?.contains(shardKeyPrefix + idPrefix + id.description) ?? true
     }
 
     func unvisited(limit: Int) async throws(SourceError) -> [SourceRecord] {

@@ -36,6 +36,10 @@ public struct SourceQuery: Sendable {
     /// The part of the keys a sharded run checks (`--shard I/N`); nil: every key. Views skip the
     /// records of other shards before they read them.
     public var shard: Shard?
+    /// What the run's pairing key holds before this source's own keys (`CHAINID:` for one
+    /// deployment's view, whose records are keyed by id alone): a view picks its shard's records
+    /// by the whole key, as the run does.
+    public var shardKeyPrefix = ""
     /// For an incremental run: where the previous run left the chain, and the keys to read again
     /// whatever changed (its open discrepancies). Nil: a full run.
     public var changesSince: ChangeWindow?

@@ -11,15 +11,12 @@ extension StreamRecon.Runs.Show {
         } else {
             try Terminal.write(Self.text(merged))
         }
+        // Every shard present: the status is clean or drift.
         if let reason = merged.incompleteReason {
             Terminal.printError("error: \(reason)")
             throw ExitCode(ExitStatus.failed)
         }
-        switch merged.status {
-        case .clean: return
-        case .drift: if merged.highestSeverity != nil { throw ExitCode(ExitStatus.problems) }
-        case .failed, .aborted, .running: throw ExitCode(ExitStatus.failed)
-        }
+        if merged.status == .drift, merged.highestSeverity != nil { throw ExitCode(ExitStatus.problems) }
     }
 
     static func text(_ merged: MergedRun) -> String {
