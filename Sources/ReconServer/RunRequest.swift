@@ -97,8 +97,8 @@ struct RunRequest: Equatable {
             let decoded = try JSONDecoder().decode(Body.self, from: body)
             // JSONDecoder keeps the last of a repeated member, so `{"dryRun":false,"dryRun":true}`
             // would start a real run. Decoded, the body is a flat object whose every member is
-            // named `dryRun` or `shard` (escapes spell only their letters) and holds true, false,
-            // null or a shard (`I/N`): no ':' can occur but one per member.
+            // named `dryRun`, `shard`, `incremental` or `sample` (escapes spell only their letters)
+            // and holds true, false, null, a number or a shard (`I/N`): no ':' can occur but one per member.
             guard body.count(where: { $0 == UInt8(ascii: ":") }) <= decoded.names.count else {
                 throw Invalid("\(decoded.names.joined(separator: " or ")) is given more than once in the body")
             }
