@@ -144,20 +144,30 @@ public struct Reconciler: Sendable {
         var duplicatesSeen = Set<String>()
         /// A page of DB rows (of this run's shard) with their on-chain records; an incremental run's
         /// rows that are checked, with why, and how many rows (of the shard) were read.
+        /// An incremental run gathers the checked rows of as many pages as it takes to fill a page,
+        /// so that their chain reads go out in full batches (a page holds about 1 % of them).
         @Sendable func fetch() async throws(SourceError) -> (rows: [SourceRecord], lookups: [ChainLookup], reasons: [RowSelection.Reason], read: Int)? {
-            guard var rows = try await pages.next() else { return nil }
-            if let shard { rows.removeAll { !shard.contains($0.key) } }
-            let read = rows.count
+            var rows: [SourceRecord] = []
             var reasons: [RowSelection.Reason] = []
-            if let selection {
-                var kept: [SourceRecord] = []
-                for row in rows {
+            var read = 0
+            var pagesRead = 0
+            repeat {
+                guard var page = try await pages.next() else { break }
+                pagesRead += 1
+                if let shard { page.removeAll { !shard.contains($0.key) } }
+                read += page.count
+                guard let selection else {
+                    rows = page
+                    break
+                }
+                for row in page {
                     guard let reason = selection.reason(row) else { continue }
-                    kept.append(row)
+                    rows.append(row)
                     reasons.append(reason)
                 }
-                rows = kept
-            }
+                try SourceError.checkStopped(at: db.displayName)
+            } while rows.count < batchSize
+            guard pagesRead > 0 else { return nil }
             if stamped {
                 for index in rows.indices { rows[index].values.removeLast() }
             }
