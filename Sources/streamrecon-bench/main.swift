@@ -7,6 +7,7 @@ import Foundation
 //   swift build -c release --product streamrecon && swift run -c release streamrecon-bench postgres [--streams 1000000] [--batch-size 1000,10000]
 //   swift build -c release && .build/release/streamrecon-bench serve [--requests 1000] [--unauthenticated 10000] [--clients 16]
 //   swift build -c release && .build/release/streamrecon-bench rpc [--streams 10000] [--delay-ms 5] [--batch-size 200]
+//   swift build -c release && .build/release/streamrecon-bench rpc --incremental [--streams 100000] [--rps 25] [--latency-ms 20] [--changed-pct 1]
 //   swift build -c release && .build/release/streamrecon-bench rules-test [--fields 1000] [--invariants 200] [--cases 1000]
 // Figures and commands are recorded in docs/performance.md.
 
@@ -18,6 +19,12 @@ struct BenchError: Error, CustomStringConvertible {
 func option(_ name: String, default value: Int) -> Int {
     let arguments = CommandLine.arguments
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let number = Int(arguments[index + 1]) else { return value }
+    return number
+}
+
+func option(_ name: String, default value: Double) -> Double {
+    let arguments = CommandLine.arguments
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let number = Double(arguments[index + 1]) else { return value }
     return number
 }
 
@@ -58,6 +65,7 @@ do {
     case "postgres": try PostgresBenchmark.run()
     case "phases": try await PhaseBenchmark.run()
     case "serve": try await ServeBenchmark.run()
+    case "rpc" where CommandLine.arguments.contains("--incremental"): try await IncrementalRPCBenchmark.run()
     case "rpc": try await RPCBenchmark.run()
     case "rules-test": try RuleTestBenchmark.run()
     default:
@@ -69,6 +77,7 @@ do {
                    streamrecon-bench postgres [--streams N] [--batch-size N[,N…]] [--keep]   (from the repository root; needs PostgreSQL and psql)
                    streamrecon-bench serve [--requests N] [--unauthenticated N] [--clients N]   (from the repository root)
                    streamrecon-bench rpc [--streams N] [--delay-ms N] [--batch-size N]
+                   streamrecon-bench rpc --incremental [--streams N] [--rps N] [--latency-ms N] [--changed-pct PCT] [--blocks N] [--max-log-range N] [--batch-size N] [--page-size N]
                    streamrecon-bench rules-test [--fields N] [--invariants N] [--cases N]   (from the repository root)
             """)
         exit(2)
