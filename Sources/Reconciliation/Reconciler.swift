@@ -128,7 +128,7 @@ public struct Reconciler: Sendable {
                 chosen = RowSelection(plan: incremental, changes: changes)
                 progress.coverage = Coverage(mode: "incremental", fromBlock: changes.fromBlock, toBlock: changes.toBlock, logs: changes.logs)
             case .everything(let reason):
-                progress.coverage = Coverage(mode: "full", reason: reason ?? "the chain source reads every stream")
+                progress.coverage = Coverage(mode: "full", reason: reason ?? "\(chain.displayName) has no events to find changes by (a snapshot file): every stream is read")
             }
         }
         let stamped = incremental != nil

@@ -57,4 +57,16 @@ struct IncrementalBatchTests {
         let sizes = lookups.keys.withLock { $0 }.compactMap { Int($0) }
         #expect(sizes == [10, 10], "\(sizes)")
     }
+
+    @Test func aSnapshotFileHasNoEventsSoTheRunIsFullAndSaysSo() async throws {
+        let scratch = try Scratch()
+        let db = try scratch.database(sql: try demoSQL() + "ALTER TABLE streams ADD COLUMN updated_at TEXT;")
+        var reconciler = Reconciler(ruleSet: try demoRuleSet())
+        reconciler.incremental = IncrementalPlan(window: ChangeWindow(previousBlock: 10, previousHash: nil, carried: []), updatedAtColumn: "updated_at",
+                                                 updatedAfter: 0, samplePercent: 0)
+        let outcome = try await reconciler.reconcile(db: SQLiteAppDatabase(path: db), chain: ChainSnapshotFile(path: demoChainPath))
+        #expect(outcome.coverage?.mode == "full")
+        #expect(outcome.coverage?.reason?.hasSuffix("has no events to find changes by (a snapshot file): every stream is read") == true)
+        #expect(outcome.streamsChecked == 9 && outcome.coverage?.dbRows == 8)
+    }
 }
