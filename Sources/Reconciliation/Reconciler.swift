@@ -119,20 +119,22 @@ public struct Reconciler: Sendable {
         progress.deployments = view.deployments
         onPinned(view.block) // known even if the run fails later
         let pages = try await opening.get()
-        var chosen: RowSelection?
+        // The rows an incremental run checks; nil: every row.
+        let selection: RowSelection?
         if let incremental {
             // Rows without a key: every row is read, so they are reported again (by the first shard, in a shard run).
             progress.checkedKeys = shard?.reportsUnkeyedRows == false ? [] : [""]
             switch view.scope {
             case .changed(let changes):
-                chosen = RowSelection(plan: incremental, changes: changes)
+                selection = RowSelection(plan: incremental, changes: changes)
                 progress.coverage = Coverage(mode: "incremental", fromBlock: changes.fromBlock, toBlock: changes.toBlock, logs: changes.logs)
             case .everything(let reason):
+                selection = nil
                 progress.coverage = Coverage(mode: "full", reason: reason ?? "\(chain.displayName) has no events to find changes by (a snapshot file): every stream is read")
             }
+        } else {
+            selection = nil
         }
-        let stamped = incremental != nil
-        let selection = chosen
         func emit(from start: Int, _ findings: inout [Finding]) {
             for index in start..<findings.count {
                 track?(&findings[index])
@@ -142,10 +144,10 @@ public struct Reconciler: Sendable {
         let dbDuplicates = Dictionary(pages.duplicateKeys.filter { shard?.contains($0.key) ?? true }.map { ($0.key, $0.count) },
                                       uniquingKeysWith: { first, _ in first })
         var duplicatesSeen = Set<String>()
-        /// A page of DB rows (of this run's shard) with their on-chain records; an incremental run's
-        /// rows that are checked, with why, and how many rows (of the shard) were read.
-        /// An incremental run gathers the checked rows of as many pages as it takes to fill a page,
-        /// so that their chain reads go out in full batches (a page holds about 1 % of them).
+        /// A page of DB rows (of this run's shard) with their on-chain records, and how many rows
+        /// (of the shard) were read. An incremental run keeps the rows it checks, with why, from as
+        /// many pages as it takes to fill a page, so that their chain reads go out in full batches
+        /// (a page holds about 1 % of them).
         @Sendable func fetch() async throws(SourceError) -> (rows: [SourceRecord], lookups: [ChainLookup], reasons: [RowSelection.Reason], read: Int)? {
             var rows: [SourceRecord] = []
             var reasons: [RowSelection.Reason] = []
@@ -168,7 +170,8 @@ public struct Reconciler: Sendable {
                 try SourceError.checkStopped(at: db.displayName)
             } while rows.count < batchSize
             guard pagesRead > 0 else { return nil }
-            if stamped {
+            // An incremental run's rows end with their `updated_at`, which no rule reads.
+            if incremental != nil {
                 for index in rows.indices { rows[index].values.removeLast() }
             }
             return (rows, rows.isEmpty ? [] : try await view.records(for: rows.map(\.key)), reasons, read)
