@@ -28,9 +28,10 @@ enum IncrementalRPCBenchmark {
         let (port, server) = try await node.start()
         defer { server.cancel() }
         let db = scratch.appendingPathComponent("app.sqlite").path
-        try writeDatabase(db, streams: streams)
+        try RPCBenchmark.writeDatabase(db, streams: streams, stamp: oldStamp)
         let rules = scratch.appendingPathComponent("rules.yaml").path
-        try rulesText(batchSize: batchSize).write(toFile: rules, atomically: true, encoding: .utf8)
+        try RPCBenchmark.rulesText(name: "rpc-incremental-bench", batchSize: batchSize, multicall: true, confirmations: Int(confirmations),
+                                     incremental: true).write(toFile: rules, atomically: true, encoding: .utf8)
         print("node: 127.0.0.1:\(port), at most \(rps) HTTP requests a second (beyond: 429, Retry-After: 1), each answered after \(latency) ms; "
             + "eth_getLogs up to \(maxLogRange) blocks; \(streams) streams × \(RPCBenchmark.views.count) views, Multicall3 batch_size \(batchSize)"
             + (page.map { ", --batch-size \($0)" } ?? ""))
@@ -142,43 +143,5 @@ enum IncrementalRPCBenchmark {
         guard report["mode"] as? String == "incremental", coverage["previousRunId"] as? String == previous["runId"] as? String, wrong.isEmpty else {
             throw BenchError("the incremental run's mode is \(report["mode"] ?? "none"), coverage \(coverage); wrong: \(wrong), expected \(expected)")
         }
-    }
-
-    static func rulesText(batchSize: Int) -> String {
-        """
-        version: 1
-        name: rpc-incremental-bench
-        key: { db: id, chain: id }
-        db: { table: streams, updated_at: updated_at }
-        evm:
-          contract: "\(RPCBenchmark.contract.checksummed)"
-          confirmations: \(confirmations)
-          count: nextStreamId() returns (uint256)
-          batch_size: \(batchSize)
-          multicall: auto
-          events:
-            - event: \(SyntheticChain.withdrawDeclaration)
-              id: streamId
-            - event: \(SyntheticChain.cancelDeclaration)
-              id: streamId
-        fields:
-          deposited: { type: amount, chain: getDepositedAmount(uint256) returns (uint128) }
-          withdrawn: { type: amount, chain: getWithdrawnAmount(uint256) returns (uint128) }
-          state: { type: integer, chain: statusOf(uint256) returns (uint8) }
-
-        """
-    }
-
-    static func writeDatabase(_ path: String, streams: Int) throws {
-        let queue = try DatabaseQueue(path: path)
-        try queue.write { db in
-            try db.execute(sql: "CREATE TABLE streams (id TEXT PRIMARY KEY, deposited TEXT, withdrawn TEXT, state INTEGER, updated_at TEXT)")
-            let insert = try db.makeStatement(sql: "INSERT INTO streams VALUES (?, ?, ?, ?, ?)")
-            for id in 1...UInt64(streams) {
-                let values = SyntheticChain.initialValues(id)
-                try insert.execute(arguments: [String(id), String(values[0]), String(values[1]), Int(values[2]), oldStamp])
-            }
-        }
-        try queue.close()
     }
 }

@@ -58,34 +58,45 @@ enum RPCBenchmark {
         }
     }
 
-    static func rulesText(batchSize: Int, multicall: Bool) -> String {
-        """
-        version: 1
-        name: rpc-bench
-        key: { db: id, chain: id }
-        db: { table: streams }
-        evm:
-          contract: "\(contract.checksummed)"
-          confirmations: 2
-          count: nextStreamId() returns (uint256)
-          batch_size: \(batchSize)
-          multicall: \(multicall ? "auto" : "off")
-        fields:
-          deposited: { type: amount, chain: getDepositedAmount(uint256) returns (uint128) }
-          withdrawn: { type: amount, chain: getWithdrawnAmount(uint256) returns (uint128) }
-          state: { type: integer, chain: statusOf(uint256) returns (uint8) }
+    /// The benchmark's rules; `incremental` adds `db.updated_at` and the synthetic chain's events.
+    static func rulesText(name: String = "rpc-bench", batchSize: Int, multicall: Bool, confirmations: Int = 2, incremental: Bool = false) -> String {
+        let events = """
+              events:
+                - event: \(SyntheticChain.withdrawDeclaration)
+                  id: streamId
+                - event: \(SyntheticChain.cancelDeclaration)
+                  id: streamId
 
-        """
+            """
+        return """
+            version: 1
+            name: \(name)
+            key: { db: id, chain: id }
+            db: { table: streams\(incremental ? ", updated_at: updated_at" : "") }
+            evm:
+              contract: "\(contract.checksummed)"
+              confirmations: \(confirmations)
+              count: nextStreamId() returns (uint256)
+              batch_size: \(batchSize)
+              multicall: \(multicall ? "auto" : "off")
+            \(incremental ? events : "")fields:
+              deposited: { type: amount, chain: getDepositedAmount(uint256) returns (uint128) }
+              withdrawn: { type: amount, chain: getWithdrawnAmount(uint256) returns (uint128) }
+              state: { type: integer, chain: statusOf(uint256) returns (uint8) }
+
+            """
     }
 
-    static func writeDatabase(_ path: String, streams: Int) throws {
+    /// The app DB of `streams` streams at their initial values; with `stamp`, an `updated_at` column holding it.
+    static func writeDatabase(_ path: String, streams: Int, stamp: String? = nil) throws {
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
-            try db.execute(sql: "CREATE TABLE streams (id TEXT PRIMARY KEY, deposited TEXT, withdrawn TEXT, state INTEGER)")
-            let insert = try db.makeStatement(sql: "INSERT INTO streams VALUES (?, ?, ?, ?)")
-            for id in 1...streams {
-                let values = SyntheticNode.values(UInt64(id))
-                try insert.execute(arguments: [String(id), values[0].description, values[1].description, Int(values[2].description)])
+            try db.execute(sql: "CREATE TABLE streams (id TEXT PRIMARY KEY, deposited TEXT, withdrawn TEXT, state INTEGER\(stamp == nil ? "" : ", updated_at TEXT"))")
+            let insert = try db.makeStatement(sql: "INSERT INTO streams VALUES (?, ?, ?, ?\(stamp == nil ? "" : ", ?"))")
+            for id in 1...UInt64(streams) {
+                let values = SyntheticChain.initialValues(id)
+                let row: [(any DatabaseValueConvertible)?] = [String(id), String(values[0]), String(values[1]), Int(values[2])]
+                try insert.execute(arguments: StatementArguments(row + (stamp.map { [$0] } ?? [])))
             }
         }
         try queue.close()
