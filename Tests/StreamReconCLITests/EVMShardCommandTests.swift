@@ -9,14 +9,8 @@ struct EVMShardCommandTests {
     @Test func eachShardMakesItsShareOfTheNodeCallsAndTogetherTheyFindTheWholeDrift() async throws {
         // Without Multicall3 every view call is an eth_call of its own, so the calls count the reads.
         let rig = try await EVMRig.start(["--no-multicall3"])
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-evm-shard-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let db = directory.appendingPathComponent("app.sqlite").path
-        let queue = try DatabaseQueue(path: db)
-        try await queue.write { try $0.execute(sql: String(contentsOf: CLIRunner.packageRoot.appendingPathComponent("Fixtures/demo.sql"), encoding: .utf8)) }
-        try queue.close()
-        let rules = try rig.demoRules(in: directory)
+        let demo = try RigDemo(rig: rig)
+        let (db, rules) = (demo.dbPath, demo.rulesPath)
         func ethCalls() throws -> Int { (try rig.stats()["byMethod"] as? [String: Int])?["eth_call"] ?? 0 }
         func run(_ extra: [String]) throws -> (calls: Int, findings: [String]) {
             let before = try ethCalls()

@@ -11,22 +11,21 @@ struct IncrementalRunTests {
     /// The demo app DB with an `updated_at` column stamped long ago, and the rig's demo rules with
     /// that column, the escrow's events and (`multicall: off`) one counted `eth_call` per view.
     struct Setup {
-        let directory: URL
-        let db: String
+        /// The scratch directory, the DB and the rules; removed when the last copy is released.
+        let demo: RigDemo
+        var directory: URL { demo.directory }
+        var db: String { demo.dbPath }
         let rules: String
 
         init(_ rig: EVMRig, events: Bool = true) async throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-incremental-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            db = directory.appendingPathComponent("app.sqlite").path
-            let queue = try DatabaseQueue(path: db)
+            demo = try RigDemo(rig: rig)
+            let queue = try DatabaseQueue(path: demo.dbPath)
             try await queue.write {
-                try $0.execute(sql: String(contentsOf: CLIRunner.packageRoot.appendingPathComponent("Fixtures/demo.sql"), encoding: .utf8))
                 try $0.execute(sql: "ALTER TABLE streams ADD COLUMN updated_at TEXT")
                 try $0.execute(sql: "UPDATE streams SET updated_at = '2026-01-01T00:00:00Z'")
             }
             try queue.close()
-            let demo = try String(contentsOfFile: try rig.demoRules(in: directory), encoding: .utf8)
+            let demoRules = try String(contentsOfFile: demo.rulesPath, encoding: .utf8)
             let eventList = """
                   multicall: "off"
                   events:
@@ -38,8 +37,8 @@ struct IncrementalRunTests {
                       id: tokenId
 
                 """
-            rules = directory.appendingPathComponent("rules.yaml").path
-            try demo.replacingOccurrences(of: "db:\n  table: streams\n", with: "db:\n  table: streams\n  updated_at: updated_at\n")
+            rules = demo.directory.appendingPathComponent("rules.yaml").path
+            try demoRules.replacingOccurrences(of: "db:\n  table: streams\n", with: "db:\n  table: streams\n  updated_at: updated_at\n")
                 .replacingOccurrences(of: "  batch_size: 8\n", with: "  batch_size: 8\n" + (events ? eventList : "  multicall: \"off\"\n"))
                 .write(toFile: rules, atomically: true, encoding: .utf8)
         }
@@ -72,7 +71,6 @@ struct IncrementalRunTests {
         // Refusing ranges of more than 2 blocks: the run must split its eth_getLogs range.
         let rig = try await EVMRig.start(options: .init(maxLogRange: 2))
         let setup = try await Setup(rig)
-        defer { try? FileManager.default.removeItem(at: setup.directory) }
 
         let first = try await setup.run(rig)
         #expect(first.status == 1, "\(first.stderr)")
@@ -125,7 +123,6 @@ struct IncrementalRunTests {
     @Test func theEndpointRunsIncrementallyWhenAsked() async throws {
         let rig = try await EVMRig.start()
         let setup = try await Setup(rig)
-        defer { try? FileManager.default.removeItem(at: setup.directory) }
         let server = try await ServeProcess.start(in: setup.directory, ["--db", setup.db, "--chain", rig.url, "--rules", setup.rules])
         let first = try await LoopbackHTTP.post(port: server.port, token: ServeCommandTests.token, json: #"{"incremental": true}"#)
         #expect(first.status == 200, "\(first.text)")
@@ -143,7 +140,6 @@ struct IncrementalRunTests {
     @Test func aReorgBetweenThePinAndTheEndFailsTheRunNamingBothHashes() async throws {
         let rig = try await EVMRig.start()
         let setup = try await Setup(rig)
-        defer { try? FileManager.default.removeItem(at: setup.directory) }
         // The pinned block is latest − 2: replacing the top 3 blocks replaces it, after the run's first reads.
         try rig.scheduleReorg(afterEthCalls: 4, depth: 3)
         let run = try await setup.run(rig)
@@ -159,7 +155,6 @@ struct IncrementalRunTests {
     @Test func finalizedPinsTheNodesFinalizedBlock() async throws {
         let rig = try await EVMRig.start(options: .init(finalizedDepth: 4))
         let setup = try await Setup(rig)
-        defer { try? FileManager.default.removeItem(at: setup.directory) }
         let text = try String(contentsOfFile: setup.rules, encoding: .utf8).replacingOccurrences(of: "confirmations: 2", with: "confirmations: finalized")
         try text.write(toFile: setup.rules, atomically: true, encoding: .utf8)
         let run = try await setup.run(rig, ["--dry-run"])
@@ -171,7 +166,6 @@ struct IncrementalRunTests {
     @Test func withoutAUsablePreviousRunTheRunIsFullAndSaysWhy() async throws {
         let rig = try await EVMRig.start()
         let setup = try await Setup(rig)
-        defer { try? FileManager.default.removeItem(at: setup.directory) }
         let first = try await setup.run(rig, ["--incremental"])
         #expect(first.report["mode"] as? String == "full")
         let reason = (first.report["coverage"] as? [String: Any])?["reason"] as? String
@@ -195,7 +189,6 @@ struct IncrementalRunTests {
     @Test func aPreviousBlockReorganisedAwayMakesTheRunFull() async throws {
         let rig = try await EVMRig.start()
         let setup = try await Setup(rig)
-        defer { try? FileManager.default.removeItem(at: setup.directory) }
         _ = try await setup.run(rig)
         let latest = try #require(Int((try rig.rpc("eth_blockNumber") as? String ?? "").dropFirst(2), radix: 16))
         try rig.reorg(depth: latest - rig.pinnedBlock + 1)
@@ -208,7 +201,6 @@ struct IncrementalRunTests {
     @Test func aNodeThatRefusesEvenOneBlocksLogsFailsTheRun() async throws {
         let rig = try await EVMRig.start(options: .init(maxLogs: 1))
         let setup = try await Setup(rig)
-        defer { try? FileManager.default.removeItem(at: setup.directory) }
         _ = try await setup.run(rig)
         try rig.sendMany([("withdraw(uint256,uint128)", [8, 1]), ("withdraw(uint256,uint128)", [3, 0])])
         _ = try rig.rpc("evm_mine", ["0x2"])
@@ -221,7 +213,6 @@ struct IncrementalRunTests {
     @Test func rulesThatCannotBeIncrementalAndBadSamplesAreRefused() async throws {
         let rig = try await EVMRig.start()
         let setup = try await Setup(rig, events: false)
-        defer { try? FileManager.default.removeItem(at: setup.directory) }
         let output = try await CLIRunner.runAsync(["run", "--rules", setup.rules, "--db", setup.db, "--chain", rig.url, "--incremental"])
         #expect(output.status == 2)
         #expect(output.stderr.contains("--incremental needs 'evm.events' (the contract's events that name a changed stream) in the rules"), "\(output.stderr)")
@@ -237,8 +228,7 @@ struct IncrementalRunTests {
         for mode in ["logs_out_of_order", "logs_duplicated"] {
             let rig = try await EVMRig.start(server: "fault_server.py", ["--mode", mode])
             let setup = try await Setup(rig)
-            defer { try? FileManager.default.removeItem(at: setup.directory) }
-            _ = try await setup.run(rig)
+                _ = try await setup.run(rig)
             try rig.sendMany([("withdraw(uint256,uint128)", [8, 1]), ("withdraw(uint256,uint128)", [3, 0])])
             _ = try rig.rpc("evm_mine", ["0x2"])
             let run = try await setup.run(rig, ["--incremental"])

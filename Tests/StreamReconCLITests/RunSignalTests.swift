@@ -12,7 +12,7 @@ struct RunSignalTests {
         let process = Process()
         let stderrPath: String
 
-        init(data: SlowDemo) throws {
+        init(data: RigDemo) throws {
             stderrPath = data.directory.appendingPathComponent("run-\(UUID().uuidString).err").path
             _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
             process.executableURL = CLIRunner.binary
@@ -33,7 +33,7 @@ struct RunSignalTests {
         /// Waits until the run is recorded `running`, then sends `signal` after `delay` (from the
         /// watching thread, so the timing does not depend on the test's scheduling); fails at once
         /// if the process ended first. Returns the run's id.
-        func signal(_ signal: Int32, whenRecordedIn data: SlowDemo, after delay: Duration = .zero) async throws -> String {
+        func signal(_ signal: Int32, whenRecordedIn data: RigDemo, after delay: Duration = .zero) async throws -> String {
             nonisolated(unsafe) let process = process
             let pid = process.processIdentifier, stderrPath = stderrPath
             return try await RunTables.runningRun(at: data.dbPath, abandon: {
@@ -59,7 +59,7 @@ struct RunSignalTests {
     }
 
     /// Whatever the point, the process ends and the run table agrees with what it said.
-    func expectConsistentEnd(_ run: RunProcess, _ data: SlowDemo, signal name: String, point: String) async throws {
+    func expectConsistentEnd(_ run: RunProcess, _ data: RigDemo, signal name: String, point: String) async throws {
         try await run.waitForExit()
         let statuses = try data.runStatuses()
         #expect(!statuses.values.contains("running"), "\(point): a run was left running")
@@ -89,7 +89,7 @@ struct RunSignalTests {
         let rig = try await EVMRig.start(["--delay-ms", "150"])
         var stopped = 0
         for point in 0..<10 {
-            let data = try SlowDemo(rig: rig)
+            let data = try RigDemo(rig: rig)
             let run = try RunProcess(data: data)
             if point == 0 {
                 kill(run.process.processIdentifier, SIGTERM)
@@ -112,7 +112,7 @@ struct RunSignalTests {
     /// first stop is recorded, and either way the run is `aborted`, never `running`, and exit 3.
     @Test func aSecondSignalEndsTheProcessAndTheRunIsAborted() async throws {
         let rig = try await EVMRig.start(["--delay-ms", "400"])
-        let data = try SlowDemo(rig: rig)
+        let data = try RigDemo(rig: rig)
         let run = try RunProcess(data: data)
         let runId = try await run.signal(SIGINT, whenRecordedIn: data)
         kill(run.process.processIdentifier, SIGINT)
@@ -131,7 +131,7 @@ struct RunSignalTests {
     @Test func sigintSighupAndSigtermDuringARunRecordItAborted() async throws {
         let rig = try await EVMRig.start(["--delay-ms", "400"])
         for (signal, name) in [(SIGINT, "SIGINT"), (SIGHUP, "SIGHUP"), (SIGTERM, "SIGTERM")] {
-            let data = try SlowDemo(rig: rig)
+            let data = try RigDemo(rig: rig)
             let run = try RunProcess(data: data)
             let runId = try await run.signal(signal, whenRecordedIn: data)
             try await run.waitForExit()

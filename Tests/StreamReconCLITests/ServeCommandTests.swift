@@ -39,7 +39,7 @@ struct ServeCommandTests {
     @Test func sigtermDuringARunLetsItFinishAndRecordIt() async throws {
         // A node that answers every request after 400 ms: a run lasts about two seconds.
         let rig = try await EVMRig.start(["--delay-ms", "400"])
-        let data = try SlowDemo(rig: rig)
+        let data = try RigDemo(rig: rig)
         let server = try await ServeProcess.start(data: data, extra: ["--shutdown-grace", "60"])
         let port = server.port
         async let answer = LoopbackHTTP.post(port: port, token: Self.token)
@@ -101,7 +101,7 @@ struct ServeCommandTests {
 
     @Test func sigtermWithNoGraceStopsTheRunAndRecordsItAborted() async throws {
         let rig = try await EVMRig.start(["--delay-ms", "400"])
-        let data = try SlowDemo(rig: rig)
+        let data = try RigDemo(rig: rig)
         let server = try await ServeProcess.start(data: data, extra: ["--shutdown-grace", "0"])
         let port = server.port
         async let answer = LoopbackHTTP.post(port: port, token: Self.token)
@@ -118,8 +118,8 @@ struct ServeCommandTests {
     }
 }
 
-/// The demo app DB and the rig's rules in a scratch directory (removed when released), against a slow node.
-final class SlowDemo {
+/// The demo app DB and the rig's demo rules in a scratch directory (removed when released).
+final class RigDemo {
     let directory: URL
     let dbPath: String
     let chain: String
@@ -170,7 +170,7 @@ final class ServeProcess {
         process.waitUntilExit()
     }
 
-    static func start(data: SlowDemo, extra: [String]) async throws -> ServeProcess {
+    static func start(data: RigDemo, extra: [String]) async throws -> ServeProcess {
         try await start(in: data.directory, ["--db", data.dbPath, "--chain", data.chain, "--rules", data.rulesPath] + extra)
     }
 
