@@ -6,7 +6,10 @@ import Reconciliation
 import Testing
 
 /// Short waits between tries: these tests are about which tries happen, not how long apart.
-let quick = AlertPolicy(initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(40))
+/// Each try may take long: on a busy machine the receiver in this process answered a try after
+/// more than the standard 10 s, and the try timed out and was made again (the tests about
+/// timeouts set their own).
+let quick = AlertPolicy(timeout: .seconds(120), initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(40))
 let message = Data(#"{"runId":"run-1","status":"drift","text":"2 new critical discrepancies in streams"}"#.utf8)
 
 /// Neither a delivery's detail nor a log line may hold the URL's secret path or query.
