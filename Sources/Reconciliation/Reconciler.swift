@@ -17,7 +17,10 @@ public struct Reconciler: Sendable {
     let apply: Apply
     /// Marks each finding as it is found, before `onFinding` sees it (a run's fingerprints,
     /// statuses and acknowledgements: `DriftTracker.track`).
-    public var track: (@Sendable (inout Finding) -> Void)?
+    public typealias Track = @Sendable (inout Finding) -> Void
+    /// Gives `Track`. It is called while the sources open (a run reads its previous run then, off
+    /// the snapshot load's path), and the first pair waits for it; an error from it ends the pass.
+    public var tracking: (@Sendable () async throws(SourceError) -> Track)?
     /// The part of the keys this run checks (`--shard I/N`); nil: every key. Rows of other shards
     /// are skipped before they are looked up on chain, and the chain view skips their records.
     public var shard: Shard? {
@@ -113,12 +116,14 @@ public struct Reconciler: Sendable {
         // The DB's checks (a duplicate-key scan of the whole table) run while the snapshot loads;
         // a chain error still comes first.
         async let opening = Self.open(db, query)
+        async let prepared = Self.prepare(tracking)
         let view = try await chain.open(query)
         progress.block = view.block
         progress.blockHash = view.blockHash
         progress.deployments = view.deployments
         onPinned(view.block) // known even if the run fails later
         let pages = try await opening.get()
+        let track = try await prepared.get()
         // The rows an incremental run checks; nil: every row.
         let selection: RowSelection?
         if let incremental {
@@ -251,6 +256,15 @@ public struct Reconciler: Sendable {
         emit(from: start, &progress.findings)
         // A stop during the last page or the last findings (a report write that failed) is a stop all the same.
         try SourceError.checkStopped(at: chain.displayName)
+    }
+
+    private static func prepare(_ tracking: (@Sendable () async throws(SourceError) -> Track)?) async -> Result<Track?, SourceError> {
+        guard let tracking else { return .success(nil) }
+        do {
+            return .success(try await tracking())
+        } catch {
+            return .failure(error)
+        }
     }
 
     private static func open(_ db: any AppDatabaseSource, _ query: SourceQuery) async -> Result<any RecordPages, SourceError> {

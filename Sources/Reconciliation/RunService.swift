@@ -202,6 +202,44 @@ public struct RunService: Sendable {
                                         samplePercent: samplePercent))
     }
 
+    /// The previous run. A recorded run that cannot read it (after trying for a while: the app
+    /// may hold a long write) fails, and this is its only failure: recording every discrepancy as
+    /// new would lose when each was first seen, and page for all of them. A dry run reads it from
+    /// `history`, and one that cannot leaves every discrepancy `new`, saying so.
+    private func previousRun(_ request: Request, rulesName: String, logger: Logger?) async -> Result<RunBaseline?, SourceError> {
+        if let store = request.store {
+            do {
+                return .success(try await RetryUntil.done(within: baselinePatience) { () throws(SourceError) in
+                    try await store.baseline(rulesName: rulesName, shard: request.shard)
+                })
+            } catch where Task.isCancelled {
+                // Stopped while it read: the run stops at its first page, and is recorded aborted.
+                return .success(nil)
+            } catch {
+                return .failure(error)
+            }
+        }
+        guard let history = request.history else { return .success(nil) }
+        do {
+            return .success(try await history.baseline(rulesName: rulesName, shard: request.shard))
+        } catch {
+            logger?.warning("cannot read the previous run; every discrepancy counts as new", metadata: ["error": .string(error.description)])
+            return .success(nil)
+        }
+    }
+
+    /// Ends a recorded run that cannot read its previous run: marked failed, saying why.
+    private func failForPreviousRun(_ error: SourceError, runId: String, store: (any RunStore)?, heartbeat: Task<Void, Never>?,
+                                    logger: Logger?) async throws(StartError) -> Never {
+        logger?.error("cannot read the previous run; the run fails", metadata: ["error": .string(error.description)])
+        heartbeat?.cancel()
+        await heartbeat?.value
+        let reason = "cannot read the previous run to tell new discrepancies from persisting ones: \(error.description)"
+        try? await store?.fail(runId: runId, finishedAt: RunReport.timestamp(Date()), error: reason, patience: failPatience)
+        await store?.release()
+        throw .store(error)
+    }
+
     /// A fresh run id: a lowercase UUID.
     public static func newRunId() -> String { UUID().uuidString.lowercased() }
 
@@ -268,36 +306,15 @@ public struct RunService: Sendable {
                 }
             }
         }
-        // The previous run, read before the sources. A recorded run that cannot read it (after
-        // trying for a while: the app may hold a long write) fails: recording every discrepancy
-        // as new would lose when each was first seen, and page for all of them. A dry run reads
-        // it from `history`, and one that cannot leaves every discrepancy `new`, saying so.
-        var baseline: RunBaseline?
-        if let store = request.store {
-            do {
-                baseline = try await RetryUntil.done(within: baselinePatience) { () throws(SourceError) in
-                    try await store.baseline(rulesName: rules.name, shard: request.shard)
-                }
-            } catch where Task.isCancelled {
-                // Stopped while it read: the run stops at its first page, and is recorded aborted.
-                baseline = nil
-            } catch {
-                logger?.error("cannot read the previous run; the run fails", metadata: ["error": .string(error.description)])
-                heartbeat?.cancel()
-                await heartbeat?.value
-                let reason = "cannot read the previous run to tell new discrepancies from persisting ones: \(error.description)"
-                try? await store.fail(runId: runId, finishedAt: RunReport.timestamp(Date()), error: reason, patience: failPatience)
-                await store.release()
-                throw .store(error)
-            }
-        } else if let history = request.history {
-            do {
-                baseline = try await history.baseline(rulesName: rules.name, shard: request.shard)
-            } catch {
-                logger?.warning("cannot read the previous run; every discrepancy counts as new", metadata: ["error": .string(error.description)])
-            }
+        // The previous run is read while the sources open (an incremental run needs it first: its
+        // plan starts from it). Stopping the run stops the read.
+        let previous = Task { [self, logger] in await previousRun(request, rulesName: rules.name, logger: logger) }
+        @Sendable func readPrevious() async -> Result<RunBaseline?, SourceError> {
+            await withTaskCancellationHandler { await previous.value } onCancel: { previous.cancel() }
         }
-        let tracker = DriftTracker(rulesName: rules.name, runId: runId, startedAt: startedAt, baseline: baseline, acks: acks, today: request.today)
+        let makeTracker = { @Sendable [acks] (baseline: RunBaseline?) in
+            DriftTracker(rulesName: rules.name, runId: runId, startedAt: startedAt, baseline: baseline, acks: acks, today: request.today)
+        }
         var report = RunReport(
             runId: runId, status: .running, dryRun: request.store == nil, persisted: false, startedAt: startedAt, finishedAt: startedAt,
             rules: rules, source: .init(chainBlock: nil),
@@ -306,9 +323,17 @@ public struct RunService: Sendable {
         report.ruleLocations = RuleLocations(ruleSet)
         report.shard = request.shard
         var reconciler = Reconciler(ruleSet: ruleSet, batchSize: request.batchSize)
-        reconciler.track = { tracker.track(&$0) }
+        reconciler.tracking = { () async throws(SourceError) -> Reconciler.Track in
+            let tracker = makeTracker(try await previous.value.get())
+            return { tracker.track(&$0) }
+        }
         reconciler.shard = request.shard
         if request.incremental {
+            let baseline: RunBaseline?
+            switch await readPrevious() {
+            case .success(let read): baseline = read
+            case .failure(let error): try await failForPreviousRun(error, runId: runId, store: request.store, heartbeat: heartbeat, logger: logger)
+            }
             switch Self.plan(ruleSet, baseline: baseline, rulesSha256: rules.sha256, samplePercent: request.samplePercent) {
             case .success(let plan):
                 reconciler.incremental = plan
@@ -320,9 +345,23 @@ public struct RunService: Sendable {
         // A run that ends early (a source fails, or it is stopped) keeps what it found until
         // then: its report and its record hold the discrepancies found and the streams checked
         // so far, so nothing already printed is lost and the counts agree with the rows.
+        let reconciled = await withTaskCancellationHandler { () async -> Result<Reconciler.Outcome, Reconciler.Stopped> in
+            do throws(Reconciler.Stopped) {
+                return .success(try await reconciler.reconcile(db: request.db, chain: request.chain, onFinding: onFinding))
+            } catch {
+                return .failure(error)
+            }
+        } onCancel: {
+            previous.cancel()
+        }
+        let baseline: RunBaseline?
+        switch await readPrevious() {
+        case .success(let read): baseline = read
+        case .failure(let error): try await failForPreviousRun(error, runId: runId, store: request.store, heartbeat: heartbeat, logger: logger)
+        }
         let outcome: Reconciler.Outcome
-        do {
-            outcome = try await reconciler.reconcile(db: request.db, chain: request.chain, onFinding: onFinding)
+        do throws(Reconciler.Stopped) {
+            outcome = try reconciled.get()
             report.status = outcome.findings.contains { $0.kind == .sourceError } ? .failed : outcome.findings.isEmpty ? .clean : .drift
             if report.status == .failed { report.error = "some records could not be read; see the source_error discrepancies" }
         } catch {
@@ -345,7 +384,7 @@ public struct RunService: Sendable {
         report.discrepancies = outcome.findings
         report.summary = .init(streamsChecked: outcome.streamsChecked, discrepancies: outcome.findings.count,
                                byKind: RunReport.byKind(outcome.findings), streamsByStatus: outcome.streamsByStatus)
-        tracker.summarize(&report, rechecked: outcome.checkedKeys)
+        makeTracker(baseline).summarize(&report, rechecked: outcome.checkedKeys)
         report.finishedAt = RunReport.timestamp(Date())
         if let store = request.store {
             // Recorded in a task of its own, which a stopped (cancelled) run does not cancel:
