@@ -222,6 +222,27 @@ enum PostgresRunSchema {
                          runKey: runKey, alertStatus: alertStatus, shard: shard.flatMap { try? Shard(parsing: $0) })
     }
 
+    /// The discrepancies of run `runId` as a baseline needs them: only the columns it reads (not
+    /// the messages and values), each repeated text kept once.
+    static func baselineEntries(_ connection: PostgresConnection, runId: String, rulesName: String, runStartedAt: String,
+                                migrated: Bool) async throws -> [RunBaseline.Entry] {
+        let memory = migrated ? "fingerprint, first_seen_at, first_seen_run_id" : "NULL::text, NULL::text, NULL::text"
+        let rows = try await PostgresSession.rows(connection, """
+            SELECT stream_id, kind, field, rule, side, severity, \(unescaped: memory) FROM reconciliation_discrepancies WHERE run_id = \(runId)
+            """)
+        var shared = RunBaseline.SharedTexts()
+        var entries: [RunBaseline.Entry] = []
+        entries.reserveCapacity(rows.count)
+        for row in rows {
+            let (streamId, kind, field, rule, side, severity, fingerprint, firstSeenAt, firstSeenRunId) =
+                try row.decode((String, String, String?, String, String?, String, String?, String?, String?).self)
+            entries.append(RunBaseline.Entry(stored: fingerprint, streamId: streamId, kind: shared(kind), field: shared(field), rule: shared(rule),
+                                             side: shared(side), severity: shared(severity), firstSeenAt: shared(firstSeenAt),
+                                             firstSeenRunId: shared(firstSeenRunId), runId: runId, rulesName: rulesName, runStartedAt: runStartedAt))
+        }
+        return entries
+    }
+
     /// The discrepancy rows' columns; a store not migrated yet has no memory columns, read as nulls.
     static func selectDiscrepancies(migrated: Bool = true) -> String {
         let columns = migrated ? columns : columns.prefix(11) + Array(repeating: "NULL::text", count: columns.count - 11)

@@ -319,10 +319,8 @@ public final class PostgresRunStore: RunStore {
                 }).first else { return nil }
                 // Rows of a store not migrated yet (read by a dry run) have no memory columns.
                 let migrated = try await PostgresRunSchema.isMigrated(connection)
-                let query: PostgresQuery = "\(unescaped: PostgresRunSchema.selectDiscrepancies(migrated: migrated)) WHERE run_id = \(id)"
-                let rows = try await PostgresTableCheck.rows(connection, query, PostgresRunSchema.discrepancy)
-                var baseline = RunBaseline(runId: id, startedAt: startedAt,
-                                           entries: rows.map { RunBaseline.Entry($0, rulesName: rulesName, runStartedAt: startedAt) })
+                var baseline = RunBaseline(runId: id, startedAt: startedAt, entries: try await PostgresRunSchema.baselineEntries(
+                    connection, runId: id, rulesName: rulesName, runStartedAt: startedAt, migrated: migrated))
                 baseline.rulesSha256 = rulesSha256
                 baseline.chainBlock = chainBlock.flatMap { UInt64(exactly: $0) }
                 baseline.chainBlockHash = chainBlockHash

@@ -130,7 +130,7 @@ enum SQLiteRunRows {
             SELECT stream_id, kind, field, rule, side, severity, \(memory ? "fingerprint, first_seen_at, first_seen_run_id" : "NULL, NULL, NULL")
             FROM reconciliation_discrepancies WHERE run_id = ?
             """, arguments: [runId])
-        var shared = SharedTexts()
+        var shared = RunBaseline.SharedTexts()
         var entries: [RunBaseline.Entry] = []
         while let row = try rows.next() {
             entries.append(RunBaseline.Entry(stored: row[6], streamId: row[0], kind: shared(row[1]), field: shared(row[2]), rule: shared(row[3]),
@@ -138,14 +138,6 @@ enum SQLiteRunRows {
                                              firstSeenRunId: shared(row[8]), runId: runId, rulesName: rulesName, runStartedAt: runStartedAt))
         }
         return entries
-    }
-
-    /// One copy of each text seen: the rows that repeat it then share its storage.
-    private struct SharedTexts {
-        private var seen: Set<String> = []
-
-        mutating func callAsFunction(_ text: String) -> String { seen.insert(text).memberAfterInsert }
-        mutating func callAsFunction(_ text: String?) -> String? { text.map { self($0) } }
     }
 
     /// Every discrepancy of a run, through one prepared statement bound through the C API:

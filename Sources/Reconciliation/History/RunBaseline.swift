@@ -78,6 +78,17 @@ public struct RunBaseline: Sendable {
         }
     }
 
+    /// One copy of each text seen: a store's rows that repeat a kind, a rule or a run id then
+    /// share its storage.
+    public struct SharedTexts {
+        private var seen: Set<String> = []
+
+        public init() {}
+
+        public mutating func callAsFunction(_ text: String) -> String { seen.insert(text).memberAfterInsert }
+        public mutating func callAsFunction(_ text: String?) -> String? { text.map { self($0) } }
+    }
+
     public var runId: String
     public var startedAt: String
     public var entries: [String: Entry]
