@@ -156,7 +156,7 @@ public struct RunReport: Sendable, Codable, Equatable {
         // Strings, numbers and booleans always encode; the object always has members (runId, …).
         // `alert` sorts before `discrepancies`: written first, from an object of its own whose
         // braces are dropped (and, pretty, their line breaks: its members are at the same depth).
-        guard let envelope = try? encoder.encode(NDJSONReport.SummaryLine(report: self, part: .afterDiscrepancies)),
+        guard let envelope = try? NDJSONReport.SummaryLine(report: self, part: .afterDiscrepancies).encoded(pretty: pretty),
               envelope.first == UInt8(ascii: "{"), envelope.count > 2,
               let before = try? encoder.encode(NDJSONReport.SummaryLine(report: self, part: .beforeDiscrepancies)),
               before.count > (pretty ? 4 : 2)

@@ -299,6 +299,29 @@ struct FindingJSONTests {
         #expect(String(decoding: report.json(pretty: pretty), as: UTF8.self) == expected)
     }
 
+    static let resolved = [
+        RunBaseline.Entry(fingerprint: "ef", streamId: "s\"1\\/2", kind: "mismatch", field: "f\n\u{01}é", rule: "r", side: "db", severity: "warning",
+                          firstSeenAt: "t\"0", firstSeenRunId: "r\\0"),
+        RunBaseline.Entry(fingerprint: "01", streamId: "s", kind: "invariant_violation", field: nil, rule: "r😀", side: "chain", severity: "info",
+                          firstSeenAt: "t1", firstSeenRunId: "r1"),
+    ]
+
+    /// Resolved entries are written by the fast writer too, into the report and the run row's envelope.
+    @Test(arguments: [true, false])
+    func resolvedEntriesMatchJSONEncoder(_ pretty: Bool) throws {
+        var report = ReportTests.report
+        report.resolved = Self.resolved + report.resolved
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        #expect(String(decoding: report.json(pretty: pretty), as: UTF8.self) == String(decoding: try encoder.encode(report), as: UTF8.self))
+        guard !pretty else { return }
+        var envelope = report
+        envelope.discrepancies = []
+        let whole = String(decoding: try encoder.encode(envelope), as: UTF8.self)
+        #expect(report.envelopeJSON == whole.replacingOccurrences(of: #""discrepancies":[],"#, with: ""))
+        #expect(try JSONDecoder().decode(RunReport.self, from: Data(report.envelopeJSON.utf8)).resolved == report.resolved)
+    }
+
     /// Many discrepancies are written in two halves on two threads: still the same text, in order.
     @Test(arguments: [true, false])
     func manyDiscrepanciesMatchJSONEncoder(_ pretty: Bool) throws {

@@ -5,7 +5,7 @@ extension RunReport {
     /// The report without its discrepancies, as the run row keeps it (`report_summary`): with
     /// the discrepancy rows, it gives back the report a run key answers with.
     public var envelopeJSON: String {
-        String(decoding: (try? JSONEncoder.sorted.encode(NDJSONReport.SummaryLine(report: self))) ?? Data("{}".utf8), as: UTF8.self)
+        String(decoding: (try? NDJSONReport.SummaryLine(report: self).encoded(pretty: false)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
     /// The report of a recorded run, from its row, its kept envelope (nil for a run whose record

@@ -89,6 +89,30 @@ enum FindingJSON {
         out.append(UInt8(ascii: "}"))
     }
 
+    /// Appends a resolved discrepancy (`RunBaseline.Entry`) as a JSON object, every key written
+    /// (absent ones as null), as `JSONEncoder` writes it with sorted keys.
+    static func append(_ entry: RunBaseline.Entry, pretty: Bool, indent: Int, to out: inout [UInt8]) {
+        out.append(contentsOf: pretty ? "{\n".utf8 : "{".utf8)
+        let members: [(StaticString, String?)] = [
+            ("field", entry.field), ("fingerprint", entry.fingerprint), ("firstSeenAt", entry.firstSeenAt),
+            ("firstSeenRunId", entry.firstSeenRunId), ("kind", entry.kind), ("rule", entry.rule), ("severity", entry.severity),
+            ("side", entry.side), ("streamId", entry.streamId),
+        ]
+        for (index, (key, value)) in members.enumerated() {
+            if pretty { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent + 2)) }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            out.append(contentsOf: pretty ? #"" : "#.utf8 : #"":"#.utf8)
+            if let value { appendString(value, to: &out) } else { out.append(contentsOf: "null".utf8) }
+            if index < members.count - 1 { out.append(contentsOf: pretty ? ",\n".utf8 : ",".utf8) }
+        }
+        if pretty {
+            out.append(UInt8(ascii: "\n"))
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent))
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
     /// A JSON string literal, escaped as `JSONEncoder` escapes it (slashes left as they are).
     static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))

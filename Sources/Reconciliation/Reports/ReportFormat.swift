@@ -55,7 +55,7 @@ public struct NDJSONReport: ReportFormat {
 
     public mutating func finish(_ report: RunReport) throws(ReportOutput.WriteFailure) {
         // Strings, numbers and booleans always encode.
-        var line = (try? JSONEncoder.sorted.encode(SummaryLine(report: report))) ?? Data()
+        var line = (try? SummaryLine(report: report).encoded(pretty: false)) ?? Data()
         line.append(UInt8(ascii: "\n"))
         try output.write(line)
     }
@@ -66,6 +66,8 @@ public struct NDJSONReport: ReportFormat {
 
         var report: RunReport
         var part = Part.all
+        /// Writes `resolved` as an empty array, for `encoded` to fill in.
+        var resolvedLeftEmpty = false
 
         enum Keys: String, CodingKey {
             case runId, status, dryRun, persisted, startedAt, finishedAt, rules, source, summary, error
@@ -89,7 +91,7 @@ public struct NDJSONReport: ReportFormat {
             try container.encode(report.summary, forKey: .summary)
             try container.encodeIfPresent(report.error, forKey: .error)
             try container.encode(report.previousRunId, forKey: .previousRunId)
-            try container.encode(report.resolved, forKey: .resolved)
+            try container.encode(resolvedLeftEmpty ? [] : report.resolved, forKey: .resolved)
             try container.encode(report.expiredAcks, forKey: .expiredAcks)
             try container.encode(report.staleAcks, forKey: .staleAcks)
             try container.encode(report.runKey, forKey: .runKey)
@@ -102,6 +104,36 @@ public struct NDJSONReport: ReportFormat {
 }
 
 import Foundation
+
+extension NDJSONReport.SummaryLine {
+    /// Encoded with sorted keys (`pretty`: as a member of the report, two spaces deep), its
+    /// `resolved` entries written by `FindingJSON`: there can be as many as the previous run had
+    /// discrepancies, and encoding them through `JSONEncoder` (once for the report, once for the
+    /// run row's envelope) was most of the time the summary took, and a large share of its memory.
+    func encoded(pretty: Bool) throws -> Data {
+        let encoder = JSONEncoder.sorted
+        if pretty { encoder.outputFormatting.insert(.prettyPrinted) }
+        guard !report.resolved.isEmpty else { return try encoder.encode(self) }
+        var line = self
+        line.resolvedLeftEmpty = true
+        let data = try encoder.encode(line)
+        // An unescaped quote is never inside a string, and `resolved` is the first key named so.
+        let empty = pretty ? "\"resolved\" : [\n\n  ]" : "\"resolved\":[]"
+        guard let slot = data.range(of: Data(empty.utf8)) else { return try encoder.encode(self) }
+        var entries: [UInt8] = Array((pretty ? "\"resolved\" : [\n" : "\"resolved\":[").utf8)
+        entries.reserveCapacity(report.resolved.count * (pretty ? 400 : 300))
+        for (index, entry) in report.resolved.enumerated() {
+            if index > 0 { entries.append(contentsOf: (pretty ? ",\n" : ",").utf8) }
+            if pretty { entries.append(contentsOf: "    ".utf8) }
+            FindingJSON.append(entry, pretty: pretty, indent: 4, to: &entries)
+        }
+        entries.append(contentsOf: (pretty ? "\n  ]" : "]").utf8)
+        var spliced = Data(data[..<slot.lowerBound])
+        spliced.append(contentsOf: entries)
+        spliced.append(data[slot.upperBound...])
+        return spliced
+    }
+}
 
 extension JSONEncoder {
     /// Compact, sorted keys: one line per value.
