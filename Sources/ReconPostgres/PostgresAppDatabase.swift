@@ -36,28 +36,38 @@ public struct PostgresAppDatabase: AppDatabaseSource {
 }
 
 /// Pages of the streams table: one `FETCH` each, on the connection that holds the transaction.
-/// The next page is fetched while this one is decoded and reconciled.
+/// `readAhead` pages are fetched and decoded ahead of the one asked for, so that the connection
+/// is never idle while a page is reconciled: with one page ahead, sent and decoded from tasks
+/// that waited for the threads reconciling, a 1M-row read kept the two cores a quarter idle.
 final class PostgresPages: RecordPages {
+    /// One `FETCH`'s rows as records; `full` when it held a whole page (more may follow).
+    typealias Page = (records: [SourceRecord], full: Bool)
+
+    private struct State {
+        /// The pages asked for, oldest first. The connection runs their `FETCH`es one after
+        /// another, not always in the order they were asked for: every one is read to the end.
+        var pending: [Task<Page, any Error>] = []
+        /// A page came back short: the cursor is at its end, and no more are asked for.
+        var exhausted = false
+        /// Every row is read (or the read failed), and the connection is closed.
+        var done = false
+    }
+
+    static let readAhead = 2
+
     private let connection: PostgresConnection
     private let fetch: PostgresQuery
-    private let kinds: [PostgresColumnKind]
-    private let oids: [Set<UInt32>]
-    private let names: [String]
+    private let decoder: RowDecoder
     private let limit: Int
     private let location: PostgresLocation
-    /// Whether the last page has been read (and the transaction ended).
-    private let done = Mutex(false)
-    /// The next page's `FETCH`, sent as soon as the page before it arrived.
-    private let upcoming = Mutex<Task<[PostgresRow], any Error>?>(nil)
+    private let state = Mutex(State())
     let duplicateKeys: [(key: String, count: Int)]
     let skippedRows: [String]
 
     init(connection: PostgresConnection, table: PostgresTableCheck.Table, query: SourceQuery, location: PostgresLocation) {
         self.connection = connection
         self.location = location
-        kinds = table.kinds
-        oids = table.oids
-        names = [query.keyColumn] + query.columns
+        decoder = RowDecoder(kinds: table.kinds, oids: table.oids, names: [query.keyColumn] + query.columns, displayName: location.displayName)
         limit = query.batchSize
         fetch = PostgresQuery(unsafeSQL: "FETCH FORWARD \(query.batchSize) FROM streamrecon_streams")
         duplicateKeys = table.duplicates
@@ -66,49 +76,79 @@ final class PostgresPages: RecordPages {
 
     deinit {
         // A run that stops early drops its pages: the transaction ends with the connection.
-        upcoming.withLock { $0?.cancel() }
+        state.withLock { state in for page in state.pending { page.cancel() } }
         let connection = connection
         Task { await PostgresSession.close(connection) }
     }
 
-    private func fetchPage() -> Task<[PostgresRow], any Error> {
-        let (connection, fetch, timeout) = (connection, fetch, location.readTimeout)
-        return Task { try await PostgresSession.rows(connection, fetch, timeout: timeout, closeOnCancel: true) }
+    /// Sends the next `FETCH` at once (the connection runs them in the order they are sent) and
+    /// decodes its rows on the connection's event loop as they arrive, off the threads that
+    /// reconcile; the task gives them once the `FETCH` is complete.
+    private func fetchPage() -> Task<Page, any Error> {
+        let records = Mutex<[SourceRecord]>([])
+        let decoder = decoder
+        let sent = connection.query(fetch, logger: PostgresSession.quiet) { row in
+            let record = try decoder.record(row)
+            records.withLock { $0.append(record) }
+        }
+        let (connection, timeout, limit) = (connection, location.readTimeout, limit)
+        return Task {
+            _ = try await PostgresSession.bounded(connection, timeout: timeout, closeOnCancel: true) { try await sent.get() }
+            let page = records.withLock { records in defer { records = [] }; return records }
+            return (page, page.count == limit)
+        }
+    }
+
+    /// The oldest page asked for, with `readAhead` more asked for behind it; nil once every page is read.
+    private func take() -> Task<Page, any Error>? {
+        state.withLock { state in
+            guard !state.done else { return nil }
+            while !state.exhausted, state.pending.count < Self.readAhead + 1 { state.pending.append(fetchPage()) }
+            return state.pending.isEmpty ? nil : state.pending.removeFirst()
+        }
     }
 
     func next() async throws(SourceError) -> [SourceRecord]? {
-        guard !done.withLock({ $0 }) else { return nil }
         do {
-            let page = upcoming.withLock { page in defer { page = nil }; return page } ?? fetchPage()
-            let rows = try await withTaskCancellationHandler { try await page.value } onCancel: { page.cancel() }
-            if rows.count == limit {
-                let next = fetchPage()
-                upcoming.withLock { $0 = next }
-            }
-            let records = try rows.map(record)
-            if rows.count < limit {
+            while let page = take() {
+                let (records, full) = try await withTaskCancellationHandler { try await page.value } onCancel: { page.cancel() }
+                let finished = state.withLock { state in
+                    if !full { state.exhausted = true }
+                    state.done = state.exhausted && state.pending.isEmpty
+                    return state.done
+                }
                 // Every row is read: the read-only transaction ends with the connection, and a
                 // failure to end it cleanly loses nothing.
-                done.withLock { $0 = true }
-                await PostgresSession.close(connection)
+                if finished { await PostgresSession.close(connection) }
+                if !records.isEmpty { return records }
             }
-            return records.isEmpty ? nil : records
+            return nil
         } catch {
-            done.withLock { $0 = true }
-            upcoming.withLock { $0?.cancel() }
+            state.withLock { state in
+                state.done = true
+                for page in state.pending { page.cancel() }
+                state.pending = []
+            }
             await PostgresSession.close(connection)
             throw PostgresSession.describe(error, at: location.displayName)
         }
     }
+}
 
-    /// One row as a record: its key's text and its mapped columns' raw values.
-    private func record(_ row: PostgresRow) throws(SourceError) -> SourceRecord {
+/// A row of the streams table as a record: its key's text and its mapped columns' raw values.
+struct RowDecoder: Sendable {
+    let kinds: [PostgresColumnKind]
+    let oids: [Set<UInt32>]
+    let names: [String]
+    let displayName: String
+
+    func record(_ row: PostgresRow) throws(SourceError) -> SourceRecord {
         var key = ""
         var values: [RawValue] = []
         values.reserveCapacity(kinds.count - 1)
         for (index, cell) in row.enumerated() {
             guard cell.format == .binary, oids[index].contains(cell.dataType.rawValue), let raw = kinds[index].raw(cell.bytes) else {
-                throw SourceError(.malformed, at: location.displayName,
+                throw SourceError(.malformed, at: displayName,
                                   "column '\(names[index])' did not arrive as its checked type (did it change during the run?)")
             }
             if index == 0 { key = raw.displayText ?? "" } else { values.append(raw) }

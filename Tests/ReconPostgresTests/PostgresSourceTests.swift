@@ -157,6 +157,26 @@ struct PostgresSourceTests {
         #expect(table.skippedRows == ["row (0,2) of table 'public.tbl' has a null 'id'"])
     }
 
+    /// Pages are fetched ahead of the one asked for: every row still comes exactly once, pages are
+    /// never longer than the batch size, and paging ends whether the last page is full, short or
+    /// there are no rows at all.
+    @Test(arguments: [(rows: 12, batch: 3), (rows: 13, batch: 3), (rows: 2, batch: 5), (rows: 0, batch: 4), (rows: 7, batch: 1)])
+    func pagesReadAheadGiveEveryRowOnce(_ shape: (rows: Int, batch: Int)) async throws {
+        let database = try await TestDatabase("""
+            CREATE TABLE streams (id text PRIMARY KEY, total int8);
+            INSERT INTO streams SELECT 's' || g, g FROM generate_series(1, \(shape.rows)) g;
+            """)
+        let pages = try await PostgresAppDatabase(location: try database.location())
+            .open(SourceQuery(ruleSet: try rules([("total", "amount")]), batchSize: shape.batch))
+        var keys: [String] = []
+        while let page = try await pages.next() {
+            #expect(!page.isEmpty && page.count <= shape.batch)
+            keys += page.map(\.key)
+        }
+        #expect(keys.sorted() == (1...max(shape.rows, 1)).prefix(shape.rows).map { "s\($0)" }.sorted())
+        #expect(try await pages.next() == nil)
+    }
+
     /// A key of two columns (`evm.deployments`): their texts joined by ':', a NULL in either skips
     /// the row, duplicates counted by that text, a missing column named.
     @Test func aCompositeKeyJoinsItsColumnsTexts() async throws {
