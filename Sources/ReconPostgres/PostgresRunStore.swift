@@ -269,6 +269,19 @@ public final class PostgresRunStore: RunStore {
         }
     }
 
+    public func keyedRun(_ runKey: String) async throws(SourceError) -> RunRecord? {
+        do {
+            return try await read { connection in
+                let migrated = try await PostgresRunSchema.isMigrated(connection), sharded = try await PostgresRunSchema.runsHave("shard", connection)
+                return try await PostgresTableCheck.rows(connection, """
+                    \(unescaped: PostgresRunSchema.selectRuns(migrated: migrated, sharded: sharded)) WHERE run_key = \(runKey)
+                    """, PostgresRunSchema.run).first
+            }
+        } catch where error.kind == .missingTable {
+            return nil
+        }
+    }
+
     public func show(id: String) async throws(SourceError) -> (run: RunRecord, discrepancies: [DiscrepancyRecord])? {
         try await read { connection in
             let migrated = try await PostgresRunSchema.isMigrated(connection), sharded = try await PostgresRunSchema.runsHave("shard", connection)

@@ -205,6 +205,16 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
+    public func keyedRun(_ runKey: String) async throws(SourceError) -> RunRecord? {
+        do {
+            return try await read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM reconciliation_runs WHERE run_key = ?", arguments: [runKey]).map(SQLiteRunRows.run)
+            }
+        } catch where error.kind == .missingTable {
+            return nil
+        }
+    }
+
     public func storedReport(id: String) async throws(SourceError) -> RunReport? {
         try await read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM reconciliation_runs WHERE id = ?", arguments: [id]) else { return nil }

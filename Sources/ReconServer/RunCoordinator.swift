@@ -57,6 +57,11 @@ public actor RunCoordinator {
             return .shuttingDown
         }
         if let current {
+            // A retry of a finished run gets its report, whatever runs now (as `begin` answers).
+            if !dryRun, let runKey, let stored = await finishedRun(key: runKey) {
+                metrics.notStarted("key_used")
+                return .finished(stored)
+            }
             metrics.notStarted("busy")
             return .busy(RunInProgress(runId: current.id, store: configuration.storeDisplayName))
         }
@@ -73,6 +78,15 @@ public actor RunCoordinator {
         current = Running(id: runId, task: task, dryRun: dryRun)
         metrics.running(true)
         return await withCheckedContinuation { current?.waiter = $0 }
+    }
+
+    /// The stored report of the finished run with run key `key` (as stored); nil when there is
+    /// none, it is running or was interrupted, or the store cannot be read (the request is then
+    /// answered busy, and its retry finds out).
+    private func finishedRun(key: String) async -> RunReport? {
+        guard let store = try? configuration.runStore(), let keyed = try? await store.keyedRun(key),
+              keyed.status != .running, keyed.status != .aborted else { return nil }
+        return try? await store.storedReport(id: keyed.id)
     }
 
     private func finish(runId: String, _ outcome: Outcome) {

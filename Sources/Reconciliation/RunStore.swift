@@ -31,6 +31,9 @@ public protocol RunStore: Sendable {
     /// The runs recorded under the run keys of shards of the logical run `prefix`
     /// (`PREFIX/shard-I-of-N`), newest first. Reads, never creates.
     func shardRuns(runKeyPrefix prefix: String) async throws(SourceError) -> [RunRecord]
+    /// The run recorded with run key `runKey` (as stored), in any status; nil when there is none,
+    /// or no run tables yet. Reads, never creates.
+    func keyedRun(_ runKey: String) async throws(SourceError) -> RunRecord?
     /// Records how a run's alert was delivered (`report.alert`, as `alert_status`), and for a
     /// recorded run keeps its envelope again with the alert in it (what a run key answers with).
     func recordAlert(_ report: RunReport) async throws(SourceError)
@@ -115,6 +118,11 @@ extension RunStore {
     /// For a store without a query of its own: the shard runs of `prefix` among the last 10000 runs.
     public func shardRuns(runKeyPrefix prefix: String) async throws(SourceError) -> [RunRecord] {
         try await list(limit: 10_000).filter { run in run.runKey.flatMap { RunKey.shard(of: $0, prefix: prefix) } != nil }
+    }
+
+    /// For a store without a query of its own: the run with the key among the last 10000 runs.
+    public func keyedRun(_ runKey: String) async throws(SourceError) -> RunRecord? {
+        try await list(limit: 10_000).first { $0.runKey == runKey }
     }
 
     public func fail(runId: String, finishedAt: String, error: String) async throws(SourceError) {

@@ -139,6 +139,8 @@ struct PostgresRunStoreTests {
         #expect(stored.summary == completed.summary && stored.runKey == "nightly-2026-12-01" && stored.previousRunId == "r0")
         #expect(stored.alert == completed.alert, "the alert's outcome is part of the stored report")
         #expect(try await store.list(limit: 1).first?.alertStatus == "delivered (HTTP 204, 1 try)")
+        #expect(try await store.keyedRun("nightly-2026-12-01")?.id == "r1")
+        #expect(try await store.keyedRun("nightly-2026-11-30") == nil)
 
         var again = record("r2")
         again.runKey = "nightly-2026-12-01"

@@ -43,6 +43,11 @@ actor Gate {
         waiters.forEach { $0.resume() }
         waiters = []
     }
+
+    /// Holds the runs that arrive from now on, until the next `open`.
+    func close() {
+        isOpen = false
+    }
 }
 
 struct GatedChain: ChainSource {

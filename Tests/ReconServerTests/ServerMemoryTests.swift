@@ -44,6 +44,27 @@ struct ServerMemoryTests {
         }
     }
 
+    /// A retried request whose key belongs to a finished run gets that run's report, even while
+    /// another run is in progress (a 409 would tell the caller to retry what is already done).
+    @Test func aFinishedRunsKeyAnswersWhileAnotherRunIsInProgress() async throws {
+        let gate = Gate()
+        await gate.open()
+        try await ServerHarness.with(gate: gate) { server in
+            let first = try await Self.post(server, key: "nightly-2026-12-07")
+            let runId = try #require(try first.json()["runId"] as? String)
+            await gate.close()
+            async let other = Self.post(server, key: nil)
+            let otherId = try await server.runInProgress()
+            let again = try await Self.post(server, key: "nightly-2026-12-07")
+            #expect(again.status == 200, "\(again.text)")
+            #expect(try again.json()["runId"] as? String == runId)
+            await gate.open()
+            #expect(try await other.json()["runId"] as? String == otherId)
+            #expect(try server.recordedRuns().count == 2)
+            #expect(try await Self.metric(server, #"streamrecon_runs_not_started_total{reason="key_used"} 1"#))
+        }
+    }
+
     @Test func statusesAcksAndAlertsServedAndCounted() async throws {
         try await Receiver.with([.status(204)]) { receiver in
             try await ServerHarness.with(configure: { configuration, directory in
