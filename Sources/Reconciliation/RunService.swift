@@ -301,7 +301,8 @@ public struct RunService: Sendable {
                 case .unavailable(let sourceError): throw .store(sourceError)
                 case .keyUsed(let used):
                     var stored = try await answer(runKey: request.runKey ?? "", used: used, store: store, logger: logger)
-                    stored.ruleLocations = RuleLocations(ruleSet)
+                    // Lines of the rules file only while it is the one the run used: after an edit they have moved.
+                    if stored.rules.sha256 == rules.sha256 { stored.ruleLocations = RuleLocations(ruleSet) }
                     return stored
                 }
             }

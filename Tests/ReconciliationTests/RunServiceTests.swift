@@ -41,6 +41,23 @@ struct RunServiceTests {
         #expect(try await history.show(id: "nope") == nil)
     }
 
+    /// A run key answers with the stored report. It points at the rules file's lines (SARIF,
+    /// JUnit) only while that file is the one the run used: after an edit the lines have moved.
+    @Test func aStoredReportPointsAtTheRulesOnlyWhileTheyAreUnchanged() async throws {
+        let path = try scratch.database(sql: try demoSQL())
+        let rules = scratch.path("rules.yaml")
+        try String(contentsOfFile: rulesPath, encoding: .utf8).write(toFile: rules, atomically: true, encoding: .utf8)
+        var keyed = try request(db: path)
+        keyed.rulesPath = rules
+        keyed.runKey = "nightly-2026-12-07"
+        let first = try await RunService().run(keyed)
+        let same = try await RunService().run(keyed)
+        #expect(same.runId == first.runId && same.ruleLocations != nil)
+        try ("# moved down a line\n" + String(contentsOfFile: rules, encoding: .utf8)).write(toFile: rules, atomically: true, encoding: .utf8)
+        let edited = try await RunService().run(keyed)
+        #expect(edited.runId == first.runId && edited.ruleLocations == nil)
+    }
+
     @Test func theRunIsRecordedAsRunningBeforeItReadsTheChain() async throws {
         let path = try scratch.database(sql: try demoSQL())
         /// A chain that looks at the run table when the run opens it.
