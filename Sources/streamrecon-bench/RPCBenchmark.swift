@@ -46,7 +46,7 @@ enum RPCBenchmark {
             let rules = scratch.appendingPathComponent("rules-\(multicall).yaml").path
             try rulesText(batchSize: batchSize, multicall: multicall).write(toFile: rules, atomically: true, encoding: .utf8)
             var status: Int32 = 0
-            let wall = try await seconds {
+            let wall = try seconds {
                 status = try runChild(binary, ["run", "--rules", rules, "--db", db, "--chain", url, "--dry-run", "--format", "json",
                                                "--output", scratch.appendingPathComponent("report.json").path])
             }
