@@ -158,9 +158,11 @@ enum PostgresSession {
         case .serverClosedConnection, .uncleanShutdown:
             return SourceError(.unreadable, at: location, connecting
                 ? "cannot connect: the connection was closed before logging in (is the host reachable, and is it a PostgreSQL server?)"
-                : "the server closed the connection")
+                : "the connection to the database was lost: the server closed it")
         case .clientClosedConnection:
-            return SourceError(.unreadable, at: location, "the connection was closed")
+            // A statement sent while the connection was already closing (the server ended it
+            // between statements); streamrecon's own closes (a timeout, a stop) say so first.
+            return SourceError(.unreadable, at: location, "the connection to the database was lost")
         case .queryCancelled:
             return SourceError.stopped(at: location)
         case .sslUnsupported:

@@ -257,6 +257,31 @@ struct PostgresSourceTests {
         }
     }
 
+    /// The connection is lost while no `FETCH` is in flight (the pages read ahead have arrived):
+    /// the next one fails saying the connection was lost, not that it was closed.
+    @Test func aConnectionLostBetweenPagesSaysSo() async throws {
+        let database = try await TestDatabase("""
+            CREATE TABLE streams (id text PRIMARY KEY, total int8);
+            INSERT INTO streams SELECT 's' || g, g FROM generate_series(1, 1000) g;
+            """)
+        let pages = try await PostgresAppDatabase(location: try database.location())
+            .open(SourceQuery(ruleSet: try rules([("total", "amount")]), batchSize: 10))
+        _ = try await pages.next()
+        _ = try await Poll.until("the reader idle between pages") {
+            try database.psql("""
+                SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    AND state = 'idle in transaction' AND query LIKE 'FETCH%'
+                """) == "1" ? true : nil
+        }
+        try database.terminateOtherSessions()
+        do {
+            while try await pages.next() != nil {}
+            Issue.record("the read went on after its connection was lost")
+        } catch {
+            #expect(error.message.hasPrefix("the connection to the database was lost") || error.message.contains("terminating connection"), "\(error)")
+        }
+    }
+
     @Test func credentialsNeverReachErrors() async throws {
         let database = try await TestDatabase("")
         let location = try PostgresLocation(database.url(password: "Wr0ng-Secret"), environment: [:])
