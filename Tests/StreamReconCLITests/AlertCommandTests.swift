@@ -11,8 +11,7 @@ struct AlertCommandTests {
     static let secret = "whsec-test-3f9a"
 
     init() throws {
-        scratch = try RunCommandTests()
-        app = try scratch.sqlite("app.sqlite", try String(contentsOf: scratch.directory.appendingPathComponent("Fixtures/demo.sql"), encoding: .utf8))
+        (scratch, app) = try RunCommandTests.demoApp()
     }
 
     var environment: [String: String] {

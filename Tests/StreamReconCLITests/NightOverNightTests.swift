@@ -4,18 +4,12 @@ import Testing
 
 /// Memory between runs, through the real binary: statuses against the previous run, resolved
 /// drift, acknowledgements and run keys.
-struct NightOverNightTests {
+struct NightOverNightTests: DemoAppRuns {
     let scratch: RunCommandTests
     let app: String
 
     init() throws {
-        scratch = try RunCommandTests()
-        app = try scratch.sqlite("app.sqlite", try String(contentsOf: scratch.directory.appendingPathComponent("Fixtures/demo.sql"), encoding: .utf8))
-    }
-
-    func run(_ arguments: [String]) throws -> (status: Int32, report: [String: Any], stderr: String) {
-        let output = try scratch.run(["run", "--db", app, "--format", "json"] + arguments)
-        return (output.status, try scratch.json(output.stdout), output.stderr)
+        (scratch, app) = try RunCommandTests.demoApp()
     }
 
     func change(_ sql: String) throws {

@@ -8,18 +8,12 @@ import Testing
 /// `run --shard I/N` and `runs show KEY`, through the real binary: the shards of the demo cover
 /// every stream once, record into one store at once (one run per shard), are compared with the
 /// same shard the night before, and merge back into the whole run's report.
-struct ShardCommandTests {
+struct ShardCommandTests: DemoAppRuns {
     let scratch: RunCommandTests
     let app: String
 
     init() throws {
-        scratch = try RunCommandTests()
-        app = try scratch.sqlite("app.sqlite", try String(contentsOf: scratch.directory.appendingPathComponent("Fixtures/demo.sql"), encoding: .utf8))
-    }
-
-    func run(_ arguments: [String]) throws -> (status: Int32, report: [String: Any], stderr: String) {
-        let output = try scratch.run(["run", "--db", app, "--format", "json"] + arguments)
-        return (output.status, try scratch.json(output.stdout), output.stderr)
+        (scratch, app) = try RunCommandTests.demoApp()
     }
 
     /// Each discrepancy without what differs from run to run (when and in which run it was first seen).
