@@ -51,6 +51,8 @@ final class PostgresPages: RecordPages {
         var exhausted = false
         /// Every row is read (or the read failed), and the connection is closed.
         var done = false
+        /// The last `FETCH` sent: the next one's `read_timeout` starts when it completes.
+        var lastSent: EventLoopFuture<PostgresQueryMetadata>?
     }
 
     static let readAhead = 2
@@ -83,8 +85,9 @@ final class PostgresPages: RecordPages {
 
     /// Sends the next `FETCH` at once (the connection runs them in the order they are sent) and
     /// decodes its rows on the connection's event loop as they arrive, off the threads that
-    /// reconcile; the task gives them once the `FETCH` is complete.
-    private func fetchPage() -> Task<Page, any Error> {
+    /// reconcile; the task gives them once the `FETCH` is complete. Its `read_timeout` runs from
+    /// when the `FETCH` before it (`after`) completed: until then it waits its turn.
+    private func fetchPage(after: EventLoopFuture<PostgresQueryMetadata>?) -> (page: Task<Page, any Error>, sent: EventLoopFuture<PostgresQueryMetadata>) {
         let records = Mutex<[SourceRecord]>([])
         let decoder = decoder
         let sent = connection.query(fetch, logger: PostgresSession.quiet) { row in
@@ -92,18 +95,25 @@ final class PostgresPages: RecordPages {
             records.withLock { $0.append(record) }
         }
         let (connection, timeout, limit) = (connection, location.readTimeout, limit)
-        return Task {
+        let page = Task { () async throws -> Page in
+            // Bounded by its own timeout; its failure is its own page's to report.
+            _ = try? await after?.get()
             _ = try await PostgresSession.bounded(connection, timeout: timeout, closeOnCancel: true) { try await sent.get() }
             let page = records.withLock { records in defer { records = [] }; return records }
             return (page, page.count == limit)
         }
+        return (page, sent)
     }
 
     /// The oldest page asked for, with `readAhead` more asked for behind it; nil once every page is read.
     private func take() -> Task<Page, any Error>? {
         state.withLock { state in
             guard !state.done else { return nil }
-            while !state.exhausted, state.pending.count < Self.readAhead + 1 { state.pending.append(fetchPage()) }
+            while !state.exhausted, state.pending.count < Self.readAhead + 1 {
+                let (page, sent) = fetchPage(after: state.lastSent)
+                state.pending.append(page)
+                state.lastSent = sent
+            }
             return state.pending.isEmpty ? nil : state.pending.removeFirst()
         }
     }
