@@ -222,6 +222,8 @@ public struct RunService: Sendable {
         guard let history = request.history else { return .success(nil) }
         do {
             return .success(try await history.baseline(rulesName: rulesName, shard: request.shard))
+        } catch where Task.isCancelled {
+            return .success(nil)
         } catch {
             logger?.warning("cannot read the previous run; every discrepancy counts as new", metadata: ["error": .string(error.description)])
             return .success(nil)

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ReconEngine
 import ReconSources
 import ReconSQLite
@@ -73,5 +74,21 @@ struct RunMemoryTests {
         // Generous for a loaded machine; before, it took the read's 30 s and then fail's 120 s.
         #expect(ContinuousClock.now - stopped < .seconds(60))
         #expect(try await store.latest()?.status == .aborted)
+    }
+
+    /// A dry run stopped while it reads the previous run ends at once, and does not say the
+    /// previous run could not be read: it was not asked for any more.
+    @Test func aDryRunStoppedWhileItReadsThePreviousRunSaysNothingOfIt() async throws {
+        let scratch = try Scratch()
+        let path = try scratch.database(sql: try demoSQL())
+        let logs = LogLines()
+        var request = RunService.Request(rulesPath: repositoryRoot.appendingPathComponent("Rules/streams.yaml").path, db: SQLiteAppDatabase(path: path),
+                                         chain: ChainSnapshotFile(path: demoChainPath), store: nil, logger: Logger(label: "test") { _ in logs })
+        request.history = UnreadableHistory(inner: SQLiteRunStore(path: path), slow: true)
+        let run = Task { try await RunService().run(request) }
+        try await Poll.until("the run to start") { logs.contains("run started") ? true : nil }
+        run.cancel()
+        #expect(try await run.value.status == .aborted)
+        #expect(!logs.contains("cannot read the previous run; every discrepancy counts as new"))
     }
 }
