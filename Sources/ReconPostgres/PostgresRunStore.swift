@@ -272,6 +272,8 @@ public final class PostgresRunStore: RunStore {
     public func keyedRun(_ runKey: String) async throws(SourceError) -> RunRecord? {
         do {
             return try await read { connection in
+                // Run tables from before run keys (read by a dry run, never migrated) have no keyed run.
+                guard try await PostgresRunSchema.runsHave("run_key", connection) else { return nil }
                 let migrated = try await PostgresRunSchema.isMigrated(connection), sharded = try await PostgresRunSchema.runsHave("shard", connection)
                 return try await PostgresTableCheck.rows(connection, """
                     \(unescaped: PostgresRunSchema.selectRuns(migrated: migrated, sharded: sharded)) WHERE run_key = \(runKey)

@@ -52,16 +52,17 @@ public actor RunCoordinator {
     /// `incremental`: check only what changed since the previous run, and `samplePercent` of the rest.
     public func run(dryRun: Bool, runKey: String? = nil, shard: Shard? = nil, incremental: Bool = false, samplePercent: Double = 0,
                     logger requestLogger: Logger) async -> Outcome {
+        // A retry of a finished run gets its report, whatever runs now (as `begin` answers).
+        if accepting, current != nil, !dryRun, let runKey, let stored = await finishedRun(key: runKey) {
+            metrics.notStarted("key_used")
+            return .finished(stored)
+        }
+        // Read after the store was: the server may be stopping, or the run in progress may have finished, meanwhile.
         guard accepting else {
             metrics.notStarted("shutting_down")
             return .shuttingDown
         }
         if let current {
-            // A retry of a finished run gets its report, whatever runs now (as `begin` answers).
-            if !dryRun, let runKey, let stored = await finishedRun(key: runKey) {
-                metrics.notStarted("key_used")
-                return .finished(stored)
-            }
             metrics.notStarted("busy")
             return .busy(RunInProgress(runId: current.id, store: configuration.storeDisplayName))
         }

@@ -176,6 +176,7 @@ struct PostgresRunStoreTests {
         #expect(try await store.show(id: "r1")?.discrepancies.count == 2)
         #expect(try await store.baseline(rulesName: "payment-streams")?.entries.count == 2)
         #expect(try await store.storedReport(id: "r1")?.discrepancies.count == 2)
+        #expect(try await store.keyedRun("nightly-2026-12-01") == nil)
     }
 
     @Test func aStoreWithNoRunsSaysSo() async throws {
