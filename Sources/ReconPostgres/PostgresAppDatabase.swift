@@ -96,9 +96,7 @@ final class PostgresPages: RecordPages {
         }
         let (connection, timeout, limit) = (connection, location.readTimeout, limit)
         let page = Task { () async throws -> Page in
-            // Bounded by its own timeout; its failure is its own page's to report.
-            _ = try? await after?.get()
-            _ = try await PostgresSession.bounded(connection, timeout: timeout, closeOnCancel: true) { try await sent.get() }
+            _ = try await PostgresSession.bounded(connection, future: sent, startingAfter: after?.map { _ in }, timeout: timeout, closeOnCancel: true)
             let page = records.withLock { records in defer { records = [] }; return records }
             return (page, page.count == limit)
         }

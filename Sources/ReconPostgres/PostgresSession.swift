@@ -38,9 +38,9 @@ enum PostgresSession {
     /// state machine traps when the server closes the connection mid-stream.
     static func rows(_ connection: PostgresConnection, _ query: PostgresQuery, timeout: Duration = .seconds(300),
                      closeOnCancel: Bool = false) async throws -> [PostgresRow] {
-        try await bounded(connection, timeout: timeout, closeOnCancel: closeOnCancel) {
-            try await connection.query(query, logger: quiet).get().rows
-        }
+        guard !connection.isClosed else { throw ConnectionClosed() }
+        return try await bounded(connection, future: connection.query(query, logger: quiet).map(\.rows), timeout: timeout,
+                                 closeOnCancel: closeOnCancel)
     }
 
     /// Runs a statement, discarding any rows.
@@ -49,49 +49,68 @@ enum PostgresSession {
         _ = try await rows(connection, query, timeout: timeout, closeOnCancel: closeOnCancel)
     }
 
-    /// `body`'s result, bounded: past `timeout` the connection is closed and the call fails; a
-    /// connection that closes under it fails it (postgres-nio can leave work on a closed
-    /// connection waiting for good, and then `body` is left behind); with `closeOnCancel`, a
-    /// cancelled task closes the connection and fails at once (a source's read; a run store's
-    /// writes are never cut short this way).
+    /// `body`'s result, bounded as `bounded(_:future:…)` bounds a statement's.
     static func bounded<T: Sendable>(_ connection: PostgresConnection, timeout: Duration, closeOnCancel: Bool = false,
                                      _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         guard !connection.isClosed else { throw ConnectionClosed() }
+        let done = connection.eventLoop.makePromise(of: T.self)
+        let work = Task {
+            do {
+                done.succeed(try await body())
+            } catch {
+                done.fail(error)
+            }
+        }
+        return try await bounded(connection, future: done.futureResult, timeout: timeout, closeOnCancel: closeOnCancel) { work.cancel() }
+    }
+
+    /// `future`'s value (a statement sent on `connection`), bounded: past `timeout` the connection
+    /// is closed and the call fails; a connection that closes under it fails it (postgres-nio can
+    /// leave work on a closed connection waiting for good); with `closeOnCancel`, a cancelled task
+    /// closes the connection and fails at once (a source's read; a run store's writes are never
+    /// cut short this way). The timeout starts when `start` completes (a statement queued behind
+    /// it), else at once. It runs on the connection's event loop, as the statement's completion
+    /// does: threads busy elsewhere cannot make a statement look late.
+    static func bounded<T: Sendable>(_ connection: PostgresConnection, future: EventLoopFuture<T>, startingAfter start: EventLoopFuture<Void>? = nil,
+                                     timeout: Duration, closeOnCancel: Bool = false,
+                                     onCancel: @escaping @Sendable () -> Void = {}) async throws -> T {
         let loop = connection.eventLoop
         // The callbacks hold the box, not the promise: a completed promise keeps its value, and a
         // close callback lives as long as the connection.
         let pending = NIOLockedValueBox<EventLoopPromise<T>?>(loop.makePromise(of: T.self))
         let result = pending.withLockedValue { $0!.futureResult }
-        @Sendable func settle(_ outcome: Result<T, any Error>) {
+        /// Settles the call unless it is settled already; whether it did.
+        @Sendable func settle(_ outcome: Result<T, any Error>) -> Bool {
             pending.withLockedValue { promise in
-                promise?.completeWith(outcome)
+                guard let unsettled = promise else { return false }
                 promise = nil
+                unsettled.completeWith(outcome)
+                return true
             }
         }
-        let deadline = loop.scheduleTask(in: .nanoseconds(Int64(timeout / .nanoseconds(1)))) {
-            settle(.failure(TimedOut(limit: timeout)))
-            connection.close().whenComplete { _ in }
+        let deadline = NIOLockedValueBox<Scheduled<Void>?>(nil)
+        @Sendable func arm() {
+            let scheduled = loop.scheduleTask(in: .nanoseconds(Int64(timeout / .nanoseconds(1)))) {
+                if settle(.failure(TimedOut(limit: timeout))) { connection.close().whenComplete { _ in } }
+            }
+            deadline.withLockedValue { $0 = scheduled }
+            if pending.withLockedValue({ $0 == nil }) { scheduled.cancel() }
+        }
+        if let start { start.whenComplete { _ in arm() } } else { arm() }
+        future.whenComplete { outcome in
+            deadline.withLockedValue { $0?.cancel() }
+            _ = settle(outcome)
         }
         connection.closeFuture.whenComplete { _ in
             // The call's own error (the server's reason) usually follows at once: give it a moment.
-            loop.scheduleTask(in: .seconds(1)) { settle(.failure(ConnectionClosed())) }
-        }
-        let work = Task {
-            do {
-                let value = try await body()
-                deadline.cancel()
-                settle(.success(value))
-            } catch {
-                deadline.cancel()
-                settle(.failure(error))
-            }
+            loop.scheduleTask(in: .seconds(1)) { _ = settle(.failure(ConnectionClosed())) }
         }
         return try await withTaskCancellationHandler {
             try await result.get()
         } onCancel: {
             guard closeOnCancel else { return }
-            work.cancel()
-            settle(.failure(CancellationError()))
+            onCancel()
+            _ = settle(.failure(CancellationError()))
             connection.close().whenComplete { _ in }
         }
     }

@@ -367,17 +367,17 @@ struct PostgresSourceTests {
         #expect(ContinuousClock.now - started < Self.loadedMachineBound)
     }
 
-    /// `read_timeout` bounds each `FETCH` on its own, not the ones queued behind it: pages of 0.6 s
-    /// each, four of them, read within a 1 s limit (the pages read ahead waited for the ones before).
+    /// `read_timeout` bounds each `FETCH` on its own, not the ones queued behind it: pages of 1.2 s
+    /// each, four of them, read within a 2 s limit (the pages read ahead waited for the ones before).
     @Test func theReadTimeoutBoundsEachPageNotThoseQueuedBehindIt() async throws {
         let database = try await TestDatabase("""
             CREATE TABLE base (id text PRIMARY KEY, total int8);
             INSERT INTO base SELECT 's' || g, g FROM generate_series(1, 40) g;
             CREATE FUNCTION slow(v int8) RETURNS int8 LANGUAGE plpgsql STABLE AS $$
-                BEGIN IF v % 10 = 0 THEN PERFORM pg_sleep(0.6); END IF; RETURN v; END $$;
+                BEGIN IF v % 10 = 0 THEN PERFORM pg_sleep(1.2); END IF; RETURN v; END $$;
             CREATE VIEW streams AS SELECT id, slow(total) AS total FROM base;
             """)
-        let source = PostgresAppDatabase(location: try database.location(query: "read_timeout=1"))
+        let source = PostgresAppDatabase(location: try database.location(query: "read_timeout=2"))
         let pages = try await source.open(SourceQuery(ruleSet: try rules([("total", "amount")]), batchSize: 10))
         var rows = 0
         while let page = try await pages.next() { rows += page.count }
