@@ -9,15 +9,10 @@ enum FindingJSON {
     static func append(_ finding: Finding, pretty: Bool, indent: Int, to out: inout [UInt8]) {
         let inner = pretty ? indent + 2 : 0
         func spaces(_ count: Int) { for _ in 0..<count { out.append(UInt8(ascii: " ")) } }
-        func name(_ key: StaticString) {
-            spaces(inner)
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-            out.append(contentsOf: pretty ? #"" : "#.utf8 : #"":"#.utf8)
-        }
+        func name(_ key: StaticString) { appendName(key, pretty: pretty, indent: inner, to: &out) }
         func member(_ key: StaticString, _ value: String?) {
             name(key)
-            if let value { appendString(value, to: &out) } else { out.append(contentsOf: "null".utf8) }
+            appendValue(value, to: &out)
             out.append(contentsOf: pretty ? ",\n".utf8 : ",".utf8)
         }
         out.append(contentsOf: pretty ? "{\n".utf8 : "{".utf8)
@@ -99,11 +94,8 @@ enum FindingJSON {
             ("side", entry.side), ("streamId", entry.streamId),
         ]
         for (index, (key, value)) in members.enumerated() {
-            if pretty { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent + 2)) }
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-            out.append(contentsOf: pretty ? #"" : "#.utf8 : #"":"#.utf8)
-            if let value { appendString(value, to: &out) } else { out.append(contentsOf: "null".utf8) }
+            appendName(key, pretty: pretty, indent: pretty ? indent + 2 : 0, to: &out)
+            appendValue(value, to: &out)
             if index < members.count - 1 { out.append(contentsOf: pretty ? ",\n".utf8 : ",".utf8) }
         }
         if pretty {
@@ -111,6 +103,19 @@ enum FindingJSON {
             out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent))
         }
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// A member's name, `indent` spaces in, and what separates it from its value.
+    private static func appendName(_ key: StaticString, pretty: Bool, indent: Int, to out: inout [UInt8]) {
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent))
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        out.append(contentsOf: pretty ? #"" : "#.utf8 : #"":"#.utf8)
+    }
+
+    /// A string value, or `null`.
+    private static func appendValue(_ value: String?, to out: inout [UInt8]) {
+        if let value { appendString(value, to: &out) } else { out.append(contentsOf: "null".utf8) }
     }
 
     /// A JSON string literal, escaped as `JSONEncoder` escapes it (slashes left as they are).
