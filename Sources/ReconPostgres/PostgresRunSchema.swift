@@ -236,9 +236,9 @@ enum PostgresRunSchema {
         for row in rows {
             let (streamId, kind, field, rule, side, severity, fingerprint, firstSeenAt, firstSeenRunId) =
                 try row.decode((String, String, String?, String, String?, String, String?, String?, String?).self)
-            entries.append(RunBaseline.Entry(stored: fingerprint, streamId: streamId, kind: shared(kind), field: shared(field), rule: shared(rule),
-                                             side: shared(side), severity: shared(severity), firstSeenAt: shared(firstSeenAt),
-                                             firstSeenRunId: shared(firstSeenRunId), runId: runId, rulesName: rulesName, runStartedAt: runStartedAt))
+            entries.append(shared.entry(stored: fingerprint, streamId: streamId, kind: kind, field: field, rule: rule, side: side, severity: severity,
+                                        firstSeenAt: firstSeenAt, firstSeenRunId: firstSeenRunId, runId: runId, rulesName: rulesName,
+                                        runStartedAt: runStartedAt))
         }
         return entries
     }

@@ -133,9 +133,8 @@ enum SQLiteRunRows {
         var shared = RunBaseline.SharedTexts()
         var entries: [RunBaseline.Entry] = []
         while let row = try rows.next() {
-            entries.append(RunBaseline.Entry(stored: row[6], streamId: row[0], kind: shared(row[1]), field: shared(row[2]), rule: shared(row[3]),
-                                             side: shared(row[4]), severity: shared(row[5]), firstSeenAt: shared(row[7]),
-                                             firstSeenRunId: shared(row[8]), runId: runId, rulesName: rulesName, runStartedAt: runStartedAt))
+            entries.append(shared.entry(stored: row[6], streamId: row[0], kind: row[1], field: row[2], rule: row[3], side: row[4], severity: row[5],
+                                        firstSeenAt: row[7], firstSeenRunId: row[8], runId: runId, rulesName: rulesName, runStartedAt: runStartedAt))
         }
         return entries
     }

@@ -85,8 +85,18 @@ public struct RunBaseline: Sendable {
 
         public init() {}
 
-        public mutating func callAsFunction(_ text: String) -> String { seen.insert(text).memberAfterInsert }
-        public mutating func callAsFunction(_ text: String?) -> String? { text.map { self($0) } }
+        private mutating func callAsFunction(_ text: String) -> String { seen.insert(text).memberAfterInsert }
+        private mutating func callAsFunction(_ text: String?) -> String? { text.map { self($0) } }
+
+        /// `Entry(stored:…)` from a store's row, its repeated texts (all but the stream id and the
+        /// fingerprint) shared.
+        public mutating func entry(stored fingerprint: String?, streamId: String, kind: String, field: String?, rule: String, side: String?,
+                                   severity: String, firstSeenAt: String?, firstSeenRunId: String?, runId: String, rulesName: String,
+                                   runStartedAt: String) -> Entry {
+            Entry(stored: fingerprint, streamId: streamId, kind: self(kind), field: self(field), rule: self(rule), side: self(side),
+                  severity: self(severity), firstSeenAt: self(firstSeenAt), firstSeenRunId: self(firstSeenRunId), runId: runId,
+                  rulesName: rulesName, runStartedAt: runStartedAt)
+        }
     }
 
     public var runId: String
