@@ -9,8 +9,18 @@ import Testing
 struct DeploymentsRunTests {
     static let (alpha, beta) = (31401, 31402)
 
-    /// The demo DB's streams on both chains; on beta, stream_1's released amount differs from the chain's.
-    static func database(in directory: URL) throws -> String {
+    /// One rig per chain, started together.
+    static func startRigs() async throws -> (alpha: EVMRig, beta: EVMRig) {
+        async let alphaRig = EVMRig.start(options: .init(chainId: alpha))
+        async let betaRig = EVMRig.start(options: .init(chainId: beta))
+        return try await (alphaRig, betaRig)
+    }
+
+    /// A new scratch directory (the caller removes it) holding the demo DB's streams on both
+    /// chains; on beta, stream_1's released amount differs from the chain's.
+    static func scratch() throws -> (directory: URL, db: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-deployments-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let db = directory.appendingPathComponent("app.sqlite").path
         let queue = try DatabaseQueue(path: db)
         try queue.write { db in
@@ -24,7 +34,7 @@ struct DeploymentsRunTests {
                 """)
         }
         try queue.close()
-        return db
+        return (directory, db)
     }
 
     /// The rig's demo rules with two deployments: alpha on the first rig, beta on the second.
@@ -60,13 +70,9 @@ struct DeploymentsRunTests {
     ]
 
     @Test func eachDeploymentIsReconciledAtItsOwnPinAndAFailingOneIsNamed() async throws {
-        async let startedAlpha = EVMRig.start(options: .init(chainId: Self.alpha))
-        async let startedBeta = EVMRig.start(options: .init(chainId: Self.beta))
-        let (alphaRig, betaRig) = try await (startedAlpha, startedBeta)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-deployments-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (alphaRig, betaRig) = try await Self.startRigs()
+        let (directory, db) = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let db = try Self.database(in: directory)
         let rules = try Self.rules(in: directory, escrows: (alphaRig.escrow, betaRig.escrow))
 
         // Both deployments: the demo's drift on each chain, and beta's own mismatch; each pin reported.
@@ -125,10 +131,8 @@ struct DeploymentsRunTests {
     }
 
     @Test func aMissingNodeVariableOrAnIncrementalRunIsRefusedAtTheStart() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-deployments-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, db) = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let db = try Self.database(in: directory)
         let address = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
         let rules = try Self.rules(in: directory, escrows: (address, address))
         var environment = Self.environment(alpha: "http://127.0.0.1:1", beta: " ")

@@ -7,13 +7,9 @@ extension DeploymentsRunTests {
     /// (`CHAINID:ID`), on the DB side and in each deployment's view alike, so the shards together
     /// find what one run finds, chain-only streams included.
     @Test func shardsOverSeveralDeploymentsTogetherFindWhatTheWholeRunFinds() async throws {
-        async let startedAlpha = EVMRig.start(options: .init(chainId: Self.alpha))
-        async let startedBeta = EVMRig.start(options: .init(chainId: Self.beta))
-        let (alphaRig, betaRig) = try await (startedAlpha, startedBeta)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamrecon-deployments-shard-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (alphaRig, betaRig) = try await Self.startRigs()
+        let (directory, db) = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let db = try Self.database(in: directory)
         let rules = try Self.rules(in: directory, escrows: (alphaRig.escrow, betaRig.escrow))
         let environment = Self.environment(alpha: alphaRig.url, beta: betaRig.url)
         func run(_ extra: [String]) throws -> [String] {
