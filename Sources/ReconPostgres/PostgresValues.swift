@@ -77,25 +77,25 @@ enum PostgresColumnKind: Sendable, Equatable {
     /// A `numeric` without decimals that fits 64 bits, read without text (most amounts): nil for
     /// any other, which `numericText` reads.
     static func numericInteger(_ buffer: ByteBuffer) -> Int64? {
-        guard let count = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: Int16.self),
-              let weight = buffer.getInteger(at: buffer.readerIndex + 2, endianness: .big, as: Int16.self),
-              let sign = buffer.getInteger(at: buffer.readerIndex + 4, endianness: .big, as: UInt16.self),
-              let scale = buffer.getInteger(at: buffer.readerIndex + 6, endianness: .big, as: Int16.self),
-              scale == 0, sign == 0 || sign == 0x4000, count >= 0, weight < 5, count <= weight + 1,
-              buffer.readableBytes == 8 + Int(count) * 2
-        else { return nil }
-        if count == 0 { return 0 }
-        guard weight >= 0 else { return nil }
-        var value: Int64 = 0
-        for index in 0...Int(weight) {
-            let digit = index < Int(count) ? Int64(buffer.getInteger(at: buffer.readerIndex + 8 + index * 2, endianness: .big, as: Int16.self) ?? -1) : 0
-            guard (0..<10_000).contains(digit) else { return nil }
-            let (scaled, overflow) = value.multipliedReportingOverflow(by: 10_000)
-            let (sum, carry) = scaled.addingReportingOverflow(digit)
-            guard !overflow, !carry else { return nil }
-            value = sum
+        buffer.withUnsafeReadableBytes { bytes -> Int64? in
+            func int16(_ offset: Int) -> Int16 { Int16(bitPattern: UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])) }
+            guard bytes.count >= 8 else { return nil }
+            let (count, weight, sign, scale) = (int16(0), int16(2), UInt16(bitPattern: int16(4)), int16(6))
+            guard scale == 0, sign == 0 || sign == 0x4000, count >= 0, weight < 5, count <= weight + 1, bytes.count == 8 + Int(count) * 2
+            else { return nil }
+            if count == 0 { return 0 }
+            guard weight >= 0 else { return nil }
+            var value: Int64 = 0
+            for index in 0...Int(weight) {
+                let digit = index < Int(count) ? Int64(int16(8 + index * 2)) : 0
+                guard (0..<10_000).contains(digit) else { return nil }
+                let (scaled, overflow) = value.multipliedReportingOverflow(by: 10_000)
+                let (sum, carry) = scaled.addingReportingOverflow(digit)
+                guard !overflow, !carry else { return nil }
+                value = sum
+            }
+            return sign == 0x4000 ? -value : value
         }
-        return sign == 0x4000 ? -value : value
     }
 
     /// `numeric`'s binary form (digit count, weight, sign, display scale, then base-10000
