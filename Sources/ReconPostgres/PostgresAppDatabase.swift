@@ -8,11 +8,19 @@ import Synchronization
 /// `REPEATABLE READ` transaction (one consistent snapshot, so no stream comes round twice),
 /// checked from the catalog first, then read through a cursor one page (`FETCH`) at a time:
 /// memory holds a page, never the table. Needs only `SELECT` on the table.
+///
+/// A table of `splitFromBlocks` 8 KiB blocks or more, on PostgreSQL 14 or later (which scans a
+/// `ctid` range without reading the rest) and not a standby, is read over two connections at
+/// once, each a half of its blocks, the second in the first's snapshot
+/// (`pg_export_snapshot`): decoding one connection's rows kept a core busy while the server and
+/// the reconciling threads waited. When the second connection cannot be had, one reads it all.
 public struct PostgresAppDatabase: AppDatabaseSource {
     public let location: PostgresLocation
+    public let splitFromBlocks: Int
 
-    public init(location: PostgresLocation) {
+    public init(location: PostgresLocation, splitFromBlocks: Int = 1024) {
         self.location = location
+        self.splitFromBlocks = splitFromBlocks
     }
 
     public var displayName: String { location.displayName }
@@ -20,18 +28,98 @@ public struct PostgresAppDatabase: AppDatabaseSource {
     public func open(_ query: SourceQuery) async throws(SourceError) -> any RecordPages {
         let connection = try await PostgresSession.connect(location)
         do {
-            try await PostgresSession.execute(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", timeout: location.readTimeout,
-                                              closeOnCancel: true)
+            try await begin(connection)
             let table = try await PostgresTableCheck.inspect(connection, query: query, at: displayName, timeout: location.readTimeout)
-            try await PostgresSession.execute(connection, PostgresQuery(unsafeSQL: """
-                DECLARE streamrecon_streams NO SCROLL CURSOR FOR
-                SELECT \(table.selectList) FROM \(table.qualifiedName) WHERE \(table.keyExpression) IS NOT NULL
-                """), timeout: location.readTimeout, closeOnCancel: true)
+            if let split = try await splitPoint(connection, table),
+               let second = await secondConnection(snapshot: split.snapshot, besides: connection, table: table, from: split.block) {
+                try await declare(connection, table, "ctid < '(\(split.block),0)'::tid")
+                return SplitPages(PostgresPages(connection: connection, table: table, query: query, location: location),
+                                  PostgresPages(connection: second, table: table, query: query, location: location))
+            }
+            try await declare(connection, table)
             return PostgresPages(connection: connection, table: table, query: query, location: location)
         } catch {
             await PostgresSession.close(connection)
             throw PostgresSession.describe(error, at: displayName)
         }
+    }
+
+    private func begin(_ connection: PostgresConnection) async throws {
+        try await PostgresSession.execute(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", timeout: location.readTimeout, closeOnCancel: true)
+    }
+
+    /// Declares the cursor the pages are fetched from: the table's keyed rows (`range`: those of a range of its blocks).
+    private func declare(_ connection: PostgresConnection, _ table: PostgresTableCheck.Table, _ range: String? = nil) async throws {
+        try await PostgresSession.execute(connection, PostgresQuery(unsafeSQL: """
+            DECLARE streamrecon_streams NO SCROLL CURSOR FOR
+            SELECT \(table.selectList) FROM \(table.qualifiedName) WHERE \(table.keyExpression) IS NOT NULL\(range.map { " AND " + $0 } ?? "")
+            """), timeout: location.readTimeout, closeOnCancel: true)
+    }
+
+    /// Where to split a large table's read, with the snapshot the second half is read in; nil
+    /// to read it over one connection.
+    private func splitPoint(_ connection: PostgresConnection, _ table: PostgresTableCheck.Table) async throws -> (block: Int64, snapshot: String)? {
+        guard ["r", "m"].contains(table.relationKind) else { return nil }
+        let blocks = try await PostgresTableCheck.rows(connection, timeout: location.readTimeout, closeOnCancel: true, PostgresQuery(unsafeSQL: """
+            SELECT CASE WHEN current_setting('server_version_num')::int4 >= 140000 AND NOT pg_is_in_recovery()
+                THEN pg_relation_size(\(table.relation)::oid) / current_setting('block_size')::int8 ELSE 0 END
+            """)) { try $0.decode(Int64.self) }.first ?? 0
+        guard blocks >= splitFromBlocks, blocks >= 2 else { return nil }
+        let snapshot = try await PostgresTableCheck.rows(connection, timeout: location.readTimeout, closeOnCancel: true,
+                                                         "SELECT pg_export_snapshot()") { try $0.decode(String.self) }.first
+        return snapshot.map { (blocks / 2, $0) }
+    }
+
+    /// A second connection, on another event loop, reading `table` from block `block` on in
+    /// the exported `snapshot`; nil when it cannot be had (the first then reads it all).
+    private func secondConnection(snapshot: String, besides first: PostgresConnection, table: PostgresTableCheck.Table,
+                                  from block: Int64) async -> PostgresConnection? {
+        let loop = MultiThreadedEventLoopGroup.singleton.makeIterator().first { $0 !== first.eventLoop }
+        guard let connection = try? await PostgresSession.connect(location, on: loop ?? first.eventLoop) else { return nil }
+        do {
+            try await begin(connection)
+            let literal = "'" + snapshot.replacingOccurrences(of: "'", with: "''") + "'"
+            try await PostgresSession.execute(connection, PostgresQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT \(literal)"), timeout: location.readTimeout,
+                                              closeOnCancel: true)
+            try await declare(connection, table, "ctid >= '(\(block),0)'::tid")
+            return connection
+        } catch {
+            await PostgresSession.close(connection)
+            return nil
+        }
+    }
+}
+
+/// A table's pages read over two connections at once: each `next` takes the next page of the
+/// one whose turn it is, so both keep their pages read ahead. The checks' findings (duplicate
+/// and NULL keys) are the first's: they cover the whole table.
+final class SplitPages: RecordPages {
+    private let halves: [PostgresPages]
+    private let turn = Mutex((next: 0, finished: [false, false]))
+
+    init(_ first: PostgresPages, _ second: PostgresPages) {
+        halves = [first, second]
+    }
+
+    var duplicateKeys: [(key: String, count: Int)] { halves[0].duplicateKeys }
+    var skippedRows: [String] { halves[0].skippedRows }
+
+    func next() async throws(SourceError) -> [SourceRecord]? {
+        while let index = turn.withLock({ turn -> Int? in
+            guard let index = [turn.next, 1 - turn.next].first(where: { !turn.finished[$0] }) else { return nil }
+            turn.next = 1 - index
+            return index
+        }) {
+            do {
+                if let page = try await halves[index].next() { return page }
+                turn.withLock { $0.finished[index] = true }
+            } catch {
+                // One half failed: the other's read is abandoned at once.
+                await halves[1 - index].abandon()
+                throw error
+            }
+        }
+        return nil
     }
 }
 
@@ -88,13 +176,13 @@ final class PostgresPages: RecordPages {
     /// reconcile; the task gives them once the `FETCH` is complete. Its `read_timeout` runs from
     /// when the `FETCH` before it (`after`) completed: until then it waits its turn.
     private func fetchPage(after: EventLoopFuture<PostgresQueryMetadata>?) -> (page: Task<Page, any Error>, sent: EventLoopFuture<PostgresQueryMetadata>) {
-        let records = Mutex<[SourceRecord]>([])
-        let decoder = decoder
+        let (decoder, limit) = (decoder, limit)
+        let records = Mutex<[SourceRecord]>({ var page: [SourceRecord] = []; page.reserveCapacity(min(limit, 4096)); return page }())
         let sent = connection.query(fetch, logger: PostgresSession.quiet) { row in
             let record = try decoder.record(row)
             records.withLock { $0.append(record) }
         }
-        let (connection, timeout, limit) = (connection, location.readTimeout, limit)
+        let (connection, timeout) = (connection, location.readTimeout)
         let page = Task { () async throws -> Page in
             _ = try await PostgresSession.bounded(connection, future: sent, startingAfter: after?.map { _ in }, timeout: timeout, closeOnCancel: true)
             let page = records.withLock { records in defer { records = [] }; return records }
@@ -132,21 +220,26 @@ final class PostgresPages: RecordPages {
             }
             return nil
         } catch {
-            state.withLock { state in
-                state.done = true
-                for page in state.pending { page.cancel() }
-                state.pending = []
-            }
-            await PostgresSession.close(connection)
+            await abandon()
             throw PostgresSession.describe(error, at: location.displayName)
         }
+    }
+
+    /// Ends the read: no more pages, and the connection (with its transaction) closed.
+    func abandon() async {
+        state.withLock { state in
+            state.done = true
+            for page in state.pending { page.cancel() }
+            state.pending = []
+        }
+        await PostgresSession.close(connection)
     }
 }
 
 /// A row of the streams table as a record: its key's text and its mapped columns' raw values.
 struct RowDecoder: Sendable {
     let kinds: [PostgresColumnKind]
-    let oids: [Set<UInt32>]
+    let oids: [[UInt32]]
     let names: [String]
     let displayName: String
 

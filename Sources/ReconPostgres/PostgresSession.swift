@@ -14,7 +14,8 @@ enum PostgresSession {
     /// postgres-nio logs nothing through this: errors reach the operator as `SourceError`s.
     static let quiet = Logger(label: "streamrecon.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    static func connect(_ location: PostgresLocation) async throws(SourceError) -> PostgresConnection {
+    /// A connection on `loop` (default: any of the shared group's).
+    static func connect(_ location: PostgresLocation, on loop: (any EventLoop)? = nil) async throws(SourceError) -> PostgresConnection {
         let tls: PostgresConnection.Configuration.TLS
         do {
             tls = try tlsMode(location)
@@ -26,7 +27,7 @@ enum PostgresSession {
         configuration.options.connectTimeout = .nanoseconds(Int64(location.connectTimeout / .nanoseconds(1)))
         configuration.options.additionalStartupParameters = [("application_name", location.applicationName)]
         do {
-            return try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
+            return try await PostgresConnection.connect(on: loop ?? MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
                                                         id: 1, logger: quiet)
         } catch {
             throw describe(error, at: location.displayName, connecting: true)

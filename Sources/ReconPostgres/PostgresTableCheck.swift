@@ -6,6 +6,9 @@ import ReconSources
 /// exactly, and which keys cannot be paired (duplicates as text, and NULLs).
 enum PostgresTableCheck {
     struct Table: Sendable {
+        /// The relation's OID and kind (`r` table, `p` partitioned, `v` view, `m` materialized view, `f` foreign).
+        var relation: Int64
+        var relationKind: String
         var qualifiedName: String
         var keyExpression: String
         var selectList: String
@@ -13,7 +16,7 @@ enum PostgresTableCheck {
         var kinds: [PostgresColumnKind]
         /// The type OIDs each column may arrive as (its type, and a domain's base type): a column
         /// whose type changed between the checks and the read fails the run instead of being misread.
-        var oids: [Set<UInt32>]
+        var oids: [[UInt32]]
         var duplicates: [(key: String, count: Int)]
         var nullKeyRows: [String]
     }
@@ -40,7 +43,7 @@ enum PostgresTableCheck {
             """) { try $0.decode((String, Int32, String, Int64, Bool, Bool, Int64).self) }
         let byName = Dictionary(columns.map { ($0.0, $0) }, uniquingKeysWith: { first, _ in first })
         var kinds: [PostgresColumnKind] = []
-        var oids: [Set<UInt32>] = []
+        var oids: [[UInt32]] = []
         for column in query.keyColumns + query.columns {
             guard let found = byName[column] else {
                 throw SourceError(.missingColumn, at: location, "table '\(name)' has no column '\(column)' (columns: \(columns.map(\.0).joined(separator: ", ")))")
@@ -91,7 +94,7 @@ enum PostgresTableCheck {
         oids.removeFirst(keyColumns.count - 1)
         kinds[0] = .text
         oids[0] = [25] // text
-        return Table(qualifiedName: table, keyExpression: keyExpression, selectList: select, kinds: kinds, oids: oids, duplicates: duplicates,
+        return Table(relation: relation, relationKind: kind, qualifiedName: table, keyExpression: keyExpression, selectList: select, kinds: kinds, oids: oids, duplicates: duplicates,
                      nullKeyRows: nullKeyRows)
     }
 
