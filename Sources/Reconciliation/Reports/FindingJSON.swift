@@ -121,9 +121,14 @@ enum FindingJSON {
     /// A JSON string literal, escaped as `JSONEncoder` escapes it (slashes left as they are).
     static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
-            out.append(contentsOf: text.utf8)
-        } else {
+        // Most texts need no escaping: scanned and copied as one buffer.
+        var text = text
+        let plain = text.withUTF8 { bytes in
+            for byte in bytes where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if !plain {
             for scalar in text.unicodeScalars {
                 switch scalar {
                 case "\"": out.append(contentsOf: #"\""#.utf8)
