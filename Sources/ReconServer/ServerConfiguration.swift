@@ -41,7 +41,7 @@ public struct ServerConfiguration: Sendable {
     public var storeDisplayName: String { (try? runStore().displayName) ?? "the run store" }
 
     public init(host: String = "127.0.0.1", port: Int = 8080, rulesPath: String, database: String, store: String? = nil, chain: String,
-                batchSize: Int = 1000, tokens: ServiceTokens, shutdownGrace: Duration = .seconds(30), idleTimeout: Duration = .seconds(30),
+                batchSize: Int = SourceQuery.defaultBatchSize, tokens: ServiceTokens, shutdownGrace: Duration = .seconds(30), idleTimeout: Duration = .seconds(30),
                 maxBodyBytes: Int = 64 * 1024, assembly: Assembly) {
         self.host = host
         self.port = port

@@ -31,7 +31,7 @@ public struct Reconciler: Sendable {
     public var incremental: IncrementalPlan?
 
     /// `batchSize` is clamped to 1 through `SourceQuery.maximumBatchSize`.
-    public init(ruleSet: CompiledRuleSet, batchSize: Int = 1000) {
+    public init(ruleSet: CompiledRuleSet, batchSize: Int = SourceQuery.defaultBatchSize) {
         self.ruleSet = ruleSet
         self.batchSize = SourceQuery.clamped(batchSize)
         query = SourceQuery(ruleSet: ruleSet, batchSize: batchSize)

@@ -65,7 +65,7 @@ public struct RulesDiff: Sendable {
         var findings: [Finding] = []
     }
 
-    public func compare(db: any AppDatabaseSource, chain: any ChainSource, batchSize: Int = 1000) async throws(Reconciler.Stopped) -> Outcome {
+    public func compare(db: any AppDatabaseSource, chain: any ChainSource, batchSize: Int = SourceQuery.defaultBatchSize) async throws(Reconciler.Stopped) -> Outcome {
         let (query, oldColumns, oldFields) = query(batchSize: batchSize)
         let (old, new) = (old, new)
         let newCount = new.fields.count

@@ -39,7 +39,7 @@ public struct RunService: Sendable {
         /// In an incremental run, the share of unchanged rows checked anyway, 0 to 100.
         public var samplePercent: Double = 0
 
-        public init(rulesPath: String, db: any AppDatabaseSource, chain: any ChainSource, store: (any RunStore)?, batchSize: Int = 1000,
+        public init(rulesPath: String, db: any AppDatabaseSource, chain: any ChainSource, store: (any RunStore)?, batchSize: Int = SourceQuery.defaultBatchSize,
                     runId: String = RunService.newRunId(), logger: Logger? = nil) {
             self.rulesPath = rulesPath
             self.db = db

@@ -33,7 +33,7 @@ extension StreamRecon.Rules {
         var format: DiffFormat = .text
 
         @Option(help: "DB rows read per page, 1 to \(SourceQuery.maximumBatchSize).")
-        var batchSize = 1000
+        var batchSize = SourceQuery.defaultBatchSize
 
         enum DiffFormat: String, ExpressibleByArgument, CaseIterable {
             case text, json

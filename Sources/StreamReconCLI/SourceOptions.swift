@@ -20,7 +20,7 @@ struct SourceOptions: ParsableArguments {
     var acks: String?
 
     @Option(help: "DB rows read per page, 1 to \(SourceQuery.maximumBatchSize).")
-    var batchSize = 1000
+    var batchSize = SourceQuery.defaultBatchSize
 
     /// Where runs are recorded: `--store`, else the app database `database`. A `--store` file
     /// that does not exist yet is created; the app database never is.
