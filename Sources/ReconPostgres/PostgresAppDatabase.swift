@@ -32,7 +32,12 @@ public struct PostgresAppDatabase: AppDatabaseSource {
             let table = try await PostgresTableCheck.inspect(connection, query: query, at: displayName, timeout: location.readTimeout)
             if let split = try await splitPoint(connection, table),
                let second = await secondConnection(snapshot: split.snapshot, besides: connection, table: table, from: split.block) {
-                try await declare(connection, table, "ctid < '(\(split.block),0)'::tid")
+                do {
+                    try await declare(connection, table, "ctid < '(\(split.block),0)'::tid")
+                } catch {
+                    await PostgresSession.close(second)
+                    throw error
+                }
                 return SplitPages(PostgresPages(connection: connection, table: table, query: query, location: location),
                                   PostgresPages(connection: second, table: table, query: query, location: location))
             }

@@ -82,13 +82,7 @@ public struct Reconciler: Sendable {
         var checkedKeys: Set<String>?
 
         var outcome: Outcome {
-            // Sorted by index, by stream id first: moving the findings themselves (a dozen
-            // strings each) through a merge sort, or comparing them whole (which copied both),
-            // cost more than the rest of the report.
-            let streams = findings.map(\.streamId)
-            let order = findings.indices.sorted { a, b in
-                streams[a] != streams[b] ? streams[a] < streams[b] : Finding.reportOrder(findings[a], findings[b])
-            }
+            let order = findings.indicesInReportOrder(streamId: \.streamId, Finding.reportOrder)
             return Outcome(findings: order.map { findings[$0] }, streamsChecked: tally.streams, streamsByStatus: tally.byStatus,
                            chainBlock: block, chainBlockHash: blockHash, deployments: deployments, coverage: coverage, checkedKeys: checkedKeys)
         }

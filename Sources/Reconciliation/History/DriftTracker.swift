@@ -57,8 +57,7 @@ public struct DriftTracker: Sendable {
                 if let fingerprint = finding.tracking?.fingerprint { found.insert(fingerprint) }
             }
             let resolved = baseline.entries.values.filter { !found.contains($0.fingerprint) && rechecked?.contains($0.streamId) != false }
-            // Sorted by index: moving the entries themselves (nine strings each) costs more than comparing them.
-            report.resolved = resolved.indices.sorted { RunBaseline.Entry.reportOrder(resolved[$0], resolved[$1]) }.map { resolved[$0] }
+            report.resolved = resolved.indicesInReportOrder(streamId: \.streamId, RunBaseline.Entry.reportOrder).map { resolved[$0] }
         }
         report.summary.byStatus = ["new": new, "persisting": persisting, "resolved": report.resolved.count]
         report.summary.acknowledged = acknowledged
