@@ -13,10 +13,15 @@ import Synchronization
 /// `ctid` range without reading the rest) and not a standby, is read over two connections at
 /// once, each a half of its blocks, the second in the first's snapshot
 /// (`pg_export_snapshot`): decoding one connection's rows kept a core busy while the server and
-/// the reconciling threads waited. When the second connection cannot be had, one reads it all.
+/// the reconciling threads waited. When the second connection cannot be had, one reads it all;
+/// when the server refuses what the split needs (its size, or exporting the snapshot: a
+/// hardened server may revoke `pg_export_snapshot`), the read starts again over one.
 public struct PostgresAppDatabase: AppDatabaseSource {
     public let location: PostgresLocation
     public let splitFromBlocks: Int
+    /// Called between exporting the read's snapshot and the second connection importing it
+    /// (tests change the table there: the second half must not see it).
+    public var snapshotExported: (@Sendable () async -> Void)?
 
     public init(location: PostgresLocation, splitFromBlocks: Int = 1024) {
         self.location = location
@@ -26,11 +31,25 @@ public struct PostgresAppDatabase: AppDatabaseSource {
     public var displayName: String { location.displayName }
 
     public func open(_ query: SourceQuery) async throws(SourceError) -> any RecordPages {
+        if let pages = try await open(query, split: true) { return pages }
+        // The server refused what a split read needs (the error aborted the transaction): again, over one connection.
+        return try await open(query, split: false)!
+    }
+
+    /// The pages; nil when `split` and the server refused what a split read needs.
+    private func open(_ query: SourceQuery, split: Bool) async throws(SourceError) -> (any RecordPages)? {
         let connection = try await PostgresSession.connect(location)
         do {
             try await begin(connection)
             let table = try await PostgresTableCheck.inspect(connection, query: query, at: displayName, timeout: location.readTimeout)
-            if let split = try await splitPoint(connection, table),
+            let point: (block: Int64, snapshot: String)?
+            do {
+                point = split ? try await splitPoint(connection, table) : nil
+            } catch let error as PSQLError where error.serverInfo != nil {
+                await PostgresSession.close(connection)
+                return nil
+            }
+            if let split = point,
                let second = await secondConnection(snapshot: split.snapshot, besides: connection, table: table, from: split.block) {
                 do {
                     try await declare(connection, table, "ctid < '(\(split.block),0)'::tid")
@@ -67,11 +86,12 @@ public struct PostgresAppDatabase: AppDatabaseSource {
         guard ["r", "m"].contains(table.relationKind) else { return nil }
         let blocks = try await PostgresTableCheck.rows(connection, timeout: location.readTimeout, closeOnCancel: true, PostgresQuery(unsafeSQL: """
             SELECT CASE WHEN current_setting('server_version_num')::int4 >= 140000 AND NOT pg_is_in_recovery()
-                THEN pg_relation_size(\(table.relation)::oid) / current_setting('block_size')::int8 ELSE 0 END
+                THEN coalesce(pg_relation_size(\(table.relation)::oid), 0) / current_setting('block_size')::int8 ELSE 0 END
             """)) { try $0.decode(Int64.self) }.first ?? 0
         guard blocks >= splitFromBlocks, blocks >= 2 else { return nil }
         let snapshot = try await PostgresTableCheck.rows(connection, timeout: location.readTimeout, closeOnCancel: true,
                                                          "SELECT pg_export_snapshot()") { try $0.decode(String.self) }.first
+        if let snapshotExported { await snapshotExported() }
         return snapshot.map { (blocks / 2, $0) }
     }
 
@@ -100,7 +120,7 @@ public struct PostgresAppDatabase: AppDatabaseSource {
 /// and NULL keys) are the first's: they cover the whole table.
 final class SplitPages: RecordPages {
     private let halves: [PostgresPages]
-    private let turn = Mutex((next: 0, finished: [false, false]))
+    private let turn = Mutex((next: 0, finished: [false, false], failure: SourceError?.none))
 
     init(_ first: PostgresPages, _ second: PostgresPages) {
         halves = [first, second]
@@ -110,6 +130,7 @@ final class SplitPages: RecordPages {
     var skippedRows: [String] { halves[0].skippedRows }
 
     func next() async throws(SourceError) -> [SourceRecord]? {
+        if let failure = turn.withLock({ $0.failure }) { throw failure }
         while let index = turn.withLock({ turn -> Int? in
             guard let index = [turn.next, 1 - turn.next].first(where: { !turn.finished[$0] }) else { return nil }
             turn.next = 1 - index
@@ -119,7 +140,9 @@ final class SplitPages: RecordPages {
                 if let page = try await halves[index].next() { return page }
                 turn.withLock { $0.finished[index] = true }
             } catch {
-                // One half failed: the other's read is abandoned at once.
+                // One half failed: the other's read is abandoned at once, and the read fails
+                // again if asked for more.
+                turn.withLock { $0.failure = error }
                 await halves[1 - index].abandon()
                 throw error
             }

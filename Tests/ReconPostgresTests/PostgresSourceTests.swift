@@ -198,7 +198,47 @@ struct PostgresSourceTests {
         try database.psql("DELETE FROM streams WHERE id IN ('s1', 's20000'); INSERT INTO streams VALUES ('late', 0)")
         while let page = try await pages.next() { keys += page.map(\.key) }
         #expect(keys.count == 20000)
-        #expect(Set(keys) == Set((1...20000).map { "s\($0)" }))
+        #expect(Set(keys).symmetricDifference((1...20000).map { "s\($0)" }).isEmpty)
+    }
+
+    /// The second half is read in the snapshot the first exported: rows updated (moved past the
+    /// split, as an update that does not fit on its page moves them) or deleted between the
+    /// export and the second connection's start are read once, as they were.
+    @Test func theSecondHalfIsReadInTheFirstsSnapshot() async throws {
+        let database = try await TestDatabase("""
+            CREATE TABLE streams (id text PRIMARY KEY, total int8) WITH (fillfactor = 100);
+            INSERT INTO streams SELECT 's' || g, g FROM generate_series(1, 20000) g;
+            """)
+        var source = PostgresAppDatabase(location: try database.location(), splitFromBlocks: 2)
+        source.snapshotExported = {
+            _ = try? database.psql("""
+                UPDATE streams SET total = -total WHERE id IN (SELECT 's' || g FROM generate_series(1, 2000) g);
+                DELETE FROM streams WHERE id IN (SELECT 's' || g FROM generate_series(19001, 20000) g);
+                """)
+        }
+        let rows = try await source.open(SourceQuery(ruleSet: try rules([("total", "amount")]), batchSize: 500))
+        var read: [SourceRecord] = []
+        while let page = try await rows.next() { read += page }
+        #expect(read.count == 20000)
+        #expect(Set(read.map(\.key)).symmetricDifference((1...20000).map { "s\($0)" }).isEmpty)
+        #expect(read.allSatisfy { record in record.values == [.integer(Int64(record.key.dropFirst())!)] })
+        // The changes were made, and moved the updated rows past the split.
+        #expect(try database.psql("SELECT count(*) FROM streams WHERE total < 0 AND (ctid::text::point)[0] >= (pg_relation_size('streams') / 8192) / 2") == "2000")
+    }
+
+    /// A server that refuses to export snapshots (hardened: EXECUTE revoked): the read starts
+    /// again over one connection and reads every row.
+    @Test func aRefusedSnapshotExportFallsBackToOneConnection() async throws {
+        let database = try await TestDatabase("""
+            CREATE TABLE streams (id text PRIMARY KEY, total int8);
+            INSERT INTO streams SELECT 's' || g, g FROM generate_series(1, 20000) g;
+            REVOKE EXECUTE ON FUNCTION pg_export_snapshot() FROM PUBLIC;
+            """)
+        let role = "nox_" + database.name.suffix(12)
+        try database.psql("CREATE ROLE \(role) LOGIN PASSWORD 'nox-pass-1'; GRANT SELECT ON streams TO \(role);")
+        let location = try PostgresLocation(database.url(user: role, password: "nox-pass-1"), environment: [:])
+        let rows = try await readAll(PostgresAppDatabase(location: location, splitFromBlocks: 2), try rules([("total", "amount")]), batchSize: 500)
+        #expect(rows.count == 20000 && rows["s20000"] == [.integer(20000)])
     }
 
     /// Either connection of a split read lost: the read fails saying so, and the other is closed.
