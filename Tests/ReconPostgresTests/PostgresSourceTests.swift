@@ -177,23 +177,26 @@ struct PostgresSourceTests {
         #expect(try await pages.next() == nil)
     }
 
+    /// 20,000 rows: over 100 blocks, which a `splitFromBlocks` of 2 reads over two connections.
+    static let largeTable = """
+        CREATE TABLE streams (id text PRIMARY KEY, total int8);
+        INSERT INTO streams SELECT 's' || g, g FROM generate_series(1, 20000) g;
+
+        """
+    static let fetchingSessions = """
+        SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'FETCH%'
+        """
+
     /// A table of `splitFromBlocks` blocks or more is read over two connections, each half of its
     /// blocks in the first's snapshot: both read at once, and every row comes exactly once, as it
     /// was when the read began.
     @Test func aLargeTableIsReadOverTwoConnectionsInOneSnapshot() async throws {
-        let database = try await TestDatabase("""
-            CREATE TABLE streams (id text PRIMARY KEY, total int8);
-            INSERT INTO streams SELECT 's' || g, g FROM generate_series(1, 20000) g;
-            """)
+        let database = try await TestDatabase(Self.largeTable)
         let pages = try await PostgresAppDatabase(location: try database.location(), splitFromBlocks: 2)
             .open(SourceQuery(ruleSet: try rules([("total", "amount")]), batchSize: 100))
         var keys: [String] = []
         for _ in 0..<2 { keys += try #require(try await pages.next()).map(\.key) }
-        _ = try await Poll.until("two sessions fetching pages") {
-            try database.psql("""
-                SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'FETCH%'
-                """) == "2" ? true : nil
-        }
+        _ = try await Poll.until("two sessions fetching pages") { try database.psql(Self.fetchingSessions) == "2" ? true : nil }
         // Changed after the read began: neither half sees it.
         try database.psql("DELETE FROM streams WHERE id IN ('s1', 's20000'); INSERT INTO streams VALUES ('late', 0)")
         while let page = try await pages.next() { keys += page.map(\.key) }
@@ -226,32 +229,13 @@ struct PostgresSourceTests {
         #expect(try database.psql("SELECT count(*) FROM streams WHERE total < 0 AND (ctid::text::point)[0] >= (pg_relation_size('streams') / 8192) / 2") == "2000")
     }
 
-    /// A server that refuses to export snapshots (hardened: EXECUTE revoked): the read starts
-    /// again over one connection and reads every row.
-    @Test func aRefusedSnapshotExportFallsBackToOneConnection() async throws {
-        let database = try await TestDatabase("""
-            CREATE TABLE streams (id text PRIMARY KEY, total int8);
-            INSERT INTO streams SELECT 's' || g, g FROM generate_series(1, 20000) g;
-            REVOKE EXECUTE ON FUNCTION pg_export_snapshot() FROM PUBLIC;
-            """)
-        let role = "nox_" + database.name.suffix(12)
-        try database.psql("CREATE ROLE \(role) LOGIN PASSWORD 'nox-pass-1'; GRANT SELECT ON streams TO \(role);")
-        let location = try PostgresLocation(database.url(user: role, password: "nox-pass-1"), environment: [:])
-        let rows = try await readAll(PostgresAppDatabase(location: location, splitFromBlocks: 2), try rules([("total", "amount")]), batchSize: 500)
-        #expect(rows.count == 20000 && rows["s20000"] == [.integer(20000)])
-    }
-
     /// Either connection of a split read lost: the read fails saying so, and the other is closed.
     @Test func aSplitReadFailsWhenOneConnectionIsLost() async throws {
-        let database = try await TestDatabase("""
-            CREATE TABLE streams (id text PRIMARY KEY, total int8);
-            INSERT INTO streams SELECT 's' || g, g FROM generate_series(1, 20000) g;
-            """)
+        let database = try await TestDatabase(Self.largeTable)
         let pages = try await PostgresAppDatabase(location: try database.location(), splitFromBlocks: 2)
             .open(SourceQuery(ruleSet: try rules([("total", "amount")]), batchSize: 100))
         for _ in 0..<2 { _ = try await pages.next() }
-        let sessions = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'FETCH%'"
-        _ = try await Poll.until("two sessions fetching pages") { try database.psql(sessions) == "2" ? true : nil }
+        _ = try await Poll.until("two sessions fetching pages") { try database.psql(Self.fetchingSessions) == "2" ? true : nil }
         _ = try database.psql("""
             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
                 AND query LIKE 'FETCH%' ORDER BY backend_start DESC LIMIT 1
@@ -262,17 +246,17 @@ struct PostgresSourceTests {
         } catch {
             #expect(error.message.hasPrefix("the connection to the database was lost") || error.message.contains("terminating connection"), "\(error)")
         }
-        _ = try await Poll.until("the other connection closed") { try database.psql(sessions) == "0" ? true : nil }
+        _ = try await Poll.until("the other connection closed") { try database.psql(Self.fetchingSessions) == "0" ? true : nil }
     }
 
-    /// A role allowed one connection: the large table is read over that one, all of it.
-    @Test func aLargeTableIsReadOverOneConnectionWhenASecondIsRefused() async throws {
-        let database = try await TestDatabase("""
-            CREATE TABLE streams (id text PRIMARY KEY, total int8);
-            INSERT INTO streams SELECT 's' || g, g FROM generate_series(1, 20000) g;
-            """)
+    /// The server refuses what a split read needs, a second connection (a role allowed one) or
+    /// exporting the snapshot (`EXECUTE` revoked, as a hardened server may): the large table is
+    /// read over one connection, all of it.
+    @Test(arguments: [(role: "CONNECTION LIMIT 1", database: ""), (role: "", database: "REVOKE EXECUTE ON FUNCTION pg_export_snapshot() FROM PUBLIC")])
+    func aLargeTableIsReadOverOneConnectionWhenTheSplitIsRefused(_ refusal: (role: String, database: String)) async throws {
+        let database = try await TestDatabase(Self.largeTable + refusal.database)
         let role = "one_" + database.name.suffix(12)
-        try database.psql("CREATE ROLE \(role) LOGIN PASSWORD 'one-pass-1' CONNECTION LIMIT 1; GRANT SELECT ON streams TO \(role);")
+        try database.psql("CREATE ROLE \(role) LOGIN PASSWORD 'one-pass-1' \(refusal.role); GRANT SELECT ON streams TO \(role);")
         let location = try PostgresLocation(database.url(user: role, password: "one-pass-1"), environment: [:])
         let rows = try await readAll(PostgresAppDatabase(location: location, splitFromBlocks: 2), try rules([("total", "amount")]), batchSize: 500)
         #expect(rows.count == 20000 && rows["s20000"] == [.integer(20000)])
