@@ -31,23 +31,26 @@ public struct PostgresAppDatabase: AppDatabaseSource {
     public var displayName: String { location.displayName }
 
     public func open(_ query: SourceQuery) async throws(SourceError) -> any RecordPages {
-        if let pages = try await open(query, split: true) { return pages }
-        // The server refused what a split read needs (the error aborted the transaction): again, over one connection.
-        return try await open(query, split: false)!
+        try await open(query, split: true)
     }
 
-    /// The pages; nil when `split` and the server refused what a split read needs.
-    private func open(_ query: SourceQuery, split: Bool) async throws(SourceError) -> (any RecordPages)? {
+    /// `split`: read a large table over two connections, if the server allows it.
+    private func open(_ query: SourceQuery, split: Bool) async throws(SourceError) -> any RecordPages {
         let connection = try await PostgresSession.connect(location)
         do {
             try await begin(connection)
             let table = try await PostgresTableCheck.inspect(connection, query: query, at: displayName, timeout: location.readTimeout)
+            func pages(_ connection: PostgresConnection) -> PostgresPages {
+                PostgresPages(connection: connection, table: table, query: query, location: location)
+            }
             let point: (block: Int64, snapshot: String)?
             do {
                 point = split ? try await splitPoint(connection, table) : nil
             } catch let error as PSQLError where error.serverInfo != nil {
+                // The server refused what a split read needs, and the error ended this
+                // transaction: the read starts again, over one connection.
                 await PostgresSession.close(connection)
-                return nil
+                return try await open(query, split: false)
             }
             if let split = point,
                let second = await secondConnection(snapshot: split.snapshot, besides: connection, table: table, from: split.block) {
@@ -57,11 +60,10 @@ public struct PostgresAppDatabase: AppDatabaseSource {
                     await PostgresSession.close(second)
                     throw error
                 }
-                return SplitPages(PostgresPages(connection: connection, table: table, query: query, location: location),
-                                  PostgresPages(connection: second, table: table, query: query, location: location))
+                return SplitPages(pages(connection), pages(second))
             }
             try await declare(connection, table)
-            return PostgresPages(connection: connection, table: table, query: query, location: location)
+            return pages(connection)
         } catch {
             await PostgresSession.close(connection)
             throw PostgresSession.describe(error, at: displayName)
